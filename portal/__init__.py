@@ -1,0 +1,201 @@
+"""The community service and welfare-fund portal: create_app() builds the Flask application."""
+from pathlib import Path
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from portal.config import INSTANCE_DIR, config_for
+from portal.core.errors import DomainError
+from portal.core.i18n import current_locale_code
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LANG_COOKIE = "lang"
+
+
+def create_app(config: str | dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False,
+                template_folder=str(PROJECT_ROOT / "templates"), static_folder=str(PROJECT_ROOT / "static"))
+    if isinstance(config, dict):
+        app.config.update(config_for(config.pop("PORTAL_ENV", "test")))
+        app.config.update(config)
+    else:
+        app.config.update(config_for(config))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_database(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    _init_login(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_request_hooks(app)
+    _register_template_helpers(app)
+
+    from portal.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {"timeout": 30})
+    db.init_app(app)
+    if uri.startswith("sqlite"):
+        from sqlalchemy import event
+
+        with app.app_context():
+            @event.listens_for(db.engine, "connect")
+            def _sqlite_connect(dbapi_connection, _record):
+                # Let SQLAlchemy, not pysqlite, issue BEGIN so SAVEPOINTs behave (SQLAlchemy's pysqlite notes).
+                dbapi_connection.isolation_level = None
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.close()
+
+            @event.listens_for(db.engine, "begin")
+            def _sqlite_begin(connection):
+                connection.exec_driver_sql("BEGIN")
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in ("zh_CN", "en"):
+        return chosen
+    best = request.accept_languages.best_match(["zh_CN", "zh", "zh-CN", "en"], default="zh_CN")
+    return "en" if best == "en" else "zh_CN"
+
+
+def _init_login(app: Flask) -> None:
+    from portal.accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(alternative_id: str):
+        user_id, _sep, token = alternative_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_token != token or not user.is_active_account:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.audit.views import bp as audit_bp
+    from portal.main.views import bp as main_bp
+    from portal.orgs.views import bp as orgs_bp
+    from portal.places.views import bp as places_bp
+
+    for blueprint in (main_bp, accounts_bp, places_bp, orgs_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    def error_page(status: int, title: str, message: str):
+        if _wants_json():
+            return jsonify({"error": {"code": str(status), "message": message, "field": None}}), status
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(error.to_json()), error.status_code
+        return render_template("errors/error.html", status=error.status_code, title=_("That could not be done"),
+                               message=error.message), error.status_code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return error_page(400, _("The form has expired"),
+                          _("The form was open too long or was changed on the way. Go back, reload the page "
+                            "and try again. Nothing was saved."))
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return error_page(400, _("Bad request"), _("The request could not be understood. Nothing was saved."))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return error_page(403, _("Not allowed"), _("Your account may not open this page."))
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return error_page(404, _("Page not found"), _("There is no such page, or it is not open to you."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return error_page(405, _("Not allowed"), _("This page cannot be used that way."))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return error_page(413, _("File too large"),
+                          _("The upload is larger than the portal accepts. Nothing was saved."))
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return error_page(429, _("Too many attempts"),
+                          _("Too many attempts in a short time. Wait a few minutes and try again."))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return error_page(500, _("Something went wrong"),
+                          _("The portal hit an error. Nothing was half-saved; please try again later."))
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.after_request
+    def finish_request(response):
+        # The request is the transaction boundary: keep what succeeded, drop what failed.
+        if response.status_code >= 400:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        lang = g.get("set_lang_cookie")
+        if lang:
+            response.set_cookie(LANG_COOKIE, lang, max_age=60 * 60 * 24 * 365, samesite="Lax",
+                                httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
+        return response
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from portal.main.navigation import navigation_for
+
+    @app.context_processor
+    def inject_globals():
+        return {"current_locale": current_locale_code(), "navigation": navigation_for(current_user),
+                "languages": app.config["LANGUAGES"]}
+
+    from portal.core import formatting
+
+    formatting.register(app)

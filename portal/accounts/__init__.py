@@ -1,0 +1,1 @@
+"""Accounts: users, sign-in, password reset, profile and role assignments on scopes."""

@@ -1,0 +1,1 @@
+"""Audit log of sensitive actions: append-only, filterable by admins."""

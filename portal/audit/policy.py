@@ -1,0 +1,6 @@
+"""Who may read the audit log."""
+from portal.core.policy import is_platform_admin
+
+
+def can_view_audit_log(user) -> bool:
+    return user.is_authenticated and is_platform_admin(user)

@@ -1,0 +1,135 @@
+"""Configuration classes, read from the environment in one place."""
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; for development a random key kept in instance/ (never in git)."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
+    # Accept the common postgres:// spellings and use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = None  # filled in by load()
+    SQLALCHEMY_DATABASE_URI = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    REDIS_URL = os.environ.get("REDIS_URL")
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = None  # REDIS_URL when set, else memory
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
+
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "outbox")  # outbox | smtp
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "portal@localhost")
+    MAIL_OUTBOX_DIR = None  # instance/outbox
+
+    UPLOAD_DIR = None  # instance/uploads
+    MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 512 * 1024
+
+    PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds
+    INVITATION_MAX_AGE = 60 * 60 * 24 * 7
+
+    PAYMENT_PROVIDERS = os.environ.get("PAYMENT_PROVIDERS", "sandbox,offline")
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # a local fake in tests
+
+    @classmethod
+    def load(cls) -> dict:
+        """Resolve the values that depend on the environment at app-creation time."""
+        values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        values["SECRET_KEY"] = _secret_key()
+        values["SQLALCHEMY_DATABASE_URI"] = values["SQLALCHEMY_DATABASE_URI"] or _database_url()
+        values["REDIS_URL"] = os.environ.get("REDIS_URL") or values["REDIS_URL"]
+        values["RATELIMIT_STORAGE_URI"] = values["RATELIMIT_STORAGE_URI"] or values["REDIS_URL"] or "memory://"
+        values["MAIL_OUTBOX_DIR"] = values["MAIL_OUTBOX_DIR"] or str(INSTANCE_DIR / "outbox")
+        values["UPLOAD_DIR"] = values["UPLOAD_DIR"] or str(INSTANCE_DIR / "uploads")
+        return values
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PAYMENT_PROVIDERS = os.environ.get("PAYMENT_PROVIDERS", "stripe,offline")
+
+    @classmethod
+    def load(cls) -> dict:
+        if not os.environ.get("SECRET_KEY"):
+            raise RuntimeError("SECRET_KEY must be set in production")
+        return super().load()
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    WTF_CSRF_ENABLED = True  # tests send real tokens; CSRF is part of what we test
+    MAIL_BACKEND = "outbox"
+    PASSWORD_HASH_FAST = True  # cheaper Argon2 parameters keep the suite quick
+
+    @classmethod
+    def load(cls) -> dict:
+        values = super().load()
+        values["SQLALCHEMY_DATABASE_URI"] = os.environ.get("TEST_DATABASE_URL") or values[
+            "SQLALCHEMY_DATABASE_URI"]
+        values["RATELIMIT_STORAGE_URI"] = "memory://"
+        return values
+
+
+CONFIGS = {"development": Config, "production": ProductionConfig, "test": TestConfig}
+
+
+def config_for(name: str | None) -> dict:
+    name = name or os.environ.get("PORTAL_ENV", "development")
+    return CONFIGS[name].load()

@@ -1,0 +1,1 @@
+"""Shared pieces used by every domain: errors, time, mail, uploads, pagination, policy helpers."""

@@ -1,0 +1,27 @@
+"""Jinja filters for money, dates and statuses, in the user's language and Asia/Shanghai time."""
+from flask_babel import format_date, format_datetime, format_decimal
+
+
+def money(amount_minor: int | None, currency: str = "CNY") -> str:
+    """Integer minor units (fen) to a display string: 123456 -> ¥1,234.56."""
+    if amount_minor is None:
+        return "—"
+    sign = "-" if amount_minor < 0 else ""
+    yuan, fen = divmod(abs(int(amount_minor)), 100)
+    symbol = "¥" if currency == "CNY" else f"{currency} "
+    return f"{sign}{symbol}{format_decimal(yuan, format='#,##0')}.{fen:02d}"
+
+
+def local_datetime(value, style: str = "medium") -> str:
+    return "—" if value is None else format_datetime(value, style)
+
+
+def local_date(value, style: str = "medium") -> str:
+    return "—" if value is None else format_date(value, style)
+
+
+def register(app) -> None:
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["datetime"] = local_datetime
+    app.jinja_env.filters["date"] = local_date
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)

@@ -1,0 +1,58 @@
+"""Uploaded files: type checked by content (magic bytes), size limited, stored by content hash."""
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+from flask import current_app
+from flask_babel import gettext as _
+
+from portal.core.errors import ValidationFailed
+
+DOCUMENT_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
+
+
+@dataclass
+class StoredFile:
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_key: str
+
+
+def store_upload(file_storage, allowed: dict[str, str] = DOCUMENT_TYPES, field: str = "file") -> StoredFile:
+    """Validate and store an uploaded werkzeug FileStorage; raise ValidationFailed on bad input."""
+    if file_storage is None or not file_storage.filename:
+        raise ValidationFailed(_("Choose a file to upload."), field=field)
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    data = file_storage.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationFailed(
+            _("The file is too large (at most %(mb)s MB).", mb=round(limit / 1024 / 1024, 1)), field=field)
+    if not data:
+        raise ValidationFailed(_("The file is empty."), field=field)
+    kind = filetype.guess(data)
+    if kind is None or kind.mime not in allowed:
+        names = ", ".join(sorted(ext.upper() for ext in set(allowed.values())))
+        raise ValidationFailed(
+            _("This file is not a real %(types)s file (checked by its content, not its name).", types=names),
+            field=field)
+    digest = hashlib.sha256(data).hexdigest()
+    key = f"{digest[:2]}/{digest}.{allowed[kind.mime]}"
+    path = Path(current_app.config["UPLOAD_DIR"]) / key
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    name = Path(file_storage.filename).name[:200]
+    return StoredFile(original_name=name, content_type=kind.mime, size=len(data), sha256=digest,
+                      storage_key=key)
+
+
+def upload_path(storage_key: str) -> Path:
+    root = Path(current_app.config["UPLOAD_DIR"]).resolve()
+    path = (root / storage_key).resolve()
+    if root not in path.parents:
+        raise ValueError("storage key escapes the upload folder")
+    return path

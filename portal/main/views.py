@@ -1,0 +1,21 @@
+"""Home page and small shared pages."""
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from portal.core.policy import assignments_of, public
+from portal.main.dashboard import home_summary
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@public
+def index():
+    return render_template("main/index.html", summary=home_summary(),
+                           my_roles=assignments_of(current_user))
+
+
+@bp.route("/privacy")
+@public
+def privacy():
+    return render_template("main/privacy.html")

@@ -1,0 +1,1 @@
+"""Social organisations: registration, verification, members, documents and the public directory."""

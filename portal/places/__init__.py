@@ -1,0 +1,1 @@
+"""Places: the district > street > community > grid tree everything hangs on."""

@@ -1,0 +1,24 @@
+"""The app starts and serves its home page in both languages."""
+
+
+def test_home_page_in_chinese_by_default(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'lang="zh-CN"' in response.get_data(as_text=True)
+
+
+def test_home_page_in_english_by_accept_language(client):
+    response = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert 'lang="en"' in response.get_data(as_text=True)
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_unknown_page_is_a_localized_404(client):
+    response = client.get("/no-such-page", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 404
+    assert "404" in response.get_data(as_text=True)
