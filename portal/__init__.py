@@ -25,6 +25,8 @@ def create_app(config: str | dict | None = None) -> Flask:
         app.config.update(config_for(config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    import portal.models  # noqa: F401  (every table registered before migrations or queries)
+
     _init_database(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)

@@ -1,0 +1,241 @@
+"""The double-entry ledger: the only code that writes LedgerEntry and Posting rows.
+
+Every function posts one balanced entry (postings sum to zero) and moves the cached totals on Fund,
+Campaign, Team and MatchingPool with single UPDATE ... SET x = x + :delta statements, so concurrent
+gifts never lose an update. Callers (services, webhook handlers) run inside the request's transaction.
+"""
+from fractions import Fraction
+
+from sqlalchemy import func, select, update
+
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.funds.models import (
+    DONORS_ACCOUNT,
+    ENTRY_DISBURSEMENT,
+    ENTRY_DISPUTE,
+    ENTRY_DISPUTE_WON,
+    ENTRY_GIFT,
+    ENTRY_MATCH,
+    ENTRY_REFUND,
+    PAYEES_ACCOUNT,
+    Campaign,
+    Fund,
+    LedgerEntry,
+    MatchingPool,
+    Posting,
+    Team,
+    fund_cash_account,
+    matching_pool_account,
+)
+
+# Kinds of entry that count toward "raised" (everything except money going out to projects).
+RAISING_KINDS = (ENTRY_GIFT, ENTRY_MATCH, ENTRY_REFUND, ENTRY_DISPUTE, ENTRY_DISPUTE_WON)
+
+
+class UnbalancedEntry(RuntimeError):
+    pass
+
+
+def _post(kind: str, fund_id: int, currency: str, legs: list[tuple[str, int]], *, campaign_id=None,
+          team_id=None, donation_id=None, disbursement_id=None, matching_pool_id=None, refund_id=None,
+          dispute_id=None, reverses_entry_id=None, description: str = "", actor=None) -> LedgerEntry:
+    if sum(amount for _account, amount in legs) != 0:
+        raise UnbalancedEntry(f"postings of a {kind} entry do not sum to zero: {legs}")
+    if any(amount == 0 for _account, amount in legs):
+        raise UnbalancedEntry("a posting of zero")
+    entry = LedgerEntry(kind=kind, fund_id=fund_id, currency=currency, campaign_id=campaign_id, team_id=team_id,
+                        donation_id=donation_id, disbursement_id=disbursement_id,
+                        matching_pool_id=matching_pool_id, refund_id=refund_id, dispute_id=dispute_id,
+                        reverses_entry_id=reverses_entry_id, description=description[:300],
+                        created_by_id=getattr(actor, "id", None))
+    db.session.add(entry)
+    db.session.flush()
+    db.session.add_all(Posting(entry_id=entry.id, account=account, amount_minor=amount, currency=currency)
+                       for account, amount in legs)
+    cash_delta = sum(amount for account, amount in legs if account == fund_cash_account(fund_id))
+    _move_caches(kind, fund_id, campaign_id, team_id, cash_delta)
+    db.session.flush()
+    return entry
+
+
+def _move_caches(kind: str, fund_id: int, campaign_id, team_id, cash_delta: int) -> None:
+    if kind == ENTRY_DISBURSEMENT:
+        db.session.execute(update(Fund).where(Fund.id == fund_id).values(
+            balance_minor=Fund.balance_minor + cash_delta, disbursed_minor=Fund.disbursed_minor - cash_delta))
+        return
+    db.session.execute(update(Fund).where(Fund.id == fund_id).values(
+        balance_minor=Fund.balance_minor + cash_delta, raised_minor=Fund.raised_minor + cash_delta))
+    if campaign_id:
+        db.session.execute(update(Campaign).where(Campaign.id == campaign_id).values(
+            raised_minor=Campaign.raised_minor + cash_delta))
+    if team_id:
+        db.session.execute(update(Team).where(Team.id == team_id).values(raised_minor=Team.raised_minor + cash_delta))
+
+
+# --- gifts ---------------------------------------------------------------------------------------
+
+def post_gift(donation, actor=None) -> LedgerEntry:
+    """Money received for a succeeded donation: donors -> fund cash, then any matching it earns."""
+    entry = _post(ENTRY_GIFT, donation.fund_id, donation.currency,
+                  [(DONORS_ACCOUNT, -donation.amount_minor),
+                   (fund_cash_account(donation.fund_id), donation.amount_minor)],
+                  campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
+                  description=f"gift #{donation.id}", actor=actor)
+    if donation.campaign_id:
+        apply_matching(donation, actor=actor)
+    return entry
+
+
+def _pool_remaining_for(pool: MatchingPool, donation) -> int:
+    remaining = pool.cap_minor - pool.used_minor
+    if pool.per_donor_cap_minor is not None and donation.donor_id is not None:
+        from portal.payments.models import Donation
+
+        matched_for_donor = db.session.scalar(
+            select(func.coalesce(func.sum(Posting.amount_minor), 0)).join(LedgerEntry)
+            .join(Donation, Donation.id == LedgerEntry.donation_id)
+            .where(LedgerEntry.matching_pool_id == pool.id, Donation.donor_id == donation.donor_id,
+                   Posting.account == fund_cash_account(pool.campaign.fund_id)))
+        remaining = min(remaining, pool.per_donor_cap_minor - matched_for_donor)
+    return max(0, remaining)
+
+
+def apply_matching(donation, actor=None) -> list[LedgerEntry]:
+    """Match a gift from every pool of its campaign that is open at the gift's time, within the caps.
+
+    Pools are locked (SELECT ... FOR UPDATE on PostgreSQL) so concurrent gifts cannot overspend a cap.
+    """
+    at = donation.succeeded_at or donation.created_at
+    pools = db.session.scalars(
+        select(MatchingPool).where(MatchingPool.campaign_id == donation.campaign_id,
+                                   MatchingPool.starts_at <= at, MatchingPool.ends_at >= at)
+        .order_by(MatchingPool.id).with_for_update()).all()
+    entries = []
+    for pool in pools:
+        wanted = int(Fraction(donation.amount_minor) * pool.ratio_numerator / pool.ratio_denominator)
+        amount = min(wanted, _pool_remaining_for(pool, donation))
+        if amount <= 0:
+            continue
+        entries.append(_post(
+            ENTRY_MATCH, donation.fund_id, donation.currency,
+            [(matching_pool_account(pool.id), -amount), (fund_cash_account(donation.fund_id), amount)],
+            campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
+            matching_pool_id=pool.id, description=f"match of gift #{donation.id} by {pool.sponsor_name}"[:300],
+            actor=actor))
+        db.session.execute(update(MatchingPool).where(MatchingPool.id == pool.id).values(
+            used_minor=MatchingPool.used_minor + amount))
+    return entries
+
+
+# --- money going back ------------------------------------------------------------------------------
+
+def _matched_for(donation_id: int) -> list[tuple[int, int]]:
+    """(pool id, net amount still matched) for a donation."""
+    rows = db.session.execute(
+        select(LedgerEntry.matching_pool_id, func.sum(Posting.amount_minor)).join(Posting)
+        .where(LedgerEntry.donation_id == donation_id, LedgerEntry.matching_pool_id.is_not(None),
+               Posting.account.like("fund:%:cash"))
+        .group_by(LedgerEntry.matching_pool_id)).all()
+    return [(pool_id, amount) for pool_id, amount in rows if amount]
+
+
+def _reverse_matching(donation, share: Fraction, kind: str, actor=None, **links) -> None:
+    """A refunded or disputed share of a gift gives back the same share of its match to the pool."""
+    for pool_id, matched in _matched_for(donation.id):
+        amount = min(matched, int(share * matched))
+        if amount <= 0:
+            continue
+        _post(kind, donation.fund_id, donation.currency,
+              [(fund_cash_account(donation.fund_id), -amount), (matching_pool_account(pool_id), amount)],
+              campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
+              matching_pool_id=pool_id, description=f"match returned for gift #{donation.id}", actor=actor, **links)
+        db.session.execute(update(MatchingPool).where(MatchingPool.id == pool_id).values(
+            used_minor=MatchingPool.used_minor - amount))
+
+
+def post_refund(donation, refund, actor=None) -> LedgerEntry:
+    """A refund (full or partial) of a gift, and the same share of its match back to the sponsor."""
+    entry = _post(ENTRY_REFUND, donation.fund_id, donation.currency,
+                  [(fund_cash_account(donation.fund_id), -refund.amount_minor),
+                   (DONORS_ACCOUNT, refund.amount_minor)],
+                  campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
+                  refund_id=refund.id, description=f"refund of gift #{donation.id}", actor=actor)
+    _reverse_matching(donation, Fraction(refund.amount_minor, donation.amount_minor), ENTRY_REFUND, actor=actor,
+                      refund_id=refund.id)
+    return entry
+
+
+def post_dispute(donation, dispute, actor=None) -> LedgerEntry:
+    """The donor's bank pulled the money back (chargeback): a reversal entry."""
+    entry = _post(ENTRY_DISPUTE, donation.fund_id, donation.currency,
+                  [(fund_cash_account(donation.fund_id), -dispute.amount_minor),
+                   (DONORS_ACCOUNT, dispute.amount_minor)],
+                  campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
+                  dispute_id=dispute.id, description=f"dispute on gift #{donation.id}", actor=actor)
+    _reverse_matching(donation, Fraction(dispute.amount_minor, donation.amount_minor), ENTRY_DISPUTE, actor=actor,
+                      dispute_id=dispute.id)
+    return entry
+
+
+def post_dispute_won(donation, dispute, actor=None) -> LedgerEntry:
+    """A dispute closed in our favour: the money comes back (the match is not re-applied)."""
+    return _post(ENTRY_DISPUTE_WON, donation.fund_id, donation.currency,
+                 [(DONORS_ACCOUNT, -dispute.amount_minor),
+                  (fund_cash_account(donation.fund_id), dispute.amount_minor)],
+                 campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
+                 dispute_id=dispute.id, description=f"dispute won on gift #{donation.id}", actor=actor)
+
+
+def post_disbursement(disbursement, actor=None) -> LedgerEntry:
+    """Money paid out of the fund; refused above the available balance (the fund row is locked first)."""
+    fund = db.session.scalar(select(Fund).where(Fund.id == disbursement.fund_id).with_for_update())
+    db.session.refresh(fund)
+    if disbursement.amount_minor > fund_balance(fund.id):
+        raise DomainError("disbursement above the available balance", field="amount", code="insufficient_balance")
+    return _post(ENTRY_DISBURSEMENT, fund.id, disbursement.currency,
+                 [(fund_cash_account(fund.id), -disbursement.amount_minor),
+                  (PAYEES_ACCOUNT, disbursement.amount_minor)],
+                 campaign_id=disbursement.campaign_id, disbursement_id=disbursement.id,
+                 description=disbursement.purpose, actor=actor)
+
+
+# --- sums straight from the postings (what reconcile compares the caches with) -------------------------
+
+def fund_balance(fund_id: int) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(Posting.amount_minor), 0))
+                             .where(Posting.account == fund_cash_account(fund_id)))
+
+
+def _cash_sum(*conditions) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Posting.amount_minor), 0)).join(LedgerEntry)
+        .where(Posting.account.like("fund:%:cash"), *conditions))
+
+
+def fund_raised(fund_id: int) -> int:
+    return _cash_sum(LedgerEntry.fund_id == fund_id, LedgerEntry.kind.in_(RAISING_KINDS))
+
+
+def fund_disbursed(fund_id: int) -> int:
+    return -_cash_sum(LedgerEntry.fund_id == fund_id, LedgerEntry.kind == ENTRY_DISBURSEMENT)
+
+
+def campaign_raised(campaign_id: int) -> int:
+    return _cash_sum(LedgerEntry.campaign_id == campaign_id, LedgerEntry.kind.in_(RAISING_KINDS))
+
+
+def team_raised(team_id: int) -> int:
+    return _cash_sum(LedgerEntry.team_id == team_id, LedgerEntry.kind.in_(RAISING_KINDS))
+
+
+def pool_used(pool_id: int) -> int:
+    return -db.session.scalar(select(func.coalesce(func.sum(Posting.amount_minor), 0))
+                              .where(Posting.account == matching_pool_account(pool_id)))
+
+
+def unbalanced_entries() -> list[int]:
+    """Ids of entries whose postings do not sum to zero (should always be empty)."""
+    rows = db.session.execute(select(Posting.entry_id).group_by(Posting.entry_id)
+                              .having(func.sum(Posting.amount_minor) != 0)).all()
+    return [row[0] for row in rows]

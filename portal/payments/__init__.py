@@ -1,0 +1,1 @@
+"""Payments: donations through providers (Stripe, sandbox, offline), webhooks, refunds, disputes, receipts."""

@@ -1,0 +1,30 @@
+"""Parsing amounts typed by people: yuan text to integer fen, refusing what makes no sense."""
+import pytest
+
+from portal.core.errors import ValidationFailed
+from portal.core.money import check_amount_minor, check_currency, parse_amount
+
+
+@pytest.mark.parametrize("text,fen", [("50", 5000), ("12.5", 1250), ("0.01", 1), ("1,000.10", 100010),
+                                      (" ¥8 ", 800)])
+def test_amounts_in_yuan_become_fen(text, fen):
+    assert parse_amount(text) == fen
+
+
+@pytest.mark.parametrize("text", ["", "0", "0.00", "-5", "1.234", "abc", "1e3", "99999999999"])
+def test_bad_amounts_are_refused_with_the_field_named(text):
+    with pytest.raises(ValidationFailed) as caught:
+        parse_amount(text, field="gift")
+    assert caught.value.field == "gift"
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "100", True, 10**12])
+def test_minor_amounts_must_be_positive_whole_fen(value):
+    with pytest.raises(ValidationFailed):
+        check_amount_minor(value)
+
+
+def test_only_yuan_is_accepted():
+    assert check_currency("cny") == "CNY"
+    with pytest.raises(ValidationFailed):
+        check_currency("USD")
