@@ -1,7 +1,7 @@
 """The community service and welfare-fund portal: create_app() builds the Flask application."""
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -71,6 +71,8 @@ def _init_database(app: Flask) -> None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands, background jobs, tests of services
+        return "zh_CN"
     if current_user and current_user.is_authenticated:
         return current_user.locale
     chosen = request.cookies.get(LANG_COOKIE)
@@ -102,12 +104,14 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.audit.views import bp as audit_bp
+    from portal.main.vendor import bp as vendor_bp
     from portal.main.views import bp as main_bp
     from portal.orgs.views import bp as orgs_bp
     from portal.places.views import bp as places_bp
 
     for blueprint in (main_bp, accounts_bp, places_bp, orgs_bp, audit_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(vendor_bp)
 
 
 def _wants_json() -> bool:
