@@ -1,0 +1,1 @@
+"""In-portal notifications (and optional email) for followers and participants."""

@@ -1,0 +1,1 @@
+"""Service projects: posted by verified organisations, with results against targets, updates and ratings."""

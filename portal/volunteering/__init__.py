@@ -1,0 +1,1 @@
+"""Volunteering: opportunities with shifts, sign-ups with waitlists, check-in, and an hour ledger."""
