@@ -9,8 +9,9 @@ import pytest
 from portal.accounts import roles
 from portal.orgs.models import PENDING, VERIFIED
 from tests.factories.accounts import UserFactory, grant
-from tests.factories.orgs import make_organisation
+from tests.factories.orgs import make_document, make_organisation
 from tests.factories.places import make_tree
+from tests.factories.volunteering import volunteering_world
 
 ROLES = ("anonymous", "resident", "org_member", "official", "admin")
 
@@ -36,15 +37,60 @@ ROUTES = {
     "accounts.profile": ("GET", "/profile", SIGNED_IN),
     "accounts.change_password": ("POST", "/profile/password", expect(302, 400, 400, 400, 400)),
     "accounts.set_language": ("GET", "/lang/en", expect(302, 302, 302, 302, 302)),
+    "accounts.export_data": ("GET", "/profile/export.json", SIGNED_IN),
+    "accounts.erase_account": ("GET", "/profile/erase", SIGNED_IN),
     "accounts.manage_roles": ("GET", "/admin/roles", ADMIN_ONLY),
     "accounts.revoke_role": ("POST", "/admin/roles/{member_assignment}/revoke", expect(302, 403, 403, 403, 302)),
     "places.browse": ("GET", "/places/", PUBLIC),
     "places.manage": ("GET", "/places/manage", ADMIN_ONLY),
+    "places.detail": ("GET", "/places/{community}", PUBLIC),
+    "places.create": ("GET", "/places/new", ADMIN_ONLY),
+    "places.edit": ("GET", "/places/{community}/edit", ADMIN_ONLY),
+    "places.move": ("GET", "/places/{community}/move", ADMIN_ONLY),
+    "places.import_csv": ("GET", "/places/import", ADMIN_ONLY),
+    "places.import_template": ("GET", "/places/import/template.csv", ADMIN_ONLY),
+    "vendor.plotly_js": ("GET", "/vendor/plotly.min.js", PUBLIC),
     "orgs.directory": ("GET", "/organisations/", PUBLIC),
     "orgs.mine": ("GET", "/organisations/mine", SIGNED_IN),
     "orgs.register": ("GET", "/organisations/register", SIGNED_IN),
     "orgs.review_queue": ("GET", "/organisations/review", OFFICIALS),
+    # the world's org_member is org_admin of both organisations; its official oversees the whole district
+    "orgs.detail": ("GET", "/organisations/{pending_org}", expect(404, 404, 200, 200, 200)),
+    "orgs.edit": ("GET", "/organisations/{pending_org}/edit", expect(302, 404, 200, 404, 200)),
+    "orgs.resubmit": ("POST", "/organisations/{pending_org}/resubmit", expect(302, 404, 409, 404, 409)),
+    "orgs.documents": ("GET", "/organisations/{verified_org}/documents", expect(302, 404, 200, 200, 200)),
+    "orgs.download_document": ("GET", "/organisations/{pending_org}/documents/{pending_document}",
+                               expect(302, 404, 200, 200, 200)),
+    "orgs.members": ("GET", "/organisations/{pending_org}/members", expect(302, 404, 200, 200, 200)),
+    "orgs.remove_member": ("POST", "/organisations/{pending_org}/members/{pending_assignment}/remove",
+                           expect(302, 404, 302, 404, 302)),  # refused (last administrator), back to the list
+    "orgs.accept_invitation": ("GET", "/invitations/not-a-token", expect(404, 404, 404, 404, 404)),
+    "orgs.reinstate": ("POST", "/organisations/{verified_org}/reinstate", expect(302, 404, 404, 409, 409)),
+    "orgs.reject": ("POST", "/organisations/{pending_org}/reject", expect(302, 404, 404, 400, 400)),  # no reason
+    "orgs.suspend": ("POST", "/organisations/{verified_org}/suspend", expect(302, 404, 404, 400, 400)),
+    "orgs.verify": ("POST", "/organisations/{pending_org}/verify", expect(302, 404, 404, 302, 302)),
     "audit.log": ("GET", "/admin/audit/", ADMIN_ONLY),
+    # volunteering: organiser pages answer only to the project's organisation (404 even to platform admins)
+    "volunteering.index": ("GET", "/volunteer/", PUBLIC),
+    "volunteering.project_opportunities": ("GET", "/projects/{vol_project}/volunteer", PUBLIC),
+    "volunteering.new_opportunity": ("GET", "/projects/{vol_project}/volunteer/new", expect(302, 404, 200, 404, 404)),
+    "volunteering.new_shift": ("GET", "/opportunities/{vol_opportunity}/shifts/new", expect(302, 404, 200, 404, 404)),
+    "volunteering.sign_up": ("POST", "/shifts/{vol_shift}/signup", expect(302, 302, 302, 302, 302)),
+    "volunteering.cancel_signup": ("POST", "/signups/{vol_signup}/cancel", expect(302, 302, 404, 404, 404)),
+    "volunteering.me": ("GET", "/volunteer/me", SIGNED_IN),
+    # only the resident has verified hours; the others are sent back to their page
+    "volunteering.certificate": ("GET", "/volunteer/me/certificate.pdf", expect(302, 200, 302, 302, 302)),
+    "volunteering.check_in_by_token": ("GET", "/volunteer/check-in/{vol_token}", expect(302, 404, 200, 404, 404)),
+    "volunteering.roster": ("GET", "/shifts/{vol_shift}/roster", expect(302, 404, 200, 404, 404)),
+    # the organiser's buttons on a shift three days away are refused with a message (too early), back to the roster
+    "volunteering.check_in": ("POST", "/signups/{vol_signup}/check-in", expect(302, 404, 302, 404, 404)),
+    "volunteering.check_out": ("POST", "/signups/{vol_signup}/check-out", expect(302, 404, 302, 404, 404)),
+    "volunteering.mark_no_show": ("POST", "/signups/{vol_signup}/no-show", expect(302, 404, 302, 404, 404)),
+    "volunteering.hours": ("GET", "/projects/{vol_project}/volunteer/hours", expect(302, 404, 200, 404, 404)),
+    "volunteering.verify_hours": ("POST", "/hours/{vol_hours}/verify", expect(302, 404, 302, 404, 404)),
+    "volunteering.reject_hours": ("POST", "/hours/{vol_hours}/reject", expect(302, 404, 302, 404, 404)),  # no reason
+    "volunteering.reverse_hours": ("POST", "/hours/{vol_hours}/reverse", expect(302, 404, 302, 404, 404)),
+    "audit.export_csv": ("GET", "/admin/audit/export.csv", ADMIN_ONLY),
 }
 
 
@@ -60,10 +106,15 @@ def world():
     verified = make_organisation(member, tree["community"], status=VERIFIED)
     pending = make_organisation(member, tree["community"], status=PENDING)
     member_assignment = grant(member, roles.ORG_ADMIN, verified)
-    grant(member, roles.ORG_ADMIN, pending)
+    pending_assignment = grant(member, roles.ORG_ADMIN, pending)
+    pending_document = make_document(pending, member)
     users = {"resident": resident, "org_member": member, "official": official, "admin": admin}
+    # volunteering's own rows (a project of the verified organisation, shifts, sign-ups, hours)
+    volunteering_values = volunteering_world(member, resident, verified, tree["community"])
     values = {"member_assignment": member_assignment.id, "verified_org": verified.id, "pending_org": pending.id,
+              "pending_assignment": pending_assignment.id, "pending_document": pending_document.id,
               "community": tree["community"].id, "grid": tree["grid"].id, "district": tree["district"].id}
+    values.update(volunteering_values)
     return users, values
 
 
@@ -90,6 +141,7 @@ def test_each_role_gets_the_expected_answer_on_every_route(client, login_as, wor
             response = client.get(url)
         else:
             response = client.post(url, data={"csrf_token": token})
+        response.close()  # file responses (downloads, vendor JS) hold an open file until closed
         if response.status_code != expected[role]:
             failures.append(f"{method} {url} ({endpoint}): got {response.status_code}, want {expected[role]}")
         if endpoint == "accounts.logout" and role != "anonymous":

@@ -72,3 +72,9 @@ class GrantRoleForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """For buttons that post (sign out, revoke): CSRF only."""
+
+
+class EraseAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired()])
+    confirm = BooleanField(_l("I understand that this cannot be undone."),
+                           validators=[DataRequired(message=_l("Tick the box to confirm."))])

@@ -218,3 +218,38 @@ def create_admin(email: str, password: str, display_name: str = "Administrator")
     if not already:
         grant_role(user, roles.PLATFORM_ADMIN, roles.SCOPE_PLATFORM, None, granted_by=None)
     return user
+
+
+# --- personal data (PIPL): download and erasure ------------------------------------------------------
+
+def export_personal_data(user: User) -> dict:
+    """What the portal holds about the user, as plain data for a download."""
+    return {
+        "account": {"email": user.email, "display_name": user.display_name, "phone": user.phone,
+                    "locale": user.locale, "created_at": user.created_at.isoformat() if user.created_at else None,
+                    "privacy_consent_at": user.privacy_consent_at.isoformat() if user.privacy_consent_at else None},
+        "roles": [{"role": a.role, "scope_type": a.scope_type, "scope_id": a.scope_id}
+                  for a in user.role_assignments],
+    }
+
+
+def erase_account(user: User, password: str) -> None:
+    """Erase the person, keep the accountability: rows that record money or actions stay, pseudonymised."""
+    if not verify_password(user.password_hash, password):
+        raise ValidationFailed(_("The current password is not right."), field="password")
+    admins = [a for a in user.role_assignments if a.role == roles.PLATFORM_ADMIN]
+    if admins:
+        others = db.session.scalar(select(func.count()).select_from(RoleAssignment).where(
+            RoleAssignment.role == roles.PLATFORM_ADMIN, RoleAssignment.user_id != user.id))
+        if not others:
+            raise DomainError(_("The last platform administrator cannot be removed."))
+    audit.record("user.erased", "user", user.id, actor=user)
+    for assignment in list(user.role_assignments):
+        db.session.delete(assignment)
+    user.email = f"erased-{user.id}@invalid.example"
+    user.display_name = _("Erased user")
+    user.phone = None
+    user.password_hash = "!"  # matches no password
+    user.session_token = new_session_token()
+    user.is_active_account = False
+    db.session.flush()

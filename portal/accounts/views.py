@@ -9,6 +9,7 @@ from portal.accounts import policy, roles, service
 from portal.accounts.forms import (
     ChangePasswordForm,
     EmptyForm,
+    EraseAccountForm,
     ForgotPasswordForm,
     GrantRoleForm,
     LoginForm,
@@ -38,6 +39,11 @@ def _login_failed(response) -> bool:
 def _start_session(user: User, remember: bool) -> None:
     # A fresh session at sign-in: nothing from before sign-in carries over (session fixation).
     session.clear()
+    # A language picked before signing in is the latest choice: the account remembers it.
+    chosen = request.cookies.get("lang")
+    if chosen in service.SUPPORTED_LOCALES and chosen != user.locale:
+        service.set_locale(user, chosen)
+        db.session.commit()
     login_user(user, remember=remember)
 
 
@@ -230,3 +236,35 @@ def revoke_role(assignment_id):
             db.session.commit()
             flash(_("Role revoked."), "success")
     return redirect(url_for("accounts.manage_roles"))
+
+
+# --- personal data -------------------------------------------------------------------------------
+
+@bp.route("/profile/export.json")
+@signed_in
+def export_data():
+    from flask import jsonify
+
+    response = jsonify(service.export_personal_data(current_user))
+    response.headers["Content-Disposition"] = "attachment; filename=my-portal-data.json"
+    return response
+
+
+@bp.route("/profile/erase", methods=["GET", "POST"])
+@signed_in
+def erase_account():
+    form = EraseAccountForm()
+    if form.validate_on_submit():
+        try:
+            service.erase_account(current_user, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your account is erased. Records of money and actions stay, without your name."), "success")
+            return redirect(url_for("main.index"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/erase.html", form=form), status

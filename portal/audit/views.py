@@ -1,13 +1,142 @@
-"""The admin's audit-log page."""
-from flask import Blueprint, render_template
+"""The admin's audit log: filter, page through and export the append-only record of sensitive actions."""
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import get_timezone
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal.accounts.models import User
 from portal.audit import policy
+from portal.audit import service as audit
+from portal.audit.changes import changes, changes_as_text
+from portal.audit.forms import AuditFilterForm
+from portal.audit.models import AuditEvent
+from portal.core.pagination import paginate
 from portal.core.policy import allowed_if
+from portal.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+PER_PAGE = 50
+EXPORT_BATCH = 500
+FILTER_NAMES = ("action", "actor", "object_type", "object_id", "date_from", "date_to")
+
+
+def _local_zone() -> ZoneInfo:
+    # The zone the pages show times in (Flask-Babel's, Asia/Shanghai), as a zoneinfo zone for arithmetic.
+    return ZoneInfo(str(get_timezone()))
+
+
+def local_day_start(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant at which local `day` begins."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+def _filter_form() -> AuditFilterForm:
+    actions = list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    object_types = list(db.session.scalars(
+        select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)))
+    form = AuditFilterForm(actions, object_types, formdata=request.args)
+    form.validate()
+    return form
+
+
+def _filtered_events(form: AuditFilterForm):
+    """Newest first, narrowed by every filter that is filled in and valid."""
+
+    def given(field) -> bool:
+        return bool(field.data) and not field.errors
+
+    statement = select(AuditEvent)
+    if given(form.action):
+        statement = statement.where(AuditEvent.action == form.action.data)
+    if given(form.actor) and form.actor.data.strip():
+        actors = select(User.id).where(User.email.contains(form.actor.data.strip().lower(), autoescape=True))
+        statement = statement.where(AuditEvent.actor_id.in_(actors))
+    if given(form.object_type):
+        statement = statement.where(AuditEvent.object_type == form.object_type.data)
+    if given(form.object_id) and form.object_id.data.strip():
+        statement = statement.where(AuditEvent.object_id == form.object_id.data.strip())
+    zone = _local_zone()
+    if given(form.date_from):
+        statement = statement.where(AuditEvent.created_at >= local_day_start(form.date_from.data, zone))
+    if given(form.date_to):
+        end = local_day_start(form.date_to.data + timedelta(days=1), zone)
+        statement = statement.where(AuditEvent.created_at < end)
+    return statement.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+
+
+def _active_filters() -> dict:
+    return {name: value for name in FILTER_NAMES if (value := request.args.get(name, "").strip())}
+
+
+def _render_log(form: AuditFilterForm):
+    statement = _filtered_events(form).options(joinedload(AuditEvent.actor))
+    page = paginate(statement, per_page=PER_PAGE)
+    status = 400 if form.errors else 200
+    return render_template("audit/log.html", form=form, page=page, changes_of=changes,
+                           filters=_active_filters()), status
 
 
 @bp.route("/")
 @allowed_if(policy.can_view_audit_log)
 def log():
-    return render_template("audit/log.html")
+    return _render_log(_filter_form())
+
+
+def _csv_cell(value) -> str:
+    """Text for a CSV cell; a leading = + - @ would make a spreadsheet run it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+CSV_HEADER = ("time", "actor_email", "actor_name", "action", "object_type", "object_id", "changes",
+              "before", "after", "ip_address")
+
+
+def _csv_row(event: AuditEvent, zone: ZoneInfo) -> list[str]:
+    def as_json(snapshot):
+        return "" if snapshot is None else json.dumps(snapshot, ensure_ascii=False, sort_keys=True, default=str)
+
+    actor = event.actor
+    cells = [event.created_at.astimezone(zone).isoformat(timespec="seconds"),
+             actor.email if actor else "", actor.display_name if actor else "", event.action,
+             event.object_type, event.object_id, changes_as_text(event.before, event.after),
+             as_json(event.before), as_json(event.after), event.ip_address]
+    return [_csv_cell(cell) for cell in cells]
+
+
+@bp.route("/export.csv")
+@allowed_if(policy.can_view_audit_log)
+def export_csv():
+    form = _filter_form()
+    if form.errors:
+        return _render_log(form)
+    # Taking a copy of the log (personal data: emails, addresses) is itself a sensitive action.
+    audit.record("audit.exported", "audit_log", None, after={"filters": _active_filters()})
+    statement = (_filtered_events(form).options(joinedload(AuditEvent.actor))
+                 .execution_options(yield_per=EXPORT_BATCH))
+    zone = _local_zone()
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
+        writer.writerow(CSV_HEADER)
+        for event in db.session.scalars(statement):
+            writer.writerow(_csv_row(event, zone))
+            if buffer.tell() > 64 * 1024:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    filename = f"audit-log-{datetime.now(zone):%Y%m%d-%H%M}.csv"
+    return Response(stream_with_context(generate()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})

@@ -1,31 +1,414 @@
-"""Organisations: directory, registration, verification queue."""
-from flask import Blueprint, render_template
+"""Organisations: directory, registration, the organisation page, documents, members, invitations, review."""
+import io
 
-from portal.core.policy import allowed_if, public, signed_in
-from portal.orgs import policy
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
-bp = Blueprint("orgs", __name__, url_prefix="/organisations")
+from portal.accounts import roles
+from portal.accounts.models import RoleAssignment
+from portal.core.errors import DomainError, ValidationFailed
+from portal.core.pagination import paginate
+from portal.core.policy import allowed_if, authorize, forget_assignments, object_policy, public, signed_in
+from portal.core.uploads import upload_path
+from portal.core.web import show_error
+from portal.extensions import db
+from portal.orgs import policy, service
+from portal.orgs.forms import (
+    DocumentForm,
+    EditOrganisationForm,
+    EmptyForm,
+    InviteForm,
+    ReasonForm,
+    RegisterOrganisationForm,
+)
+from portal.orgs.models import (
+    LEGAL_FORMS,
+    PENDING,
+    REJECTED,
+    SERVICE_AREAS,
+    STATUS_LABELS,
+    SUSPENDED,
+    VERIFIED,
+    Organisation,
+    OrganisationDocument,
+)
+from portal.places.models import COMMUNITY, DISTRICT, KIND_LABELS, STREET, Place
+
+bp = Blueprint("orgs", __name__)
+
+HISTORY_LABELS = {
+    "organisation.registered": _l("Registered"),
+    "organisation.updated": _l("Details changed"),
+    "organisation.resubmitted": _l("Resubmitted for verification"),
+    "organisation.verified": _l("Verified"),
+    "organisation.rejected": _l("Rejected"),
+    "organisation.suspended": _l("Suspended"),
+    "organisation.reinstated": _l("Reinstated"),
+    "organisation.document_uploaded": _l("Document uploaded"),
+    "organisation.member_invited": _l("Member invited"),
+    "organisation.member_added": _l("Member joined"),
+    "organisation.member_removed": _l("Member removed"),
+}
+REVIEW_STATUSES = (PENDING, VERIFIED, SUSPENDED, REJECTED)
 
 
-@bp.route("/")
+def _labels() -> dict:
+    return {"legal_forms": LEGAL_FORMS, "status_labels": STATUS_LABELS, "service_areas": SERVICE_AREAS,
+            "role_labels": roles.ROLE_LABELS, "kind_labels": KIND_LABELS, "history_labels": HISTORY_LABELS,
+            "policy": policy}
+
+
+def _load(org_id: int) -> Organisation:
+    organisation = db.session.scalar(
+        select(Organisation).options(joinedload(Organisation.home_place), selectinload(Organisation.service_areas))
+        .where(Organisation.id == org_id))
+    if organisation is None:
+        abort(404)
+    return organisation
+
+
+def _undo() -> None:
+    """Drop what a failed action wrote, so the re-rendered page shows the state before it."""
+    db.session.rollback()
+    forget_assignments()
+
+
+def _place(value) -> Place | None:
+    return db.session.get(Place, int(value)) if value and str(value).isdigit() else None
+
+
+def _details(form) -> dict:
+    return {"name": form.name.data, "legal_form": form.legal_form.data, "credit_code": form.credit_code.data,
+            "home_place": _place(form.home_place.data), "service_areas": form.service_areas.data,
+            "description": form.description.data, "contact_name": form.contact_name.data,
+            "contact_phone": form.contact_phone.data, "contact_email": form.contact_email.data}
+
+
+# --- public directory ------------------------------------------------------------------------------
+
+@bp.route("/organisations/")
 @public
 def directory():
-    return render_template("orgs/directory.html")
+    search = request.args.get("q", "").strip()[:100]
+    legal_form = request.args.get("legal_form", "")
+    area = request.args.get("area", "")
+    places = service.places_for_choices(DISTRICT, STREET, COMMUNITY)
+    place_id = request.args.get("place", "")
+    place = next((p for p in places if str(p.id) == place_id), None)
+    page = paginate(service.directory_query(search, legal_form, area, place), per_page=20)
+    filtered = bool(search or legal_form in LEGAL_FORMS or area in SERVICE_AREAS or place)
+    return render_template("orgs/directory.html", page=page, places=places, search=search, legal_form=legal_form,
+                           area=area, place=place, filtered=filtered, **_labels())
 
 
-@bp.route("/mine")
-@signed_in
-def mine():
-    return render_template("orgs/mine.html")
+# --- the organisation page -------------------------------------------------------------------------
+
+def _render_detail(organisation: Organisation, reason_forms: dict | None = None, status: int = 200):
+    internals = policy.can_view_internals(current_user, organisation)
+    context = {"organisation": organisation, "internals": internals, "reason_forms": reason_forms or {},
+               "button_form": EmptyForm()}
+    if internals:
+        context.update(documents=organisation.documents, members=service.member_assignments(organisation),
+                       history=service.history_of(organisation))
+    return render_template("orgs/detail.html", **context, **_labels()), status
 
 
-@bp.route("/review")
-@allowed_if(policy.can_review_organisations)
-def review_queue():
-    return render_template("orgs/review_queue.html")
+@bp.route("/organisations/<int:org_id>")
+@object_policy(policy.can_view_organisation, login=False)
+def detail(org_id):
+    organisation = _load(org_id)
+    authorize(policy.can_view_organisation(current_user, organisation))
+    return _render_detail(organisation)
 
 
-@bp.route("/register")
+# --- registration and editing ----------------------------------------------------------------------
+
+@bp.route("/organisations/register", methods=["GET", "POST"])
 @signed_in
 def register():
-    return render_template("orgs/mine.html")
+    form = RegisterOrganisationForm(places=service.places_for_choices(STREET, COMMUNITY))
+    if form.validate_on_submit():
+        try:
+            organisation = service.register_organisation(current_user, **_details(form))
+            if form.document.data:
+                try:
+                    service.upload_document(organisation, form.document_title.data or _("Registration document"),
+                                            form.document.data, current_user)
+                except ValidationFailed as error:
+                    # the upload's fields are called differently on this form
+                    error.field = {"file": "document", "title": "document_title"}.get(error.field, error.field)
+                    raise
+        except DomainError as error:
+            _undo()
+            show_error(form, error)
+        else:
+            flash(_("%(name)s is registered. Officials will check it; you can follow the verification here.",
+                    name=organisation.name), "success")
+            return redirect(url_for("orgs.detail", org_id=organisation.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("orgs/register.html", form=form), status
+
+
+@bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
+@object_policy(policy.can_manage_organisation)
+def edit(org_id):
+    organisation = _load(org_id)
+    authorize(policy.can_manage_organisation(current_user, organisation))
+    service.check_editable(organisation)
+    initial = {"name": organisation.name, "legal_form": organisation.legal_form,
+               "credit_code": organisation.credit_code, "home_place": str(organisation.home_place_id),
+               "service_areas": organisation.area_codes, "description": organisation.description,
+               "contact_name": organisation.contact_name, "contact_phone": organisation.contact_phone,
+               "contact_email": organisation.contact_email}
+    form = EditOrganisationForm(data=initial, places=service.places_for_choices(STREET, COMMUNITY))
+    identity_locked = organisation.status == VERIFIED
+    if identity_locked:
+        # verified details are shown but not editable; what the browser sends for them is ignored
+        for name in service.IDENTITY_FIELDS:
+            form[name].data = initial[name]
+    if form.validate_on_submit():
+        resubmit = organisation.status == REJECTED and form.resubmit.data
+        try:
+            service.update_organisation(organisation, current_user, **_details(form))
+            if resubmit:
+                service.resubmit_organisation(organisation, current_user)
+        except DomainError as error:
+            _undo()
+            show_error(form, error)
+        else:
+            flash(_("Resubmitted: officials will check the organisation again.") if resubmit
+                  else _("The details are saved."), "success")
+            return redirect(url_for("orgs.detail", org_id=organisation.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("orgs/edit.html", form=form, organisation=organisation,
+                           identity_locked=identity_locked, **_labels()), status
+
+
+@bp.route("/organisations/<int:org_id>/resubmit", methods=["POST"])
+@object_policy(policy.can_manage_organisation)
+def resubmit(org_id):
+    organisation = _load(org_id)
+    authorize(policy.can_manage_organisation(current_user, organisation))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service.resubmit_organisation(organisation, current_user)
+    flash(_("Resubmitted: officials will check the organisation again."), "success")
+    return redirect(url_for("orgs.detail", org_id=organisation.id))
+
+
+# --- documents -------------------------------------------------------------------------------------
+
+@bp.route("/organisations/<int:org_id>/documents", methods=["GET", "POST"])
+@object_policy(policy.can_view_documents)
+def documents(org_id):
+    organisation = _load(org_id)
+    authorize(policy.can_view_documents(current_user, organisation))
+    form = DocumentForm()
+    if request.method == "POST":
+        authorize(policy.can_manage_organisation(current_user, organisation))
+        service.check_editable(organisation)
+        if form.validate_on_submit():
+            try:
+                document = service.upload_document(organisation, form.title.data, form.file.data, current_user)
+            except DomainError as error:
+                _undo()
+                show_error(form, error)
+            else:
+                flash(_("“%(title)s” is uploaded.", title=document.title), "success")
+                return redirect(url_for("orgs.documents", org_id=organisation.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("orgs/documents.html", organisation=organisation, form=form,
+                           documents=organisation.documents, **_labels()), status
+
+
+@bp.route("/organisations/<int:org_id>/documents/<int:document_id>")
+@object_policy(policy.can_view_documents)
+def download_document(org_id, document_id):
+    organisation = _load(org_id)
+    authorize(policy.can_view_documents(current_user, organisation))
+    document = db.session.get(OrganisationDocument, document_id)
+    if document is None or document.organisation_id != organisation.id:
+        abort(404)
+    path = upload_path(document.storage_key)
+    if not path.is_file():
+        abort(404)
+    # Documents are small (MAX_UPLOAD_BYTES); sending bytes leaves no open file behind an unread response.
+    response = send_file(io.BytesIO(path.read_bytes()), mimetype=document.content_type, as_attachment=True,
+                         download_name=document.original_name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- members and invitations -----------------------------------------------------------------------
+
+@bp.route("/organisations/<int:org_id>/members", methods=["GET", "POST"])
+@object_policy(policy.can_view_members)
+def members(org_id):
+    organisation = _load(org_id)
+    authorize(policy.can_view_members(current_user, organisation))
+    form = InviteForm()
+    if request.method == "POST":
+        authorize(policy.can_manage_organisation(current_user, organisation))
+        if form.validate_on_submit():
+            try:
+                invitation = service.invite_member(organisation, form.email.data, form.role.data, current_user)
+            except DomainError as error:
+                if error.status_code != 400:
+                    raise
+                _undo()
+                show_error(form, error)
+            else:
+                flash(_("An invitation is on its way to %(email)s. The link works once, for %(days)d days.",
+                        email=invitation.email, days=service.invitation_days()), "success")
+                return redirect(url_for("orgs.members", org_id=organisation.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("orgs/members.html", organisation=organisation, form=form,
+                           members=service.member_assignments(organisation), button_form=EmptyForm(),
+                           **_labels()), status
+
+
+@bp.route("/organisations/<int:org_id>/members/<int:assignment_id>/remove", methods=["POST"])
+@object_policy(policy.can_remove_member)
+def remove_member(org_id, assignment_id):
+    organisation = _load(org_id)
+    authorize(policy.can_remove_member(current_user, organisation))
+    assignment = db.session.get(RoleAssignment, assignment_id)
+    if (assignment is None or assignment.scope_type != roles.SCOPE_ORGANISATION
+            or assignment.scope_id != organisation.id):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    name = assignment.user.display_name
+    try:
+        service.remove_member(organisation, assignment, current_user)
+    except DomainError as error:
+        _undo()
+        flash(error.message, "error")
+    else:
+        flash(_("%(name)s is no longer a member.", name=name), "success")
+    return redirect(url_for("orgs.members", org_id=organisation.id))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token):
+    """The link in the invitation email; the token itself is the permission to see the invitation."""
+    form = EmptyForm()
+    try:
+        invitation = service.invitation_for_token(token)
+    except DomainError as error:
+        return render_template("orgs/invitation.html", invitation=None, error=error.message,
+                               form=form), error.status_code
+    if request.method == "POST":
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login", next=request.path))
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            service.accept_invitation(token, current_user)
+        except DomainError as error:
+            _undo()
+            return render_template("orgs/invitation.html", invitation=None, error=error.message,
+                                   form=form), error.status_code
+        organisation = invitation.organisation
+        flash(_("Welcome to %(organisation)s.", organisation=organisation.name), "success")
+        return redirect(url_for("orgs.detail", org_id=organisation.id))
+    wrong_account = current_user.is_authenticated and not service.invitation_is_for(invitation, current_user)
+    return render_template("orgs/invitation.html", invitation=invitation, error=None, form=form,
+                           wrong_account=wrong_account, masked_email=service.mask_email(invitation.email),
+                           **_labels())
+
+
+# --- my organisations ------------------------------------------------------------------------------
+
+@bp.route("/organisations/mine")
+@signed_in
+def mine():
+    return render_template("orgs/mine.html", memberships=service.organisations_of(current_user), **_labels())
+
+
+# --- review by officials ---------------------------------------------------------------------------
+
+def _render_queue(status: str, failed: dict | None = None, http_status: int = 200):
+    scope = policy.reviewable_filter(current_user)
+    counts = dict(db.session.execute(
+        select(Organisation.status, func.count()).where(scope).group_by(Organisation.status)).all())
+    statement = (select(Organisation)
+                 .options(joinedload(Organisation.home_place), selectinload(Organisation.service_areas),
+                          selectinload(Organisation.documents))
+                 .where(scope, Organisation.status == status)
+                 .order_by(Organisation.created_at, Organisation.id))
+    page = paginate(statement, per_page=20)
+    return render_template("orgs/review_queue.html", page=page, status=status, counts=counts,
+                           statuses=REVIEW_STATUSES, failed=failed or {}, button_form=EmptyForm(),
+                           **_labels()), http_status
+
+
+@bp.route("/organisations/review")
+@allowed_if(policy.can_review_organisations)
+def review_queue():
+    status = request.args.get("status", PENDING)
+    if status not in REVIEW_STATUSES:
+        status = PENDING
+    return _render_queue(status)
+
+
+def _review(org_id: int, action: str, needs_reason: bool):
+    """Shared by the four review buttons: scope (404), CSRF, the service's lifecycle (409), then back."""
+    organisation = _load(org_id)
+    authorize(policy.can_review_organisation(current_user, organisation))
+    form = ReasonForm() if needs_reason else EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    tab = organisation.status  # the queue tab the official came from
+    step = {"verify": service.verify_organisation, "reinstate": service.reinstate_organisation,
+            "reject": service.reject_organisation, "suspend": service.suspend_organisation}[action]
+    try:
+        if needs_reason:
+            step(organisation, current_user, form.reason.data)
+        else:
+            step(organisation, current_user)
+    except ValidationFailed as error:
+        _undo()
+        show_error(form, error)
+        if form.origin.data == "detail":
+            return _render_detail(_load(org_id), reason_forms={action: form}, status=400)
+        return _render_queue(_load(org_id).status, failed={"org_id": org_id, "action": action, "form": form},
+                             http_status=400)
+    name = organisation.name
+    message = {"verify": _("%(name)s is verified and listed in the directory.", name=name),
+               "reject": _("%(name)s is rejected; the organisation sees your reason.", name=name),
+               "suspend": _("%(name)s is suspended and no longer listed in the directory.", name=name),
+               "reinstate": _("%(name)s is reinstated and listed in the directory again.", name=name)}[action]
+    flash(message, "success")
+    if form.origin.data == "detail":
+        return redirect(url_for("orgs.detail", org_id=organisation.id))
+    return redirect(url_for("orgs.review_queue", status=tab))
+
+
+@bp.route("/organisations/<int:org_id>/verify", methods=["POST"])
+@object_policy(policy.can_review_organisation)
+def verify(org_id):
+    return _review(org_id, "verify", needs_reason=False)
+
+
+@bp.route("/organisations/<int:org_id>/reject", methods=["POST"])
+@object_policy(policy.can_review_organisation)
+def reject(org_id):
+    return _review(org_id, "reject", needs_reason=True)
+
+
+@bp.route("/organisations/<int:org_id>/suspend", methods=["POST"])
+@object_policy(policy.can_review_organisation)
+def suspend(org_id):
+    return _review(org_id, "suspend", needs_reason=True)
+
+
+@bp.route("/organisations/<int:org_id>/reinstate", methods=["POST"])
+@object_policy(policy.can_review_organisation)
+def reinstate(org_id):
+    return _review(org_id, "reinstate", needs_reason=False)

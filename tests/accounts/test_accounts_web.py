@@ -168,3 +168,38 @@ def test_language_switch_is_remembered_for_anonymous_visitors(client):
     assert "Sign in" in client.get("/").get_data(as_text=True)
     client.get("/lang/zh_CN")
     assert "登录" in client.get("/").get_data(as_text=True)
+
+
+def test_personal_data_download(client, login_as):
+    user = UserFactory(email="wang@example.org")
+    login_as(user)
+    response = client.get("/profile/export.json")
+    assert response.status_code == 200
+    assert response.get_json()["account"]["email"] == "wang@example.org"
+    assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_erasing_an_account_pseudonymises_and_keeps_audit(client, login_as):
+    user = UserFactory(email="erase.me@example.org")
+    login_as(user)
+    response = client.post_form("/profile/erase", {"password": TEST_PASSWORD, "confirm": "y"})
+    assert response.status_code == 302
+    assert user.email.startswith("erased-") and not user.is_active_account
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.erased")).object_id == str(user.id)
+    assert client.post_form("/login", {"email": "erase.me@example.org", "password": TEST_PASSWORD}).status_code == 200
+
+
+def test_erasing_needs_the_right_password(client, login_as):
+    user = UserFactory()
+    login_as(user)
+    response = client.post_form("/profile/erase", {"password": "wrong-password-123", "confirm": "y"})
+    assert response.status_code == 400
+    assert user.is_active_account
+
+
+def test_language_chosen_before_sign_in_is_kept_on_the_account(client):
+    user = UserFactory(locale="zh_CN")
+    client.get("/lang/en")
+    client.post_form("/login", {"email": user.email, "password": TEST_PASSWORD})
+    assert user.locale == "en"
+    assert "Sign out" in client.get("/").get_data(as_text=True)

@@ -13,7 +13,7 @@ def test_register_switch_language_and_sign_in(live_server, page):
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     page.get_by_label("电子邮箱").fill("chen.jing@example.org")
     page.get_by_label("显示名称").fill("陈静")
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    page.locator("#password").fill(PASSWORD)
     page.get_by_label("再次输入密码").fill(PASSWORD)
     page.get_by_label("我已阅读隐私声明").check()
     page.get_by_role("button", name="创建账号").click()
@@ -28,7 +28,7 @@ def test_register_switch_language_and_sign_in(live_server, page):
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("link", name="Sign in").first.click()
     page.get_by_label("Email").fill("chen.jing@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("#password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(live_server + "/")
     # the language chosen is remembered on the account

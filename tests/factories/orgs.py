@@ -28,3 +28,51 @@ def make_organisation(creator, home_place, status: str = PENDING, name: str | No
     db.session.add(organisation)
     db.session.flush()
     return organisation
+
+
+def tiny_pdf() -> bytes:
+    """A real, minimal one-page PDF (readers open it; magic-byte checks see a PDF)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def tiny_png() -> bytes:
+    """A real 1x1 PNG."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+            + chunk(b"IEND", b""))
+
+
+def make_document(organisation, uploader, title: str = "登记证书", data: bytes | None = None,
+                  filename: str = "certificate.pdf"):
+    """A stored document (the file is written to the test upload folder, as an upload would)."""
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.core.uploads import store_upload
+    from portal.orgs.models import OrganisationDocument
+
+    stored = store_upload(FileStorage(BytesIO(tiny_pdf() if data is None else data), filename=filename))
+    document = OrganisationDocument(organisation_id=organisation.id, title=title, original_name=stored.original_name,
+                                    content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                                    storage_key=stored.storage_key, uploaded_by_id=uploader.id)
+    db.session.add(document)
+    db.session.flush()
+    return document

@@ -1,0 +1,28 @@
+"""The audit log's filter form (a GET form: no CSRF token, nothing changes)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms.validators import Length, Optional, ValidationError
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), default="", validators=[Optional()])
+    actor = StringField(_l("Actor email contains"), validators=[Optional(), Length(max=254)])
+    object_type = SelectField(_l("Object type"), default="", validators=[Optional()])
+    object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
+    date_from = DateField(_l("From (date)"), validators=[Optional()])
+    date_to = DateField(_l("To (date)"), validators=[Optional()])
+
+    def __init__(self, actions: list[str], object_types: list[str], **kwargs):
+        super().__init__(**kwargs)
+        self.action.choices = [SelectChoice("", _l("All actions")),
+                               *(SelectChoice(action, action) for action in actions)]
+        self.object_type.choices = [SelectChoice("", _l("All types")),
+                                    *(SelectChoice(kind, kind) for kind in object_types)]
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))
