@@ -11,7 +11,6 @@ from portal.orgs.models import PENDING, VERIFIED
 from tests.factories.accounts import UserFactory, grant
 from tests.factories.orgs import make_document, make_organisation
 from tests.factories.places import make_tree
-from tests.factories.volunteering import volunteering_world
 
 ROLES = ("anonymous", "resident", "org_member", "official", "admin")
 
@@ -70,26 +69,6 @@ ROUTES = {
     "orgs.suspend": ("POST", "/organisations/{verified_org}/suspend", expect(302, 404, 404, 400, 400)),
     "orgs.verify": ("POST", "/organisations/{pending_org}/verify", expect(302, 404, 404, 302, 302)),
     "audit.log": ("GET", "/admin/audit/", ADMIN_ONLY),
-    # volunteering: organiser pages answer only to the project's organisation (404 even to platform admins)
-    "volunteering.index": ("GET", "/volunteer/", PUBLIC),
-    "volunteering.project_opportunities": ("GET", "/projects/{vol_project}/volunteer", PUBLIC),
-    "volunteering.new_opportunity": ("GET", "/projects/{vol_project}/volunteer/new", expect(302, 404, 200, 404, 404)),
-    "volunteering.new_shift": ("GET", "/opportunities/{vol_opportunity}/shifts/new", expect(302, 404, 200, 404, 404)),
-    "volunteering.sign_up": ("POST", "/shifts/{vol_shift}/signup", expect(302, 302, 302, 302, 302)),
-    "volunteering.cancel_signup": ("POST", "/signups/{vol_signup}/cancel", expect(302, 302, 404, 404, 404)),
-    "volunteering.me": ("GET", "/volunteer/me", SIGNED_IN),
-    # only the resident has verified hours; the others are sent back to their page
-    "volunteering.certificate": ("GET", "/volunteer/me/certificate.pdf", expect(302, 200, 302, 302, 302)),
-    "volunteering.check_in_by_token": ("GET", "/volunteer/check-in/{vol_token}", expect(302, 404, 200, 404, 404)),
-    "volunteering.roster": ("GET", "/shifts/{vol_shift}/roster", expect(302, 404, 200, 404, 404)),
-    # the organiser's buttons on a shift three days away are refused with a message (too early), back to the roster
-    "volunteering.check_in": ("POST", "/signups/{vol_signup}/check-in", expect(302, 404, 302, 404, 404)),
-    "volunteering.check_out": ("POST", "/signups/{vol_signup}/check-out", expect(302, 404, 302, 404, 404)),
-    "volunteering.mark_no_show": ("POST", "/signups/{vol_signup}/no-show", expect(302, 404, 302, 404, 404)),
-    "volunteering.hours": ("GET", "/projects/{vol_project}/volunteer/hours", expect(302, 404, 200, 404, 404)),
-    "volunteering.verify_hours": ("POST", "/hours/{vol_hours}/verify", expect(302, 404, 302, 404, 404)),
-    "volunteering.reject_hours": ("POST", "/hours/{vol_hours}/reject", expect(302, 404, 302, 404, 404)),  # no reason
-    "volunteering.reverse_hours": ("POST", "/hours/{vol_hours}/reverse", expect(302, 404, 302, 404, 404)),
     "audit.export_csv": ("GET", "/admin/audit/export.csv", ADMIN_ONLY),
 }
 
@@ -109,12 +88,9 @@ def world():
     pending_assignment = grant(member, roles.ORG_ADMIN, pending)
     pending_document = make_document(pending, member)
     users = {"resident": resident, "org_member": member, "official": official, "admin": admin}
-    # volunteering's own rows (a project of the verified organisation, shifts, sign-ups, hours)
-    volunteering_values = volunteering_world(member, resident, verified, tree["community"])
     values = {"member_assignment": member_assignment.id, "verified_org": verified.id, "pending_org": pending.id,
               "pending_assignment": pending_assignment.id, "pending_document": pending_document.id,
               "community": tree["community"].id, "grid": tree["grid"].id, "district": tree["district"].id}
-    values.update(volunteering_values)
     return users, values
 
 
