@@ -32,7 +32,7 @@ def main() -> None:
         key = message.id if isinstance(message.id, str) else (message.id[0] if message.id else None)
         if key in translations and translations[key]:
             value = translations[key]
-            message.string = value if isinstance(message.id, str) else (value, value)
+            message.string = value if isinstance(message.id, str) else (value,) * catalog.num_plurals
             message.flags.discard("fuzzy")
             filled += 1
     with PO.open("wb") as handle:
