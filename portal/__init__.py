@@ -104,14 +104,26 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.audit.views import bp as audit_bp
+    from portal.funds.views import bp as funds_bp
     from portal.main.vendor import bp as vendor_bp
     from portal.main.views import bp as main_bp
+    from portal.needs.views import bp as needs_bp
+    from portal.notifications.views import bp as notifications_bp
     from portal.orgs.views import bp as orgs_bp
     from portal.places.views import bp as places_bp
+    from portal.projects.views import bp as projects_bp
+    from portal.volunteering.views import bp as volunteering_bp
 
     for blueprint in (main_bp, accounts_bp, places_bp, orgs_bp, audit_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(vendor_bp)
+    for blueprint in (projects_bp, needs_bp, notifications_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(volunteering_bp)
+    app.register_blueprint(funds_bp)
+    from portal.payments.views import bp as payments_bp
+
+    app.register_blueprint(payments_bp)
 
 
 def _wants_json() -> bool:

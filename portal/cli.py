@@ -40,3 +40,12 @@ def register_commands(app) -> None:
     from portal.demo import demo_command
 
     app.cli.add_command(demo_command)
+    from portal.volunteering.cli import volunteering_group
+
+    app.cli.add_command(volunteering_group)
+    from portal.funds.cli import register as register_funds_commands
+
+    register_funds_commands(app)
+    from portal.payments.cli import register as register_payments_commands
+
+    register_payments_commands(app)

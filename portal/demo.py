@@ -431,9 +431,20 @@ def demo_command():
         places = seed_places()
         users = seed_users(places)
         seed_organisations(users, places)
-        # seed_funds(...), seed_projects(...): the funds and projects issues add their steps here.
-        logins = demo_logins(users)
-        summary = demo_summary()
+        # Later domains, in dependency order: needs link to projects and campaigns, shifts hang on projects.
+        from portal.funds.demo import seed_funds
+        from portal.needs.demo import seed_needs
+        from portal.projects.demo import seed_projects
+        from portal.volunteering.demo import seed_volunteering
+
+        fund_lines = seed_funds()
+        seed_projects()
+        seed_needs()
+        seed_volunteering()
+        from portal.funds.demo import fund_logins
+
+        logins = demo_logins(users) + [(email, role, fund, DEMO_PASSWORD) for email, role, fund in fund_logins()]
+        summary = demo_summary() + fund_lines
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

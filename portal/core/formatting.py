@@ -25,3 +25,6 @@ def register(app) -> None:
     app.jinja_env.filters["datetime"] = local_datetime
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)
+    from portal.core.markdown import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown

@@ -6,7 +6,8 @@ gifts never lose an update. Callers (services, webhook handlers) run inside the 
 """
 from fractions import Fraction
 
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, cast, func, select, update
+from sqlalchemy.orm.util import identity_key
 
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -31,6 +32,15 @@ from portal.funds.models import (
 
 # Kinds of entry that count toward "raised" (everything except money going out to projects).
 RAISING_KINDS = (ENTRY_GIFT, ENTRY_MATCH, ENTRY_REFUND, ENTRY_DISPUTE, ENTRY_DISPUTE_WON)
+
+
+def sum_minor(expression):
+    """SUM of a minor-units column as a whole number, 0 when there are no rows.
+
+    PostgreSQL's SUM of a bigint is a numeric (Python Decimal); cast back so sums stay ints (JSON audit
+    records, Fraction arithmetic) on SQLite and PostgreSQL alike.
+    """
+    return cast(func.coalesce(func.sum(expression), 0), BigInteger)
 
 
 class UnbalancedEntry(RuntimeError):
@@ -59,18 +69,27 @@ def _post(kind: str, fund_id: int, currency: str, legs: list[tuple[str, int]], *
     return entry
 
 
+def _bump(model, object_id: int, **values) -> None:
+    """UPDATE one cached total in SQL (x = x + delta). An object of that row already in the session is
+    expired by primary key, so it reloads the new value when read; SQLAlchemy's default instead scans
+    every object in the session on each UPDATE, which made long batch jobs (the demo) crawl."""
+    db.session.execute(update(model).where(model.id == object_id).values(**values),
+                       execution_options={"synchronize_session": False})
+    instance = db.session.identity_map.get(identity_key(model, object_id))
+    if instance is not None:
+        db.session.expire(instance, list(values))
+
+
 def _move_caches(kind: str, fund_id: int, campaign_id, team_id, cash_delta: int) -> None:
     if kind == ENTRY_DISBURSEMENT:
-        db.session.execute(update(Fund).where(Fund.id == fund_id).values(
-            balance_minor=Fund.balance_minor + cash_delta, disbursed_minor=Fund.disbursed_minor - cash_delta))
+        _bump(Fund, fund_id, balance_minor=Fund.balance_minor + cash_delta,
+              disbursed_minor=Fund.disbursed_minor - cash_delta)
         return
-    db.session.execute(update(Fund).where(Fund.id == fund_id).values(
-        balance_minor=Fund.balance_minor + cash_delta, raised_minor=Fund.raised_minor + cash_delta))
+    _bump(Fund, fund_id, balance_minor=Fund.balance_minor + cash_delta, raised_minor=Fund.raised_minor + cash_delta)
     if campaign_id:
-        db.session.execute(update(Campaign).where(Campaign.id == campaign_id).values(
-            raised_minor=Campaign.raised_minor + cash_delta))
+        _bump(Campaign, campaign_id, raised_minor=Campaign.raised_minor + cash_delta)
     if team_id:
-        db.session.execute(update(Team).where(Team.id == team_id).values(raised_minor=Team.raised_minor + cash_delta))
+        _bump(Team, team_id, raised_minor=Team.raised_minor + cash_delta)
 
 
 # --- gifts ---------------------------------------------------------------------------------------
@@ -93,7 +112,7 @@ def _pool_remaining_for(pool: MatchingPool, donation) -> int:
         from portal.payments.models import Donation
 
         matched_for_donor = db.session.scalar(
-            select(func.coalesce(func.sum(Posting.amount_minor), 0)).join(LedgerEntry)
+            select(sum_minor(Posting.amount_minor)).join(LedgerEntry)
             .join(Donation, Donation.id == LedgerEntry.donation_id)
             .where(LedgerEntry.matching_pool_id == pool.id, Donation.donor_id == donation.donor_id,
                    Posting.account == fund_cash_account(pool.campaign.fund_id)))
@@ -110,7 +129,9 @@ def apply_matching(donation, actor=None) -> list[LedgerEntry]:
     pools = db.session.scalars(
         select(MatchingPool).where(MatchingPool.campaign_id == donation.campaign_id,
                                    MatchingPool.starts_at <= at, MatchingPool.ends_at >= at)
-        .order_by(MatchingPool.id).with_for_update()).all()
+        .order_by(MatchingPool.id).with_for_update()
+        # the locked row's used_minor, not a copy an earlier query left in the session
+        .execution_options(populate_existing=True)).all()
     entries = []
     for pool in pools:
         wanted = int(Fraction(donation.amount_minor) * pool.ratio_numerator / pool.ratio_denominator)
@@ -123,8 +144,7 @@ def apply_matching(donation, actor=None) -> list[LedgerEntry]:
             campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
             matching_pool_id=pool.id, description=f"match of gift #{donation.id} by {pool.sponsor_name}"[:300],
             actor=actor))
-        db.session.execute(update(MatchingPool).where(MatchingPool.id == pool.id).values(
-            used_minor=MatchingPool.used_minor + amount))
+        _bump(MatchingPool, pool.id, used_minor=MatchingPool.used_minor + amount)
     return entries
 
 
@@ -133,7 +153,7 @@ def apply_matching(donation, actor=None) -> list[LedgerEntry]:
 def _matched_for(donation_id: int) -> list[tuple[int, int]]:
     """(pool id, net amount still matched) for a donation."""
     rows = db.session.execute(
-        select(LedgerEntry.matching_pool_id, func.sum(Posting.amount_minor)).join(Posting)
+        select(LedgerEntry.matching_pool_id, sum_minor(Posting.amount_minor)).join(Posting)
         .where(LedgerEntry.donation_id == donation_id, LedgerEntry.matching_pool_id.is_not(None),
                Posting.account.like("fund:%:cash"))
         .group_by(LedgerEntry.matching_pool_id)).all()
@@ -150,8 +170,7 @@ def _reverse_matching(donation, share: Fraction, kind: str, actor=None, **links)
               [(fund_cash_account(donation.fund_id), -amount), (matching_pool_account(pool_id), amount)],
               campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
               matching_pool_id=pool_id, description=f"match returned for gift #{donation.id}", actor=actor, **links)
-        db.session.execute(update(MatchingPool).where(MatchingPool.id == pool_id).values(
-            used_minor=MatchingPool.used_minor - amount))
+        _bump(MatchingPool, pool_id, used_minor=MatchingPool.used_minor - amount)
 
 
 def post_refund(donation, refund, actor=None) -> LedgerEntry:
@@ -203,13 +222,13 @@ def post_disbursement(disbursement, actor=None) -> LedgerEntry:
 # --- sums straight from the postings (what reconcile compares the caches with) -------------------------
 
 def fund_balance(fund_id: int) -> int:
-    return db.session.scalar(select(func.coalesce(func.sum(Posting.amount_minor), 0))
+    return db.session.scalar(select(sum_minor(Posting.amount_minor))
                              .where(Posting.account == fund_cash_account(fund_id)))
 
 
 def _cash_sum(*conditions) -> int:
     return db.session.scalar(
-        select(func.coalesce(func.sum(Posting.amount_minor), 0)).join(LedgerEntry)
+        select(sum_minor(Posting.amount_minor)).join(LedgerEntry)
         .where(Posting.account.like("fund:%:cash"), *conditions))
 
 
@@ -230,7 +249,7 @@ def team_raised(team_id: int) -> int:
 
 
 def pool_used(pool_id: int) -> int:
-    return -db.session.scalar(select(func.coalesce(func.sum(Posting.amount_minor), 0))
+    return -db.session.scalar(select(sum_minor(Posting.amount_minor))
                               .where(Posting.account == matching_pool_account(pool_id)))
 
 

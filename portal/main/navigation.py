@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 class NavItem:
     label: str
     endpoint: str
-    section: str = "main"  # main | manage
+    section: str = "main"  # main | manage (the Manage menu) | account (beside the name) | mine (the name's menu)
+    badge: int | None = None  # a count shown beside the label (unread notifications)
 
     @property
     def url(self) -> str:
@@ -22,10 +23,22 @@ def navigation_for(user) -> list[NavItem]:
     from portal.orgs.policy import can_review_organisations
     from portal.places.policy import can_manage_places
 
-    items = [NavItem(_l("Organisations"), "orgs.directory"), NavItem(_l("Places"), "places.browse")]
+    items = [NavItem(_l("Projects"), "projects.index"), NavItem(_l("Needs"), "needs.board"),
+             NavItem(_l("Volunteer"), "volunteering.index"),
+             NavItem(_l("Campaigns"), "funds.campaign_list"), NavItem(_l("Funds"), "funds.fund_list"),
+             NavItem(_l("Organisations"), "orgs.directory"), NavItem(_l("Places"), "places.browse")]
     if user is None or not user.is_authenticated:
         return items
-    items.append(NavItem(_l("My organisations"), "orgs.mine"))
+    items.append(NavItem(_l("My organisations"), "orgs.mine", "mine"))
+    items.append(NavItem(_l("My giving"), "payments.my_giving", "mine"))
+    items.append(NavItem(_l("My volunteering"), "volunteering.me", "mine"))
+    items.append(NavItem(_l("Profile and privacy"), "accounts.profile", "mine"))
+    from portal.notifications.service import unread_count
+    from portal.projects.policy import can_review_reports
+
+    items.append(NavItem(_l("Notifications"), "notifications.index", "account", badge=unread_count(user.id)))
+    if can_review_reports(user):
+        items.append(NavItem(_l("Results reports"), "projects.reviews", "manage"))
     if can_review_organisations(user):
         items.append(NavItem(_l("Review organisations"), "orgs.review_queue", "manage"))
     if can_manage_places(user):

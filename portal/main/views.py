@@ -3,7 +3,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from portal.core.policy import assignments_of, public
-from portal.main.dashboard import home_summary
+from portal.main.dashboard import home_highlights, home_summary
 
 bp = Blueprint("main", __name__)
 
@@ -11,7 +11,7 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @public
 def index():
-    return render_template("main/index.html", summary=home_summary(),
+    return render_template("main/index.html", summary=home_summary(), highlights=home_highlights(),
                            my_roles=assignments_of(current_user))
 
 

@@ -1,6 +1,6 @@
 """Donations and what providers tell us about them: recurring gifts, refunds, disputes, webhook events."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.time import UTCDateTime, utcnow
@@ -30,6 +30,14 @@ class Donation(db.Model):
         UniqueConstraint("provider", "provider_payment_id", name="uq_donations_provider_payment"),
         UniqueConstraint("provider", "provider_invoice_id", name="uq_donations_provider_invoice"),
         Index("ix_donations_campaign_status", "campaign_id", "status"),
+        # the campaign and fund pages with a million gifts (BENCHMARKS.md): recent gifts and donor counts
+        Index("ix_donations_campaign_succeeded", "campaign_id", "succeeded_at", "id"),
+        Index("ix_donations_campaign_donor", "campaign_id", "donor_id",
+              postgresql_where=text("status IN ('succeeded', 'partially_refunded')"),
+              sqlite_where=text("status IN ('succeeded', 'partially_refunded')")),
+        Index("ix_donations_fund_donor", "fund_id", "donor_id",
+              postgresql_where=text("status IN ('succeeded', 'partially_refunded')"),
+              sqlite_where=text("status IN ('succeeded', 'partially_refunded')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -23,6 +23,14 @@ document.addEventListener("DOMContentLoaded", () => {
       });
     });
   });
+  // Dropdown menus close on a click elsewhere and on Escape.
+  const menus = document.querySelectorAll("details.nav-menu");
+  document.addEventListener("click", (event) => {
+    menus.forEach((menu) => { if (!menu.contains(event.target)) menu.removeAttribute("open"); });
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") menus.forEach((menu) => menu.removeAttribute("open"));
+  });
   const summary = document.querySelector(".error-summary");
   if (summary) summary.focus();
 });

@@ -442,7 +442,7 @@ def test_invitation_flow(client, login_as, organisation_admin, outbox):
     assert organisation.name in str(make_header(decode_header(message["Subject"])))
     path = _path(_link_in(message))
 
-    helper = UserFactory(email="helper@example.org")
+    helper = UserFactory(email="helper@example.org", locale="en")
     _sign_in_as(client, login_as, helper)
     page = client.get(path, headers=EN).get_data(as_text=True)
     assert organisation.name in page and "Accept and join" in page
@@ -465,7 +465,7 @@ def test_invitation_refuses_a_user_with_another_email(client, login_as, organisa
     login_as(admin)
     _invite(client, organisation, "helper@example.org")
     path = _path(_link_in(outbox()[0]))
-    stranger = UserFactory(email="stranger@example.org")
+    stranger = UserFactory(email="stranger@example.org", locale="en")
     _sign_in_as(client, login_as, stranger)
     page = client.get(path, headers=EN)
     assert page.status_code == 200 and "Accept and join" not in page.get_data(as_text=True)

@@ -1,5 +1,6 @@
 """Places service: create, update, move (with the whole subtree) and the subtree query helpers."""
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
@@ -132,7 +133,7 @@ def test_move_is_one_update_statement_for_the_subtree(city, admin, count_queries
 
 def test_move_under_own_descendant_is_refused(city, admin):
     street = city["street_a"]
-    with pytest.raises(DomainError) as raised:
+    with force_locale("en"), pytest.raises(DomainError) as raised:
         service.move_place(street, city["community"], actor=admin)
     assert "itself" in raised.value.message
     with pytest.raises(DomainError):

@@ -1,0 +1,70 @@
+"""Funds commands: `portal reconcile` and `portal campaigns finish-due`."""
+import click
+from flask.cli import with_appcontext
+
+from portal.extensions import db
+
+
+@click.command("reconcile")
+@click.option("--no-provider", is_flag=True, help="Skip the comparison with the payment provider's records.")
+@with_appcontext
+def reconcile_command(no_provider):
+    """Recompute every fund, campaign, team and matching-pool total from the ledger and compare.
+
+    Exits with status 1 when anything differs (cached totals, unbalanced entries, gifts against the
+    ledger, the provider's records), so it can run from cron or CI.
+    """
+    from portal.funds.reconcile import reconcile
+
+    lines = reconcile(with_provider=not no_provider)
+    db.session.rollback()  # read only
+    if lines:
+        for line in lines:
+            click.echo(line)
+        click.echo(f"{len(lines)} difference(s) found.", err=True)
+        raise SystemExit(1)
+    click.echo("reconcile: the ledger and every cached total agree (0 differences).")
+
+
+@click.group("campaigns")
+def campaigns_group():
+    """Campaign lifecycle jobs."""
+
+
+@campaigns_group.command("finish-due")
+@with_appcontext
+def finish_due_command():
+    """Finish every live campaign whose end has passed; retry refunds still owed by failed ones.
+
+    Safe to run again and again (e.g. hourly from cron): each campaign is finished once, and a
+    refund that failed (provider down) is tried again on the next run. Each campaign commits on its
+    own, so one failure does not undo the others.
+    """
+    from portal.funds import service
+
+    finished = problems = 0
+    for campaign in service.due_campaigns():
+        try:
+            service.finish_campaign(campaign, actor=None)
+            db.session.commit()
+        except Exception as error:  # one bad campaign must not stop the others; it is retried next run
+            db.session.rollback()
+            problems += 1
+            click.echo(f"campaign {campaign.id}: could not finish: {error}", err=True)
+            continue
+        finished += 1
+        click.echo(f"campaign {campaign.id} ({campaign.title}): {campaign.status}")
+    for campaign in service.failed_campaigns_owing_refunds():
+        failures = service.refund_campaign_gifts(campaign, actor=None)
+        db.session.commit()
+        for failure in failures:
+            problems += 1
+            click.echo(f"campaign {campaign.id}: {failure}", err=True)
+    click.echo(f"{finished} campaign(s) finished.")
+    if problems:
+        raise SystemExit(1)
+
+
+def register(app) -> None:
+    app.cli.add_command(reconcile_command)
+    app.cli.add_command(campaigns_group)

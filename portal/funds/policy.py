@@ -1,0 +1,252 @@
+"""Who may do what with funds, campaigns, teams, matching pools, disbursements and in-kind pledges.
+
+Three circles of people act on a fund: its treasurer and committee (roles on the fund's scope), the
+community workers and officials over the fund's place (they run the community's fund desk), and
+platform administrators. Anyone may read what a fund did with its money; management pages of a fund
+answer 404 to everybody outside these circles (a committee member of another fund included).
+Whether the object's status allows the step is the service's lifecycle table (409); the `can_...`
+functions for buttons combine both.
+"""
+from portal.accounts import roles
+from portal.core.policy import (
+    assignments_of,
+    has_place_role,
+    has_platform_role,
+    has_scope_role,
+    is_platform_admin,
+    places_with_role,
+)
+from portal.funds.models import (
+    APPROVED,
+    DRAFT,
+    ENDED,
+    FAILED,
+    LIVE,
+    PLEDGED,
+    RECEIVED,
+    REQUESTED,
+    SUCCEEDED,
+)
+
+PLACE_STAFF = (roles.COMMUNITY_WORKER, roles.OFFICIAL)
+
+
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def is_admin(user) -> bool:
+    return _signed_in(user) and is_platform_admin(user)
+
+
+def is_treasurer(user, fund) -> bool:
+    return _signed_in(user) and has_scope_role(user, roles.SCOPE_FUND, fund.id, roles.TREASURER)
+
+
+def is_committee(user, fund) -> bool:
+    """The fund's committee: its members and its treasurer."""
+    return _signed_in(user) and has_scope_role(user, roles.SCOPE_FUND, fund.id, roles.FUND_COMMITTEE,
+                                               roles.TREASURER)
+
+
+def is_place_staff(user, fund) -> bool:
+    """Community workers and officials on the fund's place or above it."""
+    return _signed_in(user) and has_place_role(user, fund.place, *PLACE_STAFF)
+
+
+def is_fund_manager(user, fund) -> bool:
+    return is_committee(user, fund) or is_place_staff(user, fund) or is_admin(user)
+
+
+# --- funds ---------------------------------------------------------------------------------------
+
+def can_view_fund(user, fund) -> bool:
+    """Every fund's page and ledger are public: residents must see where the money went."""
+    return True
+
+
+def can_create_fund(user) -> bool:
+    """Platform admins, and officials or community workers (who then choose a place in their area)."""
+    if not _signed_in(user):
+        return False
+    return is_admin(user) or has_platform_role(user, *PLACE_STAFF) or bool(places_with_role(user, *PLACE_STAFF))
+
+
+def can_create_fund_at(user, place) -> bool:
+    return _signed_in(user) and (is_admin(user) or has_place_role(user, place, *PLACE_STAFF))
+
+
+def can_edit_fund(user, fund) -> bool:
+    return is_admin(user) or is_place_staff(user, fund)
+
+
+def can_manage_fund(user, fund) -> bool:
+    """The fund's management page: committee, treasurer, place staff over it, platform admins."""
+    return is_fund_manager(user, fund)
+
+
+def can_grant_fund_roles(user, fund) -> bool:
+    """Appoints the treasurer and committee members: platform admins (as on /admin/roles)."""
+    return is_admin(user)
+
+
+def managed_fund_ids(user) -> set[int]:
+    """Funds on whose scope `user` holds a committee role (for 'my funds' links)."""
+    return {a.scope_id for a in assignments_of(user)
+            if a.scope_type == roles.SCOPE_FUND and a.role in (roles.TREASURER, roles.FUND_COMMITTEE)}
+
+
+# --- campaigns -----------------------------------------------------------------------------------
+
+def can_create_campaign(user, fund) -> bool:
+    return fund.is_active and is_fund_manager(user, fund)
+
+
+def can_view_campaign(user, campaign) -> bool:
+    """Published campaigns are public; a draft only to the fund's managers and its author."""
+    if campaign.status != DRAFT:
+        return True
+    return _signed_in(user) and (campaign.created_by_id == user.id or is_fund_manager(user, campaign.fund))
+
+
+def can_edit_campaign(user, campaign) -> bool:
+    if campaign.status not in (DRAFT, LIVE):
+        return False
+    return _signed_in(user) and (campaign.created_by_id == user.id or is_fund_manager(user, campaign.fund))
+
+
+def can_run_campaign(user, campaign) -> bool:
+    """Publishes, finishes and closes: the fund's committee, place staff and admins."""
+    return is_fund_manager(user, campaign.fund)
+
+
+def can_publish_campaign(user, campaign) -> bool:
+    return campaign.status == DRAFT and can_run_campaign(user, campaign)
+
+
+def can_finish_campaign(user, campaign) -> bool:
+    return campaign.status == LIVE and can_run_campaign(user, campaign)
+
+
+def can_close_campaign(user, campaign) -> bool:
+    return campaign.status in (SUCCEEDED, ENDED, FAILED) and can_run_campaign(user, campaign)
+
+
+def can_post_update(user, campaign) -> bool:
+    """Updates come from the fund's treasurer or committee, or the campaign's author."""
+    if campaign.status == DRAFT or not _signed_in(user):
+        return False
+    return campaign.created_by_id == user.id or is_committee(user, campaign.fund) or is_admin(user)
+
+
+def can_view_campaign_image(user, campaign) -> bool:
+    return can_view_campaign(user, campaign)
+
+
+# --- teams ---------------------------------------------------------------------------------------
+
+def can_create_team(user, campaign) -> bool:
+    return _signed_in(user) and campaign.status == LIVE
+
+
+def can_view_team(user, team) -> bool:
+    return can_view_campaign(user, team.campaign)
+
+
+def can_join_team(user, team) -> bool:
+    return _signed_in(user) and team.campaign.status == LIVE
+
+
+def can_leave_team(user, team) -> bool:
+    return _signed_in(user) and team.captain_id != user.id
+
+
+# --- matching pools ----------------------------------------------------------------------------------
+
+def can_create_matching_pool(user, campaign) -> bool:
+    if campaign.status not in (DRAFT, LIVE):
+        return False
+    return is_treasurer(user, campaign.fund) or is_admin(user)
+
+
+# --- disbursements -------------------------------------------------------------------------------
+
+def is_verified_org_admin(user) -> bool:
+    """An administrator of at least one verified organisation (loaded once per request)."""
+    if not _signed_in(user):
+        return False
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.orgs.models import VERIFIED, Organisation
+
+    ids = [a.scope_id for a in assignments_of(user)
+           if a.role == roles.ORG_ADMIN and a.scope_type == roles.SCOPE_ORGANISATION]
+    if not ids:
+        return False
+    return db.session.scalar(select(Organisation.id).where(Organisation.id.in_(ids),
+                                                           Organisation.status == VERIFIED).limit(1)) is not None
+
+
+def can_request_disbursement(user, fund) -> bool:
+    """A community worker of the fund's place, or an administrator of a verified organisation."""
+    if not _signed_in(user) or not fund.is_active:
+        return False
+    return has_place_role(user, fund.place, roles.COMMUNITY_WORKER) or is_verified_org_admin(user)
+
+
+def can_view_disbursement(user, disbursement) -> bool:
+    if not _signed_in(user):
+        return False
+    return disbursement.requested_by_id == user.id or is_fund_manager(user, disbursement.fund)
+
+
+def can_decide_for_fund(user, fund) -> bool:
+    """Scope of approving and rejecting: the fund's committee (the service refuses one's own request)."""
+    return is_committee(user, fund)
+
+
+def can_pay_for_fund(user, fund) -> bool:
+    return is_treasurer(user, fund)
+
+
+def can_decide_disbursement(user, disbursement) -> bool:
+    """A committee member or the treasurer of the fund, never the person who asked for the money."""
+    return (disbursement.status == REQUESTED and can_decide_for_fund(user, disbursement.fund)
+            and disbursement.requested_by_id != user.id)
+
+
+def can_pay_disbursement(user, disbursement) -> bool:
+    return disbursement.status == APPROVED and can_pay_for_fund(user, disbursement.fund)
+
+
+# --- in-kind pledges -------------------------------------------------------------------------------
+
+def can_pledge_in_kind(user, fund) -> bool:
+    return _signed_in(user) and fund.is_active
+
+
+def can_record_in_kind_for_others(user, fund) -> bool:
+    return can_handle_in_kind(user, fund)
+
+
+def can_handle_in_kind(user, fund) -> bool:
+    """Scope of receiving and selling pledged goods: the fund's treasurer."""
+    return is_treasurer(user, fund)
+
+
+def can_withdraw_pledge_of(user, pledge) -> bool:
+    """Scope of withdrawing a pledge: the person who pledged it, or the treasurer."""
+    return _signed_in(user) and (pledge.donor_id == user.id or is_treasurer(user, pledge.fund))
+
+
+def can_receive_in_kind(user, pledge) -> bool:
+    return pledge.status == PLEDGED and can_handle_in_kind(user, pledge.fund)
+
+
+def can_sell_in_kind(user, pledge) -> bool:
+    return pledge.status == RECEIVED and can_handle_in_kind(user, pledge.fund)
+
+
+def can_withdraw_in_kind(user, pledge) -> bool:
+    return pledge.status == PLEDGED and can_withdraw_pledge_of(user, pledge)

@@ -1,0 +1,772 @@
+"""The only code that changes funds: funds, campaigns and their lifecycle, teams, matching pools,
+disbursements and in-kind pledges. Money moves only through portal.funds.ledger (and gifts through
+portal.payments.service); every step here writes an audit record.
+"""
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts import roles
+from portal.accounts.models import User
+from portal.audit import service as audit
+from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
+from portal.core.money import MAX_AMOUNT_MINOR, check_amount_minor
+from portal.core.time import utcnow
+from portal.core.uploads import IMAGE_TYPES, store_upload
+from portal.extensions import db
+from portal.funds import ledger
+from portal.funds.ledger import sum_minor
+from portal.funds.models import (
+    ALL_OR_NOTHING,
+    APPROVED,
+    CAMPAIGN_STATUSES,
+    CLOSED,
+    DISBURSEMENT_STATUSES,
+    DRAFT,
+    ENDED,
+    FAILED,
+    FUND_KINDS,
+    FUNDING_MODELS,
+    IN_KIND_CATEGORIES,
+    IN_KIND_STATUSES,
+    LIVE,
+    PAID,
+    PLEDGED,
+    PURPOSE_GENERAL,
+    PURPOSE_KINDS,
+    RECEIVED,
+    REJECTED,
+    REQUESTED,
+    SOLD,
+    SUCCEEDED,
+    WITHDRAWN,
+    Campaign,
+    CampaignImage,
+    CampaignUpdate,
+    Disbursement,
+    Fund,
+    InKindPledge,
+    MatchingPool,
+    Team,
+    TeamMember,
+)
+from portal.payments import models as gifts
+from portal.places.models import COMMUNITY, STREET
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+# Lifecycles (DESIGN.md section 5): current status -> the statuses it may move to.
+CAMPAIGN_TRANSITIONS = {
+    DRAFT: {LIVE},
+    LIVE: {SUCCEEDED, ENDED, FAILED},
+    SUCCEEDED: {CLOSED},
+    ENDED: {CLOSED},
+    FAILED: {CLOSED},
+}
+DISBURSEMENT_TRANSITIONS = {
+    REQUESTED: {APPROVED, REJECTED},
+    APPROVED: {PAID},
+}
+IN_KIND_TRANSITIONS = {
+    PLEDGED: {RECEIVED, WITHDRAWN},
+    RECEIVED: {SOLD},
+}
+FUND_ROLES = (roles.TREASURER, roles.FUND_COMMITTEE)
+DISPLAY_MODES = ("named", "initials", "anonymous")
+MAX_RATIO = 100  # a sponsor giving more than 100 yuan per yuan is a typo
+MAX_CAMPAIGN_DAYS = 366
+# gifts whose money (or part of it) is in the fund
+MONEY_IN = (gifts.SUCCEEDED, gifts.PARTIALLY_REFUNDED)
+
+
+# --- dates: people type days in Asia/Shanghai, the database keeps UTC ---------------------------------
+
+def day_start(day: date) -> datetime:
+    """00:00 of `day` in Asia/Shanghai, as UTC."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(ZoneInfo("UTC"))
+
+
+def day_end(day: date) -> datetime:
+    """The last second of `day` in Asia/Shanghai, as UTC (a campaign 'ending on' a day runs through it)."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=LOCAL_TZ).astimezone(ZoneInfo("UTC"))
+
+
+def local_day(moment: datetime | None) -> date | None:
+    return None if moment is None else moment.astimezone(LOCAL_TZ).date()
+
+
+# --- small shared checks ---------------------------------------------------------------------------
+
+def _line(value, field: str, required_message: str | None, maximum: int) -> str:
+    """One line of text: spaces collapsed; required when `required_message` is given."""
+    value = " ".join(str(value or "").split())
+    return _checked_length(value, field, required_message, maximum)
+
+
+def _block(value, field: str, required_message: str | None, maximum: int) -> str:
+    """Free text (Markdown, stories): kept as typed, only trimmed."""
+    return _checked_length(str(value or "").strip(), field, required_message, maximum)
+
+
+def _checked_length(value: str, field: str, required_message: str | None, maximum: int) -> str:
+    if required_message and not value:
+        raise ValidationFailed(required_message, field=field)
+    if len(value) > maximum:
+        raise ValidationFailed(_("This is too long (at most %(max)d characters).", max=maximum), field=field)
+    return value
+
+
+def _check_step(obj, transitions: dict, labels: dict, target: str, what: str) -> None:
+    if target not in transitions.get(obj.status, set()):
+        raise IllegalTransition(_("%(what)s that is “%(current)s” cannot become “%(target)s”.", what=what,
+                                  current=labels[obj.status], target=labels[target]))
+
+
+def _move(obj, transitions: dict, labels: dict, target: str, what: str) -> str:
+    """Take a lifecycle step allowed by its table; return the status before."""
+    _check_step(obj, transitions, labels, target, what)
+    before = obj.status
+    obj.status = target
+    return before
+
+
+def _flush_unique(message: str, field: str) -> None:
+    """Flush; a unique name taken by a concurrent request since our check becomes a clear message."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise ValidationFailed(message, field=field) from None
+
+
+def _lock(model, object_id: int):
+    """SELECT ... FOR UPDATE on PostgreSQL (SQLite serialises writers anyway); returns the fresh row."""
+    return db.session.scalar(select(model).where(model.id == object_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+# --- funds ---------------------------------------------------------------------------------------
+
+def _fund_snapshot(fund: Fund) -> dict:
+    return {"name": fund.name, "kind": fund.kind, "place_id": fund.place_id, "description": fund.description,
+            "is_active": fund.is_active}
+
+
+def _clean_fund(place, kind, name, description, fund: Fund | None = None) -> dict:
+    if place is None:
+        raise ValidationFailed(_("Choose the community or street the fund belongs to."), field="place")
+    if place.kind not in (STREET, COMMUNITY):
+        raise ValidationFailed(_("A fund belongs to a community or a street."), field="place")
+    if kind not in FUND_KINDS:
+        raise ValidationFailed(_("Choose the kind of fund from the list."), field="kind")
+    name = _line(name, "name", _("Enter the fund's name."), 120)
+    others = select(Fund.id).where(func.lower(Fund.name) == name.lower())
+    if fund is not None:
+        others = others.where(Fund.id != fund.id)
+    if db.session.scalar(others.limit(1)):
+        raise ValidationFailed(_("Another fund already has this name."), field="name")
+    description = _block(description, "description", None, 5000)
+    return {"place_id": place.id, "kind": kind, "name": name, "description": description}
+
+
+def create_fund(actor, place, kind: str, name: str, description: str = "") -> Fund:
+    fund = Fund(**_clean_fund(place, kind, name, description), currency="CNY")
+    db.session.add(fund)
+    _flush_unique(_("Another fund already has this name."), "name")
+    audit.record("fund.created", "fund", fund.id, actor=actor, after=_fund_snapshot(fund))
+    return fund
+
+
+def update_fund(fund: Fund, actor, place, kind: str, name: str, description: str, is_active: bool = True) -> Fund:
+    before = _fund_snapshot(fund)
+    for key, value in _clean_fund(place, kind, name, description, fund).items():
+        setattr(fund, key, value)
+    fund.is_active = bool(is_active)
+    _flush_unique(_("Another fund already has this name."), "name")
+    audit.record("fund.updated", "fund", fund.id, actor=actor, before=before, after=_fund_snapshot(fund))
+    return fund
+
+
+def grant_fund_role(fund: Fund, email: str, role: str, actor):
+    """Appoint a treasurer or committee member (through the accounts service, which audits it)."""
+    from portal.accounts import service as accounts
+
+    if role not in FUND_ROLES:
+        raise ValidationFailed(_("Choose treasurer or committee member."), field="role")
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise ValidationFailed(_("No account uses this email."), field="email")
+    return accounts.grant_role(user, role, roles.SCOPE_FUND, fund.id, granted_by=actor)
+
+
+def revoke_fund_role(fund: Fund, assignment, actor) -> None:
+    from portal.accounts import service as accounts
+
+    if assignment.scope_type != roles.SCOPE_FUND or assignment.scope_id != fund.id or assignment.role not in FUND_ROLES:
+        raise DomainError(_("This role is not held on this fund."))
+    accounts.revoke_role(assignment, revoked_by=actor)
+
+
+# --- campaigns -----------------------------------------------------------------------------------
+
+def _campaign_snapshot(campaign: Campaign) -> dict:
+    return {"title": campaign.title, "summary": campaign.summary, "goal_minor": campaign.goal_minor,
+            "starts_at": campaign.starts_at.isoformat() if campaign.starts_at else None,
+            "ends_at": campaign.ends_at.isoformat() if campaign.ends_at else None,
+            "funding_model": campaign.funding_model, "purpose_kind": campaign.purpose_kind,
+            "purpose_object_id": campaign.purpose_object_id, "purpose_text": campaign.purpose_text,
+            "status": campaign.status}
+
+
+def _clean_campaign(title, summary, story_md, goal_minor, starts_at, ends_at, funding_model, purpose_kind,
+                    purpose_text, purpose_object_id) -> dict:
+    title = _line(title, "title", _("Enter a title."), 120)
+    summary = _line(summary, "summary", None, 300)
+    story_md = _block(story_md, "story_md", None, 20000)
+    goal_minor = check_amount_minor(goal_minor, field="goal")
+    if starts_at is None:
+        raise ValidationFailed(_("Enter the day the campaign starts."), field="starts_at")
+    if ends_at is None:
+        raise ValidationFailed(_("Enter the day the campaign ends."), field="ends_at")
+    if ends_at <= starts_at:
+        raise ValidationFailed(_("The campaign must end after it starts."), field="ends_at")
+    if ends_at - starts_at > timedelta(days=MAX_CAMPAIGN_DAYS):
+        raise ValidationFailed(_("A campaign runs for at most a year."), field="ends_at")
+    if funding_model not in FUNDING_MODELS:
+        raise ValidationFailed(_("Choose keep-it-all or all-or-nothing."), field="funding_model")
+    if purpose_kind not in PURPOSE_KINDS:
+        raise ValidationFailed(_("Choose what the money is for from the list."), field="purpose_kind")
+    purpose_text = _line(purpose_text, "purpose_text", None, 300)
+    if purpose_kind != PURPOSE_GENERAL and not purpose_text and purpose_object_id is None:
+        raise ValidationFailed(_("Say which project or need the money is for."), field="purpose_text")
+    if purpose_kind == PURPOSE_GENERAL:
+        purpose_object_id = None
+    elif purpose_object_id is not None and (not isinstance(purpose_object_id, int) or purpose_object_id <= 0):
+        raise ValidationFailed(_("Enter the number of the project or need."), field="purpose_object_id")
+    return {"title": title, "summary": summary, "story_md": story_md, "goal_minor": goal_minor,
+            "starts_at": starts_at, "ends_at": ends_at, "funding_model": funding_model,
+            "purpose_kind": purpose_kind, "purpose_text": purpose_text, "purpose_object_id": purpose_object_id}
+
+
+def create_campaign(fund: Fund, actor, *, title: str, summary: str = "", story_md: str = "", goal_minor: int,
+                    starts_at: datetime, ends_at: datetime, funding_model: str = "keep_it_all",
+                    purpose_kind: str = PURPOSE_GENERAL, purpose_text: str = "",
+                    purpose_object_id: int | None = None) -> Campaign:
+    if not fund.is_active:
+        raise DomainError(_("This fund is closed and cannot start campaigns."))
+    details = _clean_campaign(title, summary, story_md, goal_minor, starts_at, ends_at, funding_model,
+                              purpose_kind, purpose_text, purpose_object_id)
+    campaign = Campaign(fund_id=fund.id, currency=fund.currency, created_by_id=actor.id, status=DRAFT, **details)
+    db.session.add(campaign)
+    db.session.flush()
+    audit.record("campaign.created", "campaign", campaign.id, actor=actor, after=_campaign_snapshot(campaign))
+    return campaign
+
+
+# Once people have given on the strength of these, they stay as announced.
+LOCKED_WHEN_LIVE = ("goal_minor", "funding_model", "starts_at")
+
+
+def update_campaign(campaign: Campaign, actor, **fields) -> Campaign:
+    if campaign.status not in (DRAFT, LIVE):
+        raise IllegalTransition(_("A finished campaign can no longer be changed."))
+    current = _campaign_snapshot(campaign)
+    details = _clean_campaign(**{key: fields.get(key, getattr(campaign, key)) for key in (
+        "title", "summary", "story_md", "goal_minor", "starts_at", "ends_at", "funding_model", "purpose_kind",
+        "purpose_text", "purpose_object_id")})
+    if campaign.status == LIVE:
+        messages = {"goal_minor": (_("The goal cannot change once the campaign is live."), "goal"),
+                    "funding_model": (_("The funding model cannot change once the campaign is live."),
+                                      "funding_model"),
+                    "starts_at": (_("The start day cannot change once the campaign is live."), "starts_at")}
+        for key in LOCKED_WHEN_LIVE:
+            if details[key] != getattr(campaign, key):
+                message, field = messages[key]
+                raise ValidationFailed(message, field=field)
+        if details["ends_at"] <= utcnow():
+            raise ValidationFailed(_("The end day of a live campaign must be in the future."), field="ends_at")
+    for key, value in details.items():
+        setattr(campaign, key, value)
+    db.session.flush()
+    audit.record("campaign.updated", "campaign", campaign.id, actor=actor, before=current,
+                 after=_campaign_snapshot(campaign))
+    return campaign
+
+
+def publish_campaign(campaign: Campaign, actor) -> Campaign:
+    """draft -> live: open for gifts from its start day."""
+    if campaign.status == DRAFT and campaign.ends_at <= utcnow():
+        raise ValidationFailed(_("The end day has passed: move it to the future before publishing."),
+                               field="ends_at")
+    if campaign.status == DRAFT and not campaign.fund.is_active:
+        raise DomainError(_("This fund is closed and cannot start campaigns."))
+    before = _move(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, LIVE, _("A campaign"))
+    campaign.published_at = utcnow()
+    db.session.flush()
+    audit.record("campaign.published", "campaign", campaign.id, actor=actor, before={"status": before},
+                 after={"status": campaign.status})
+    return campaign
+
+
+def ensure_campaign_accepts_gifts(campaign: Campaign, team: Team | None = None, now: datetime | None = None) -> None:
+    """Payments call this before taking a gift for a campaign (and a team of it)."""
+    now = now or utcnow()
+    if campaign.status != LIVE:
+        if campaign.status == DRAFT:
+            raise DomainError(_("This campaign is not published yet and cannot take gifts."), field="campaign",
+                              code="campaign_not_live")
+        raise DomainError(_("This campaign has finished and no longer takes gifts. You can give to its fund "
+                            "instead."), field="campaign", code="campaign_not_live")
+    if not campaign.fund.is_active:
+        raise DomainError(_("This fund is closed and no longer takes gifts."), field="campaign",
+                          code="fund_closed")
+    if now < campaign.starts_at:
+        raise DomainError(_("This campaign opens for gifts on %(day)s.", day=local_day(campaign.starts_at)),
+                          field="campaign", code="campaign_not_started")
+    if now > campaign.ends_at:
+        raise DomainError(_("This campaign's time is over; it no longer takes gifts."), field="campaign",
+                          code="campaign_over")
+    if team is not None and team.campaign_id != campaign.id:
+        raise DomainError(_("This team belongs to another campaign."), field="team", code="team_mismatch")
+
+
+def _raised_for_outcome(campaign: Campaign) -> int:
+    """Raised from the ledger itself (not the cache): the outcome decides whether money goes back."""
+    return ledger.campaign_raised(campaign.id)
+
+
+def finish_campaign(campaign: Campaign, actor=None) -> Campaign:
+    """live -> succeeded (goal reached) | ended (keep-it-all, goal missed) | failed (all-or-nothing,
+    goal missed: every gift is refunded through payments)."""
+    campaign = _lock(Campaign, campaign.id)
+    raised = _raised_for_outcome(campaign)
+    if raised >= campaign.goal_minor:
+        target = SUCCEEDED
+    elif campaign.funding_model == ALL_OR_NOTHING:
+        target = FAILED
+    else:
+        target = ENDED
+    before = _move(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, target, _("A campaign"))
+    campaign.finished_at = utcnow()
+    db.session.flush()
+    audit.record("campaign.finished", "campaign", campaign.id, actor=actor, before={"status": before},
+                 after={"status": target, "raised_minor": raised, "goal_minor": campaign.goal_minor})
+    _stop_monthly_gifts(campaign, actor)
+    if target == FAILED:
+        refund_campaign_gifts(campaign, actor)
+    return campaign
+
+
+def _stop_monthly_gifts(campaign: Campaign, actor) -> None:
+    """A finished campaign takes no more monthly gifts; a provider that cannot be reached now does not
+    keep the campaign open (the cancellation is noted, and late money is still recorded, never lost)."""
+    from portal.payments import service as payments
+
+    try:
+        with db.session.begin_nested():
+            payments.cancel_recurring_gifts_for_campaign(campaign, actor)
+    except DomainError as error:
+        audit.record("campaign.monthly_gifts_not_cancelled", "campaign", campaign.id, actor=actor,
+                     after={"error": error.message[:300]})
+
+
+def close_campaign(campaign: Campaign, actor) -> Campaign:
+    _check_step(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, CLOSED, _("A campaign"))
+    if campaign.status == FAILED and _refundable_gifts(campaign.id):
+        raise DomainError(_("Some gifts of this campaign are not refunded yet; it can close once they are."),
+                          code="refunds_owed")
+    before = _move(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, CLOSED, _("A campaign"))
+    db.session.flush()
+    audit.record("campaign.closed", "campaign", campaign.id, actor=actor, before={"status": before},
+                 after={"status": CLOSED})
+    return campaign
+
+
+def _refundable_gifts(campaign_id: int) -> list[tuple]:
+    """(donation, amount still to refund) for gifts of a campaign with money not yet given back.
+
+    Refunds still waiting for the provider's confirmation count as given back, so a retry never
+    refunds the same money twice.
+    """
+    pending = (select(gifts.Refund.donation_id, sum_minor(gifts.Refund.amount_minor).label("pending"))
+               .where(gifts.Refund.status == gifts.PENDING).group_by(gifts.Refund.donation_id).subquery())
+    rows = db.session.execute(
+        select(gifts.Donation, func.coalesce(pending.c.pending, 0))
+        .outerjoin(pending, pending.c.donation_id == gifts.Donation.id)
+        .where(gifts.Donation.campaign_id == campaign_id, gifts.Donation.status.in_(MONEY_IN))
+        .order_by(gifts.Donation.id)).all()
+    return [(donation, donation.amount_minor - donation.refunded_minor - waiting) for donation, waiting in rows
+            if donation.amount_minor - donation.refunded_minor - waiting > 0]
+
+
+def refund_campaign_gifts(campaign: Campaign, actor=None) -> list[str]:
+    """Give back every gift of a failed all-or-nothing campaign; returns messages for gifts that could
+    not be refunded now (the `portal campaigns finish-due` command tries them again)."""
+    from portal.payments import service as payments
+
+    if campaign.status != FAILED:
+        raise IllegalTransition(_("Only a failed all-or-nothing campaign refunds its gifts."))
+    failures = []
+    reason = _("All-or-nothing campaign “%(title)s” did not reach its goal.", title=campaign.title)[:300]
+    for donation, amount in _refundable_gifts(campaign.id):
+        try:
+            with db.session.begin_nested():
+                payments.refund_donation(donation, amount, reason, actor)
+        except DomainError as error:
+            failures.append(f"gift #{donation.id}: {error.message}")
+            audit.record("campaign.refund_failed", "donation", donation.id, actor=actor,
+                         after={"campaign_id": campaign.id, "amount_minor": amount, "error": error.message[:300]})
+    return failures
+
+
+def gifts_left_to_refund(campaign: Campaign) -> int:
+    return len(_refundable_gifts(campaign.id)) if campaign.status == FAILED else 0
+
+
+def due_campaigns(now: datetime | None = None) -> list[Campaign]:
+    """Live campaigns whose end has passed (what `portal campaigns finish-due` finishes)."""
+    now = now or utcnow()
+    return list(db.session.scalars(select(Campaign).where(Campaign.status == LIVE, Campaign.ends_at < now)
+                                   .order_by(Campaign.ends_at, Campaign.id)))
+
+
+def failed_campaigns_owing_refunds() -> list[Campaign]:
+    """Failed campaigns with a gift still to give back (a refund failed, or money arrived late)."""
+    owing = (select(gifts.Donation.campaign_id)
+             .where(gifts.Donation.status.in_(MONEY_IN),
+                    gifts.Donation.amount_minor > gifts.Donation.refunded_minor))
+    return list(db.session.scalars(select(Campaign).where(Campaign.status == FAILED, Campaign.id.in_(owing))
+                                   .order_by(Campaign.id)))
+
+
+# --- campaign updates and images ---------------------------------------------------------------------
+
+def post_campaign_update(campaign: Campaign, author, title: str, body_md: str) -> CampaignUpdate:
+    if campaign.status == DRAFT:
+        raise IllegalTransition(_("Publish the campaign before posting updates."))
+    update = CampaignUpdate(campaign_id=campaign.id, author_id=author.id,
+                            title=_line(title, "title", _("Enter a title."), 120),
+                            body_md=_block(body_md, "body_md", _("Write the update."), 20000))
+    db.session.add(update)
+    db.session.flush()
+    audit.record("campaign.update_posted", "campaign", campaign.id, actor=author,
+                 after={"update_id": update.id, "title": update.title})
+    return update
+
+
+def add_campaign_image(campaign: Campaign, actor, file_storage, caption: str = "") -> CampaignImage:
+    if campaign.status not in (DRAFT, LIVE):
+        raise IllegalTransition(_("A finished campaign can no longer be changed."))
+    caption = _line(caption, "caption", None, 200)
+    stored = store_upload(file_storage, IMAGE_TYPES, field="image")
+    position = db.session.scalar(select(func.coalesce(func.max(CampaignImage.position), -1))
+                                 .where(CampaignImage.campaign_id == campaign.id)) + 1
+    image = CampaignImage(campaign_id=campaign.id, storage_key=stored.storage_key, caption=caption,
+                          position=position)
+    db.session.add(image)
+    db.session.flush()
+    audit.record("campaign.image_added", "campaign", campaign.id, actor=actor,
+                 after={"image_id": image.id, "sha256": stored.sha256})
+    return image
+
+
+def remove_campaign_image(image: CampaignImage, actor) -> None:
+    audit.record("campaign.image_removed", "campaign", image.campaign_id, actor=actor,
+                 before={"image_id": image.id, "storage_key": image.storage_key})
+    db.session.delete(image)
+    db.session.flush()
+
+
+# --- teams (众筹小分队) ----------------------------------------------------------------------------
+
+def team_of_user_in(campaign_id: int, user_id: int) -> Team | None:
+    return db.session.scalar(select(Team).join(TeamMember).where(Team.campaign_id == campaign_id,
+                                                                 TeamMember.user_id == user_id))
+
+
+def _check_team_open(campaign: Campaign) -> None:
+    if campaign.status != LIVE:
+        raise IllegalTransition(_("Teams can only be formed while the campaign is live."))
+
+
+def create_team(campaign: Campaign, captain, name: str, goal_minor: int, story: str = "") -> Team:
+    campaign = _lock(Campaign, campaign.id)  # one team per person per campaign, even under double clicks
+    _check_team_open(campaign)
+    name = _line(name, "name", _("Give the team a name."), 80)
+    goal_minor = check_amount_minor(goal_minor, field="goal")
+    story = _block(story, "story", None, 5000)
+    existing = team_of_user_in(campaign.id, captain.id)
+    if existing is not None:
+        raise DomainError(_("You are already in the team “%(team)s” of this campaign.", team=existing.name),
+                          field="name", code="already_in_team")
+    if db.session.scalar(select(Team.id).where(Team.campaign_id == campaign.id,
+                                               func.lower(Team.name) == name.lower()).limit(1)):
+        raise ValidationFailed(_("Another team of this campaign has this name."), field="name")
+    team = Team(campaign_id=campaign.id, name=name, goal_minor=goal_minor, story=story, captain_id=captain.id)
+    db.session.add(team)
+    _flush_unique(_("Another team of this campaign has this name."), "name")
+    db.session.add(TeamMember(team_id=team.id, user_id=captain.id))
+    db.session.flush()
+    audit.record("team.created", "team", team.id, actor=captain,
+                 after={"campaign_id": campaign.id, "name": name, "goal_minor": goal_minor})
+    return team
+
+
+def join_team(team: Team, user) -> TeamMember:
+    _lock(Campaign, team.campaign_id)
+    _check_team_open(team.campaign)
+    existing = team_of_user_in(team.campaign_id, user.id)
+    if existing is not None:
+        if existing.id == team.id:
+            raise DomainError(_("You are already in this team."), code="already_in_team")
+        raise DomainError(_("You are already in the team “%(team)s” of this campaign; a person joins one team "
+                            "per campaign.", team=existing.name), code="already_in_team")
+    member = TeamMember(team_id=team.id, user_id=user.id)
+    db.session.add(member)
+    db.session.flush()
+    audit.record("team.joined", "team", team.id, actor=user, after={"user_id": user.id})
+    return member
+
+
+def leave_team(team: Team, user) -> None:
+    if team.captain_id == user.id:
+        raise DomainError(_("The captain cannot leave the team."), code="captain_leaves")
+    _check_team_open(team.campaign)
+    member = db.session.get(TeamMember, (team.id, user.id))
+    if member is None:
+        raise DomainError(_("You are not in this team."), code="not_in_team")
+    db.session.delete(member)
+    db.session.flush()
+    audit.record("team.left", "team", team.id, actor=user, before={"user_id": user.id})
+
+
+# --- matching pools (配捐) -------------------------------------------------------------------------
+
+def create_matching_pool(campaign: Campaign, actor, *, sponsor_name: str, ratio_numerator: int,
+                         ratio_denominator: int, cap_minor: int, per_donor_cap_minor: int | None,
+                         starts_at: datetime, ends_at: datetime, sponsor_user=None) -> MatchingPool:
+    if campaign.status not in (DRAFT, LIVE):
+        raise IllegalTransition(_("Matching can only be added to a draft or live campaign."))
+    sponsor_name = _line(sponsor_name, "sponsor_name", _("Enter the sponsor's name."), 120)
+    for value, field in ((ratio_numerator, "ratio_numerator"), (ratio_denominator, "ratio_denominator")):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RATIO:
+            raise ValidationFailed(_("Enter a whole number from 1 to %(max)d.", max=MAX_RATIO), field=field)
+    cap_minor = check_amount_minor(cap_minor, field="cap")
+    if per_donor_cap_minor is not None:
+        per_donor_cap_minor = check_amount_minor(per_donor_cap_minor, field="per_donor_cap")
+        if per_donor_cap_minor > cap_minor:
+            raise ValidationFailed(_("The limit per donor cannot be above the pool's cap."), field="per_donor_cap")
+    if starts_at is None or ends_at is None:
+        raise ValidationFailed(_("Enter the first and last day of matching."), field="ends_at")
+    if ends_at <= starts_at:
+        raise ValidationFailed(_("Matching must end after it starts."), field="ends_at")
+    pool = MatchingPool(campaign_id=campaign.id, sponsor_name=sponsor_name,
+                        sponsor_user_id=getattr(sponsor_user, "id", None), ratio_numerator=ratio_numerator,
+                        ratio_denominator=ratio_denominator, cap_minor=cap_minor,
+                        per_donor_cap_minor=per_donor_cap_minor, starts_at=starts_at, ends_at=ends_at)
+    db.session.add(pool)
+    db.session.flush()
+    audit.record("matching_pool.created", "matching_pool", pool.id, actor=actor,
+                 after={"campaign_id": campaign.id, "sponsor_name": sponsor_name,
+                        "ratio": f"{ratio_numerator}:{ratio_denominator}", "cap_minor": cap_minor,
+                        "per_donor_cap_minor": per_donor_cap_minor})
+    return pool
+
+
+# --- disbursements -------------------------------------------------------------------------------
+
+def _disbursement_snapshot(disbursement: Disbursement) -> dict:
+    return {"status": disbursement.status, "amount_minor": disbursement.amount_minor,
+            "purpose": disbursement.purpose, "payee": disbursement.payee,
+            "decision_reason": disbursement.decision_reason, "payment_reference": disbursement.payment_reference}
+
+
+def committed_minor(fund_id: int) -> int:
+    """Approved disbursements not paid yet: money already promised."""
+    return db.session.scalar(select(sum_minor(Disbursement.amount_minor))
+                             .where(Disbursement.fund_id == fund_id, Disbursement.status == APPROVED))
+
+
+def available_minor(fund: Fund) -> int:
+    """What the fund can still promise: its ledger balance less approved, unpaid disbursements."""
+    return ledger.fund_balance(fund.id) - committed_minor(fund.id)
+
+
+def request_disbursement(fund: Fund, requester, *, purpose: str, payee: str, amount_minor: int, campaign=None,
+                         organisation=None, project_id: int | None = None) -> Disbursement:
+    from portal.orgs.models import VERIFIED
+
+    if not fund.is_active:
+        raise DomainError(_("This fund is closed."))
+    purpose = _line(purpose, "purpose", _("Say what the money is for."), 300)
+    payee = _line(payee, "payee", _("Say who receives the money."), 120)
+    amount_minor = check_amount_minor(amount_minor, field="amount")
+    if campaign is not None and campaign.fund_id != fund.id:
+        raise ValidationFailed(_("Choose a campaign of this fund."), field="campaign")
+    if organisation is not None and organisation.status != VERIFIED:
+        raise ValidationFailed(_("Only a verified organisation can receive money."), field="organisation")
+    if project_id is not None and (isinstance(project_id, bool) or not isinstance(project_id, int) or project_id <= 0):
+        raise ValidationFailed(_("Enter the number of the project."), field="project_id")
+    available = available_minor(fund)
+    if amount_minor > available:
+        from portal.core.formatting import money
+
+        raise ValidationFailed(_("This is more than the fund has available (%(available)s).",
+                                 available=money(max(available, 0))), field="amount")
+    disbursement = Disbursement(fund_id=fund.id, campaign_id=getattr(campaign, "id", None),
+                                organisation_id=getattr(organisation, "id", None), project_id=project_id,
+                                purpose=purpose, payee=payee, amount_minor=amount_minor, currency=fund.currency,
+                                status=REQUESTED, requested_by_id=requester.id)
+    db.session.add(disbursement)
+    db.session.flush()
+    audit.record("disbursement.requested", "disbursement", disbursement.id, actor=requester,
+                 after=_disbursement_snapshot(disbursement))
+    return disbursement
+
+
+def _check_decider(disbursement: Disbursement, decider) -> None:
+    if disbursement.requested_by_id == decider.id:
+        raise DomainError(_("You asked for this money, so another committee member must decide on it."),
+                          code="own_request")
+
+
+def approve_disbursement(disbursement: Disbursement, approver, reason: str = "") -> Disbursement:
+    _check_decider(disbursement, approver)
+    _lock(Fund, disbursement.fund_id)  # two approvals at once cannot both spend the same balance
+    if disbursement.status == REQUESTED and disbursement.amount_minor > available_minor(disbursement.fund):
+        from portal.core.formatting import money
+
+        raise DomainError(_("The fund has only %(available)s available, less than this request.",
+                            available=money(max(available_minor(disbursement.fund), 0))),
+                          field="amount", code="insufficient_balance")
+    before = _disbursement_snapshot(disbursement)
+    _move(disbursement, DISBURSEMENT_TRANSITIONS, DISBURSEMENT_STATUSES, APPROVED, _("A disbursement"))
+    disbursement.decided_by_id = approver.id
+    disbursement.decided_at = utcnow()
+    disbursement.decision_reason = _block(reason, "reason", None, 2000) or None
+    db.session.flush()
+    audit.record("disbursement.approved", "disbursement", disbursement.id, actor=approver, before=before,
+                 after=_disbursement_snapshot(disbursement))
+    return disbursement
+
+
+def reject_disbursement(disbursement: Disbursement, decider, reason: str) -> Disbursement:
+    _check_decider(disbursement, decider)
+    reason = _block(reason, "reason", _("Give the reason for rejecting the request."), 2000)
+    before = _disbursement_snapshot(disbursement)
+    _move(disbursement, DISBURSEMENT_TRANSITIONS, DISBURSEMENT_STATUSES, REJECTED, _("A disbursement"))
+    disbursement.decided_by_id = decider.id
+    disbursement.decided_at = utcnow()
+    disbursement.decision_reason = reason
+    db.session.flush()
+    audit.record("disbursement.rejected", "disbursement", disbursement.id, actor=decider, before=before,
+                 after=_disbursement_snapshot(disbursement))
+    return disbursement
+
+
+def pay_disbursement(disbursement: Disbursement, treasurer, reference: str) -> Disbursement:
+    """approved -> paid: the treasurer records the transfer; the ledger posts it (and checks the balance)."""
+    reference = _line(reference, "reference", _("Enter the payment reference (transfer or voucher number)."), 64)
+    _check_step(disbursement, DISBURSEMENT_TRANSITIONS, DISBURSEMENT_STATUSES, PAID, _("A disbursement"))
+    before = _disbursement_snapshot(disbursement)
+    try:
+        with db.session.begin_nested():
+            ledger.post_disbursement(disbursement, actor=treasurer)
+    except DomainError as error:
+        if error.code == "insufficient_balance":
+            raise DomainError(_("The fund's balance is below this amount now (refunds or disputes since the "
+                                "approval); nothing was paid."), field="amount",
+                              code="insufficient_balance") from None
+        raise
+    _move(disbursement, DISBURSEMENT_TRANSITIONS, DISBURSEMENT_STATUSES, PAID, _("A disbursement"))
+    disbursement.paid_by_id = treasurer.id
+    disbursement.paid_at = utcnow()
+    disbursement.payment_reference = reference
+    db.session.flush()
+    audit.record("disbursement.paid", "disbursement", disbursement.id, actor=treasurer, before=before,
+                 after=_disbursement_snapshot(disbursement))
+    return disbursement
+
+
+# --- in-kind pledges (goods, skills, time) ------------------------------------------------------------
+
+def _pledge_snapshot(pledge: InKindPledge) -> dict:
+    return {"status": pledge.status, "category": pledge.category, "description": pledge.description,
+            "estimated_value_minor": pledge.estimated_value_minor, "sold_donation_id": pledge.sold_donation_id}
+
+
+def pledge_in_kind(fund: Fund, recorded_by, *, donor=None, donor_name: str = "", display_mode: str = "named",
+                   category: str, description: str, estimated_value_minor: int, campaign=None) -> InKindPledge:
+    """A pledge of goods, skills or time; by a resident for themselves, or entered by the treasurer."""
+    if not fund.is_active:
+        raise DomainError(_("This fund is closed."))
+    donor_name = _line(donor_name or getattr(donor, "display_name", ""), "donor_name",
+                       _("Enter the giver's name."), 80)
+    if display_mode not in DISPLAY_MODES:
+        raise ValidationFailed(_("Choose how the name is shown."), field="display_mode")
+    if category not in IN_KIND_CATEGORIES:
+        raise ValidationFailed(_("Choose goods, skills or time."), field="category")
+    description = _line(description, "description", _("Describe what is given."), 300)
+    if (isinstance(estimated_value_minor, bool) or not isinstance(estimated_value_minor, int)
+            or estimated_value_minor < 0):
+        raise ValidationFailed(_("Enter the estimated value in yuan (0 if unknown)."), field="estimated_value")
+    if estimated_value_minor > MAX_AMOUNT_MINOR:
+        raise ValidationFailed(_("The estimated value is too large."), field="estimated_value")
+    if campaign is not None:
+        if campaign.fund_id != fund.id:
+            raise ValidationFailed(_("Choose a campaign of this fund."), field="campaign")
+        if campaign.status != LIVE:
+            raise ValidationFailed(_("This campaign does not take pledges now."), field="campaign")
+    pledge = InKindPledge(fund_id=fund.id, campaign_id=getattr(campaign, "id", None),
+                          donor_id=getattr(donor, "id", None), donor_name=donor_name, display_mode=display_mode,
+                          category=category, description=description, estimated_value_minor=estimated_value_minor,
+                          currency=fund.currency, status=PLEDGED, recorded_by_id=getattr(recorded_by, "id", None))
+    db.session.add(pledge)
+    db.session.flush()
+    audit.record("in_kind.pledged", "in_kind_pledge", pledge.id, actor=recorded_by, after=_pledge_snapshot(pledge))
+    return pledge
+
+
+def receive_in_kind(pledge: InKindPledge, treasurer) -> InKindPledge:
+    before = _pledge_snapshot(pledge)
+    _move(pledge, IN_KIND_TRANSITIONS, IN_KIND_STATUSES, RECEIVED, _("A pledge"))
+    pledge.received_at = utcnow()
+    db.session.flush()
+    audit.record("in_kind.received", "in_kind_pledge", pledge.id, actor=treasurer, before=before,
+                 after=_pledge_snapshot(pledge))
+    return pledge
+
+
+def sell_in_kind(pledge: InKindPledge, treasurer, *, amount_minor: int, method: str, receipt_ref: str):
+    """received -> sold: the sale becomes an offline money gift (pending until a second member confirms it)."""
+    from portal.payments import service as payments
+
+    before = _pledge_snapshot(pledge)
+    _move(pledge, IN_KIND_TRANSITIONS, IN_KIND_STATUSES, SOLD, _("A pledge"))
+    amount_minor = check_amount_minor(amount_minor, field="amount")
+    campaign = pledge.campaign
+    if campaign is not None:
+        try:
+            ensure_campaign_accepts_gifts(campaign)
+        except DomainError:
+            campaign = None  # the campaign has finished: the money still goes to the fund
+    donation = payments.record_offline_gift(pledge.fund, campaign, None, pledge.donor_name, pledge.display_mode,
+                                            amount_minor, method, receipt_ref, treasurer,
+                                            donor=db.session.get(User, pledge.donor_id) if pledge.donor_id else None)
+    pledge.sold_donation_id = donation.id
+    db.session.flush()
+    audit.record("in_kind.sold", "in_kind_pledge", pledge.id, actor=treasurer, before=before,
+                 after=_pledge_snapshot(pledge))
+    return donation
+
+
+def withdraw_in_kind(pledge: InKindPledge, actor) -> InKindPledge:
+    before = _pledge_snapshot(pledge)
+    _move(pledge, IN_KIND_TRANSITIONS, IN_KIND_STATUSES, WITHDRAWN, _("A pledge"))
+    db.session.flush()
+    audit.record("in_kind.withdrawn", "in_kind_pledge", pledge.id, actor=actor, before=before,
+                 after=_pledge_snapshot(pledge))
+    return pledge

@@ -1,0 +1,614 @@
+"""The only code that changes donations: giving online, offline gifts, success, refunds, monthly gifts.
+
+Money is credited only by mark_donation_succeeded, which webhook handlers (portal.payments.webhooks),
+the sandbox checkout and the confirmation of an offline gift call; never by a browser redirect.
+Each function locks the row it changes (SELECT ... FOR UPDATE) and flushes; the request, webhook or
+CLI command commits once at its boundary.
+"""
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from portal.audit import service as audit
+from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
+from portal.core.money import check_amount_minor, check_currency, format_yuan
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.funds import ledger
+from portal.funds.models import LIVE, Campaign, Fund, Team
+from portal.payments.models import (
+    ACTIVE,
+    ANONYMOUS,
+    CANCELLED,
+    DISPLAY_MODES,
+    DISPUTED,
+    DONATION_STATUSES,
+    EXPIRED,
+    FAILED,
+    INITIALS,
+    MONTHLY,
+    NAMED,
+    OFFLINE,
+    OFFLINE_METHODS,
+    ONE_OFF,
+    PARTIALLY_REFUNDED,
+    PENDING,
+    REFUNDED,
+    SANDBOX,
+    SUCCEEDED,
+    Donation,
+    RecurringGift,
+    Refund,
+)
+from portal.payments.providers import get_provider
+from portal.payments.providers.base import ProviderError
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# A gift whose paid amount or currency did not match what we asked for: no money credited, the
+# treasurer looks at it. (The status column is free text; the lead may move this into models.py.)
+FLAGGED = "flagged"
+STATUS_LABELS = {**DONATION_STATUSES, FLAGGED: _l("Needs review (amount did not match)")}
+# Statuses in which the money arrived (the gift has a receipt).
+SETTLED = (SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED, DISPUTED)
+# A pending gift started again within this window is reused: a double-clicked "pay" makes one gift.
+REUSE_WINDOW = timedelta(minutes=30)
+MAX_MESSAGE = 200
+
+
+class PaymentServiceUnavailable(DomainError):
+    status_code = 503
+
+    def __init__(self):
+        super().__init__(_("The payment service could not be reached. Nothing was charged; please try again "
+                           "in a moment."), code="provider_unavailable")
+
+
+# --- donor names -----------------------------------------------------------------------------------
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def initials_of(name: str) -> str:
+    """'张小明' -> '张**'; 'Li Na' -> 'L. N.'."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    if _HAN.match(name):
+        return name[0] + "**"
+    parts = [part for part in re.split(r"[\s\-_.]+", name) if part]
+    return " ".join(f"{part[0].upper()}." for part in parts)
+
+
+def public_donor_name(gift) -> str:
+    """How a Donation, RecurringGift or InKindPledge is shown in public, as its donor chose."""
+    mode = getattr(gift, "display_mode", NAMED)
+    name = (getattr(gift, "donor_name", "") or "").strip()
+    if mode == ANONYMOUS or not name:
+        return _("Anonymous donor")
+    if mode == INITIALS:
+        return initials_of(name)
+    return name
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+# --- small helpers ---------------------------------------------------------------------------------
+
+def lock_donation(donation: Donation) -> Donation:
+    """Reload the donation with a row lock (PostgreSQL); the same object, refreshed."""
+    return db.session.scalars(select(Donation).where(Donation.id == donation.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+
+
+def lock_recurring_gift(gift: RecurringGift) -> RecurringGift:
+    return db.session.scalars(select(RecurringGift).where(RecurringGift.id == gift.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+
+
+def receipt_number_for(donation: Donation) -> str:
+    """Unique because the donation id is: R<year in China>-<id, 8 digits>."""
+    year = (donation.succeeded_at or utcnow()).astimezone(SHANGHAI).year
+    return f"R{year}-{donation.id:08d}"
+
+
+def _local_campaign_check(campaign: Campaign, team: Team | None = None) -> None:
+    """Used only while portal.funds.service.ensure_campaign_accepts_gifts does not exist yet."""
+    now = utcnow()
+    if campaign.status != LIVE:
+        raise DomainError(_("This campaign is not accepting gifts."), code="campaign_not_live")
+    if not (campaign.starts_at <= now <= campaign.ends_at):
+        raise DomainError(_("This campaign is not accepting gifts at this time."), code="campaign_not_open")
+    if team is not None and team.campaign_id != campaign.id:
+        raise ValidationFailed(_("Choose a team of this campaign."), field="team")
+
+
+def ensure_campaign_accepts_gifts(campaign: Campaign, team: Team | None = None) -> None:
+    try:
+        from portal.funds.service import ensure_campaign_accepts_gifts as funds_check
+    except ImportError:
+        funds_check = _local_campaign_check
+    funds_check(campaign, team)
+
+
+def _clean_name(donor_name: str, display_mode: str) -> tuple[str, str]:
+    if display_mode not in DISPLAY_MODES:
+        raise ValidationFailed(_("Choose how your name is shown."), field="display_mode")
+    donor_name = (donor_name or "").strip()
+    if not donor_name:
+        raise ValidationFailed(_("Enter the donor's name (it is on the receipt even when the gift is shown "
+                                 "as anonymous)."), field="donor_name")
+    if len(donor_name) > 80:
+        raise ValidationFailed(_("The name is too long (at most 80 characters)."), field="donor_name")
+    return donor_name, display_mode
+
+
+def _gift_target(fund: Fund | None, campaign: Campaign | None, team: Team | None) -> Fund:
+    if campaign is not None:
+        if fund is not None and campaign.fund_id != fund.id:
+            raise ValidationFailed(_("Choose a campaign of this fund."), field="campaign")
+        fund = campaign.fund
+    if fund is None:
+        raise ValidationFailed(_("Choose a fund or a campaign to give to."), field="campaign")
+    if team is not None and (campaign is None or team.campaign_id != campaign.id):
+        raise ValidationFailed(_("Choose a team of this campaign."), field="team")
+    if not fund.is_active:
+        raise DomainError(_("This fund is not accepting gifts."), code="fund_inactive")
+    return fund
+
+
+# --- giving online ---------------------------------------------------------------------------------
+
+def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: Team | None, amount_minor: int,
+                 frequency: str, display_mode: str, donor_name: str, message: str, provider_name: str,
+                 currency: str = "CNY") -> Donation | RecurringGift:
+    """A pending Donation (one-off) or RecurringGift (monthly), created before any provider call.
+
+    A pending gift of the same donor, target, amount and provider from the last half hour is reused,
+    so a double-clicked "pay" (or a second tab) ends in one gift and one provider session. The donor's
+    row is locked first so two such requests cannot both miss the other's gift.
+    """
+    if donor is None or not getattr(donor, "is_authenticated", False):
+        raise DomainError(_("Sign in to give, so the receipt belongs to you."), code="sign_in")
+    provider = get_provider(provider_name)
+    if not provider.online:
+        raise ValidationFailed(_("Choose a way to pay online."), field="provider")
+    amount_minor = check_amount_minor(amount_minor, field="amount")
+    currency = check_currency(currency)
+    if frequency not in (ONE_OFF, MONTHLY):
+        raise ValidationFailed(_("Choose a one-off or a monthly gift."), field="frequency")
+    donor_name, display_mode = _clean_name(donor_name or donor.display_name, display_mode)
+    message = (message or "").strip()
+    if len(message) > MAX_MESSAGE:
+        raise ValidationFailed(_("The message is too long (at most %(max)d characters).", max=MAX_MESSAGE),
+                               field="message")
+    fund = _gift_target(fund, campaign, team)
+    if campaign is not None:
+        if campaign.currency != currency:
+            raise ValidationFailed(_("Only Chinese yuan (CNY) is accepted."), field="currency")
+        ensure_campaign_accepts_gifts(campaign, team)
+    elif fund.currency != currency:
+        raise ValidationFailed(_("Only Chinese yuan (CNY) is accepted."), field="currency")
+
+    from portal.accounts.models import User
+
+    db.session.execute(select(User.id).where(User.id == donor.id).with_for_update())
+    model = Donation if frequency == ONE_OFF else RecurringGift
+    same = [model.donor_id == donor.id, model.fund_id == fund.id, model.amount_minor == amount_minor,
+            model.provider == provider.name, model.status == PENDING, model.created_at >= utcnow() - REUSE_WINDOW,
+            model.campaign_id.is_(None) if campaign is None else model.campaign_id == campaign.id,
+            model.team_id.is_(None) if team is None else model.team_id == team.id]
+    if model is Donation:
+        same.append(Donation.recurring_gift_id.is_(None))
+    existing = db.session.scalar(select(model).where(*same).order_by(model.id.desc()).limit(1))
+    if existing is not None:
+        # not paid yet: the latest choices of how to appear in public win
+        existing.donor_name, existing.display_mode = donor_name, display_mode
+        if model is Donation:
+            existing.message = message
+        db.session.flush()
+        return existing
+
+    fields = dict(fund_id=fund.id, campaign_id=getattr(campaign, "id", None), team_id=getattr(team, "id", None),
+                  donor_id=donor.id, donor_name=donor_name, display_mode=display_mode, amount_minor=amount_minor,
+                  currency=currency, provider=provider.name, status=PENDING)
+    if model is Donation:
+        gift = Donation(**fields, message=message, frequency=ONE_OFF)
+    else:
+        gift = RecurringGift(**fields)
+    db.session.add(gift)
+    db.session.flush()
+    audit.record("donation.started" if model is Donation else "recurring_gift.started",
+                 "donation" if model is Donation else "recurring_gift", gift.id, actor=donor,
+                 after={"amount_minor": amount_minor, "provider": provider.name, "fund_id": fund.id,
+                        "campaign_id": gift.campaign_id, "team_id": gift.team_id})
+    return gift
+
+
+def start_checkout(gift: Donation | RecurringGift, success_url: str, cancel_url: str) -> str:
+    """Open (or reopen) the provider's checkout for a pending gift; returns where to send the donor."""
+    if gift.status != PENDING:
+        raise IllegalTransition(_("This gift is no longer waiting for payment."))
+    provider = get_provider(gift.provider)
+    try:
+        checkout = provider.start_checkout(gift, success_url, cancel_url)
+    except ProviderError as error:
+        raise PaymentServiceUnavailable() from error
+    if gift.provider_session_id != checkout.session_id:
+        gift.provider_session_id = checkout.session_id
+        db.session.flush()
+    return checkout.url
+
+
+# --- money arrives -----------------------------------------------------------------------------------
+
+def mark_donation_succeeded(donation: Donation, actor=None, *, at=None) -> bool:
+    """The money is in: status, receipt number, the ledger entry (and matching). False if already done."""
+    donation = lock_donation(donation)
+    if donation.status in SETTLED:
+        return False
+    if donation.status != PENDING:
+        raise IllegalTransition(_("Only a pending gift can be marked as paid (this one is: %(status)s).",
+                                  status=status_label(donation.status)))
+    donation.status = SUCCEEDED
+    donation.succeeded_at = at or utcnow()
+    donation.receipt_number = receipt_number_for(donation)
+    db.session.flush()
+    ledger.post_gift(donation, actor=actor)
+    audit.record("donation.succeeded", "donation", donation.id, actor=actor,
+                 before={"status": PENDING},
+                 after={"status": SUCCEEDED, "amount_minor": donation.amount_minor, "provider": donation.provider,
+                        "receipt_number": donation.receipt_number})
+    _after_money_arrived(donation, actor)
+    return True
+
+
+def _after_money_arrived(donation: Donation, actor) -> None:
+    """Money that arrives after its campaign stopped taking gifts is recorded, never lost, and noted.
+
+    (On a failed all-or-nothing campaign, `portal campaigns finish-due` gives such late money back.)
+    """
+    campaign = donation.campaign
+    if campaign is None:
+        return
+    try:
+        ensure_campaign_accepts_gifts(campaign)
+    except DomainError as error:
+        audit.record("donation.arrived_after_close", "donation", donation.id, actor=actor,
+                     after={"campaign_id": campaign.id, "campaign_status": campaign.status, "reason": error.message})
+
+
+def flag_donation(donation: Donation, reason: dict) -> None:
+    """The provider says something else was paid than what we asked: keep the money out, ask a person."""
+    donation = lock_donation(donation)
+    if donation.status != PENDING:
+        return
+    donation.status = FLAGGED
+    audit.record("donation.flagged", "donation", donation.id, before={"status": PENDING},
+                 after={"status": FLAGGED, **reason})
+
+
+def mark_donation_failed(donation: Donation, status: str = FAILED, reason: str = "") -> bool:
+    """A checkout that failed or expired without payment. False when it was not pending any more."""
+    donation = lock_donation(donation)
+    if donation.status != PENDING:
+        return False
+    donation.status = status
+    audit.record(f"donation.{status}", "donation", donation.id, before={"status": PENDING},
+                 after={"status": status, "reason": reason[:200]})
+    return True
+
+
+# --- refunds ---------------------------------------------------------------------------------------
+
+def refundable_minor(donation: Donation) -> int:
+    """What can still be refunded: the gift less what is refunded or on its way back."""
+    pending = db.session.scalar(select(func.coalesce(func.sum(Refund.amount_minor), 0))
+                                .where(Refund.donation_id == donation.id, Refund.status == PENDING))
+    return max(0, donation.amount_minor - donation.refunded_minor - pending)
+
+
+def refund_donation(donation: Donation, amount_minor: int, reason: str, actor) -> Refund:
+    """Refund all or part of a gift. Card gifts go through the provider; the ledger entry is posted when
+    the provider confirms (at once when its answer says succeeded, else on the charge.refunded webhook)."""
+    donation = lock_donation(donation)
+    if donation.status == DISPUTED:
+        raise IllegalTransition(_("This gift is disputed with the card issuer; it cannot be refunded until the "
+                                  "dispute is closed."))
+    if donation.status not in (SUCCEEDED, PARTIALLY_REFUNDED):
+        raise IllegalTransition(_("Only a paid gift can be refunded (this one is: %(status)s).",
+                                  status=status_label(donation.status)))
+    amount_minor = check_amount_minor(amount_minor, field="amount")
+    left = refundable_minor(donation)
+    if amount_minor > left:
+        if left == 0:
+            message = _("Nothing is left to refund on this gift: it is already refunded in full (or the rest is "
+                        "on its way back).")
+        else:
+            message = _("At most ¥%(left)s of this gift can still be refunded; ¥%(asked)s is more than that.",
+                        left=format_yuan(left), asked=format_yuan(amount_minor))
+        raise DomainError(message, field="amount", code="refund_exceeds_gift")
+    reason = (reason or "").strip()[:300]
+    provider = get_provider(donation.provider)
+    refund = Refund(donation_id=donation.id, amount_minor=amount_minor, currency=donation.currency, reason=reason,
+                    status=PENDING, requested_by_id=getattr(actor, "id", None))
+    db.session.add(refund)
+    db.session.flush()
+    audit.record("donation.refund_requested", "donation", donation.id, actor=actor,
+                 after={"refund_id": refund.id, "amount_minor": amount_minor, "reason": reason})
+    try:
+        result = provider.refund(donation, refund)
+    except ProviderError as error:
+        raise PaymentServiceUnavailable() from error
+    refund.provider_refund_id = result.provider_refund_id
+    if result.status == SUCCEEDED:
+        settle_refund(donation, refund, actor)
+    elif result.status == FAILED:
+        refund.status = FAILED
+        audit.record("donation.refund_failed", "donation", donation.id, actor=actor, after={"refund_id": refund.id})
+    db.session.flush()
+    return refund
+
+
+def settle_refund(donation: Donation, refund: Refund, actor=None) -> None:
+    """A refund the provider confirmed: the ledger reversal, the donation's refunded total and status."""
+    if refund.status == SUCCEEDED:
+        return
+    refund.status = SUCCEEDED
+    refund.succeeded_at = utcnow()
+    db.session.flush()
+    ledger.post_refund(donation, refund, actor=actor)
+    before = donation.status
+    donation.refunded_minor += refund.amount_minor
+    if donation.status != DISPUTED:
+        donation.status = REFUNDED if donation.refunded_minor >= donation.amount_minor else PARTIALLY_REFUNDED
+    db.session.flush()
+    audit.record("donation.refunded", "donation", donation.id, actor=actor, before={"status": before},
+                 after={"status": donation.status, "refund_id": refund.id, "amount_minor": refund.amount_minor,
+                        "refunded_minor": donation.refunded_minor})
+
+
+# --- offline gifts -----------------------------------------------------------------------------------
+
+def record_offline_gift(fund: Fund, campaign: Campaign | None, team: Team | None, donor_name: str,
+                        display_mode: str, amount_minor: int, method: str, receipt_ref: str, recorded_by,
+                        donor=None) -> Donation:
+    """Cash or a bank transfer the treasurer received: pending until a second committee member confirms."""
+    from portal.funds.policy import is_treasurer
+
+    if not is_treasurer(recorded_by, fund):
+        raise DomainError(_("Only the fund's treasurer records offline gifts."), code="forbidden")
+    get_provider(OFFLINE)
+    amount_minor = check_amount_minor(amount_minor, field="amount")
+    if method not in OFFLINE_METHODS:
+        raise ValidationFailed(_("Choose cash or bank transfer."), field="method")
+    receipt_ref = (receipt_ref or "").strip()
+    if not receipt_ref:
+        raise ValidationFailed(_("Enter the number of the paper receipt or the bank transfer."), field="receipt_ref")
+    if len(receipt_ref) > 64:
+        raise ValidationFailed(_("The receipt number is too long (at most 64 characters)."), field="receipt_ref")
+    donor_name, display_mode = _clean_name(donor_name, display_mode)
+    fund = _gift_target(fund, campaign, team)
+    if campaign is not None:
+        ensure_campaign_accepts_gifts(campaign, team)
+    duplicate = db.session.scalar(select(Donation.id).where(
+        Donation.fund_id == fund.id, Donation.provider == OFFLINE, Donation.offline_receipt_ref == receipt_ref,
+        Donation.status != FAILED).limit(1))
+    if duplicate is not None:
+        raise ValidationFailed(_("A gift with this receipt number is already recorded for this fund."),
+                               field="receipt_ref")
+    donation = Donation(fund_id=fund.id, campaign_id=getattr(campaign, "id", None), team_id=getattr(team, "id", None),
+                        donor_id=getattr(donor, "id", None), donor_name=donor_name, display_mode=display_mode,
+                        amount_minor=amount_minor, currency=fund.currency, provider=OFFLINE, frequency=ONE_OFF,
+                        status=PENDING, offline_method=method, offline_receipt_ref=receipt_ref,
+                        recorded_by_id=recorded_by.id)
+    db.session.add(donation)
+    db.session.flush()
+    audit.record("donation.offline_recorded", "donation", donation.id, actor=recorded_by,
+                 after={"amount_minor": amount_minor, "method": method, "receipt_ref": receipt_ref,
+                        "fund_id": fund.id, "campaign_id": donation.campaign_id})
+    return donation
+
+
+def _check_second_member(donation: Donation, member) -> None:
+    from portal.funds.policy import is_committee
+
+    if donation.provider != OFFLINE:
+        raise IllegalTransition(_("Only offline gifts are confirmed by the committee."))
+    if donation.status != PENDING:
+        raise IllegalTransition(_("This gift is already decided (%(status)s).", status=status_label(donation.status)))
+    if not is_committee(member, donation.fund):
+        raise DomainError(_("Only a member of the fund's committee confirms offline gifts."), code="forbidden")
+    if donation.recorded_by_id == member.id:
+        raise DomainError(_("A second committee member, not the person who recorded the gift, must confirm it."),
+                          code="same_person")
+
+
+def confirm_offline_gift(donation: Donation, confirmer) -> Donation:
+    donation = lock_donation(donation)
+    _check_second_member(donation, confirmer)
+    donation.confirmed_by_id = confirmer.id
+    donation.confirmed_at = utcnow()
+    db.session.flush()
+    mark_donation_succeeded(donation, actor=confirmer)
+    audit.record("donation.offline_confirmed", "donation", donation.id, actor=confirmer,
+                 after={"confirmed_by_id": confirmer.id})
+    return donation
+
+
+def reject_offline_gift(donation: Donation, confirmer, reason: str) -> Donation:
+    donation = lock_donation(donation)
+    _check_second_member(donation, confirmer)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the gift is rejected."), field="reason")
+    donation.status = FAILED
+    donation.confirmed_by_id = confirmer.id
+    donation.confirmed_at = utcnow()
+    audit.record("donation.offline_rejected", "donation", donation.id, actor=confirmer,
+                 before={"status": PENDING}, after={"status": FAILED, "reason": reason[:300]})
+    return donation
+
+
+# --- monthly gifts -----------------------------------------------------------------------------------
+
+def activate_recurring_gift(gift: RecurringGift, subscription_id: str | None, customer_id: str | None) -> bool:
+    gift = lock_recurring_gift(gift)
+    if subscription_id and not gift.provider_subscription_id:
+        gift.provider_subscription_id = subscription_id
+    if customer_id and not gift.provider_customer_id:
+        gift.provider_customer_id = customer_id
+    if gift.status != PENDING:
+        return False
+    gift.status = ACTIVE
+    audit.record("recurring_gift.activated", "recurring_gift", gift.id, before={"status": PENDING},
+                 after={"status": ACTIVE, "subscription": gift.provider_subscription_id})
+    return True
+
+
+def end_recurring_gift(gift: RecurringGift, status: str, actor=None, reason: str = "") -> bool:
+    """Cancelled (by the donor or the provider) or failed (the first payment never came)."""
+    gift = lock_recurring_gift(gift)
+    if gift.status not in (PENDING, ACTIVE):
+        return False
+    before = gift.status
+    gift.status = status
+    if status == CANCELLED:
+        gift.cancelled_at = utcnow()
+    audit.record(f"recurring_gift.{status}", "recurring_gift", gift.id, actor=actor, before={"status": before},
+                 after={"status": status, "reason": reason[:200]})
+    return True
+
+
+def cancel_recurring_gift(gift: RecurringGift, actor) -> RecurringGift:
+    """The donor stops a monthly gift: the provider's subscription is cancelled first."""
+    gift = lock_recurring_gift(gift)
+    if gift.status not in (PENDING, ACTIVE):
+        raise IllegalTransition(_("This monthly gift is already stopped."))
+    provider = get_provider(gift.provider)
+    try:
+        provider.cancel_subscription(gift)
+    except ProviderError as error:
+        raise PaymentServiceUnavailable() from error
+    end_recurring_gift(gift, CANCELLED, actor=actor, reason="cancelled by the donor")
+    return gift
+
+
+def cancel_recurring_gifts_for_campaign(campaign: Campaign, actor=None) -> int:
+    """For the funds lifecycle: a finished campaign takes no more monthly gifts."""
+    gifts = db.session.scalars(select(RecurringGift).where(RecurringGift.campaign_id == campaign.id,
+                                                           RecurringGift.status.in_((PENDING, ACTIVE)))).all()
+    for gift in gifts:
+        cancel_recurring_gift(gift, actor)
+    return len(gifts)
+
+
+def record_cycle(gift: RecurringGift, invoice_id: str, amount_minor: int, currency: str,
+                 payment_id: str | None, at=None) -> tuple[Donation, bool]:
+    """One paid monthly invoice becomes its own Donation (unique per invoice). Returns (donation, credited)."""
+    gift = lock_recurring_gift(gift)
+    existing = db.session.scalar(select(Donation).where(Donation.provider == gift.provider,
+                                                        Donation.provider_invoice_id == invoice_id))
+    if existing is not None:
+        return existing, False
+    donation = Donation(fund_id=gift.fund_id, campaign_id=gift.campaign_id, team_id=gift.team_id,
+                        donor_id=gift.donor_id, donor_name=gift.donor_name, display_mode=gift.display_mode,
+                        amount_minor=gift.amount_minor, currency=gift.currency, provider=gift.provider,
+                        frequency=MONTHLY, status=PENDING, recurring_gift_id=gift.id,
+                        provider_invoice_id=invoice_id, provider_payment_id=payment_id)
+    db.session.add(donation)
+    db.session.flush()
+    if amount_minor != gift.amount_minor or (currency or "").upper() != gift.currency:
+        flag_donation(donation, {"expected_minor": gift.amount_minor, "paid_minor": amount_minor,
+                                 "expected_currency": gift.currency, "paid_currency": currency})
+        return donation, False
+    return donation, mark_donation_succeeded(donation, at=at)
+
+
+# --- sandbox checkout --------------------------------------------------------------------------------
+
+SANDBOX_PAY, SANDBOX_FAIL, SANDBOX_CANCEL = "pay", "fail", "cancel"
+
+
+def complete_sandbox_checkout(gift: Donation | RecurringGift, outcome: str) -> list[str]:
+    """The sandbox page's buttons: build the events Stripe would send and apply them as webhooks do."""
+    from portal.payments import webhooks
+    from portal.payments.providers import sandbox
+
+    if gift.provider != SANDBOX:
+        raise IllegalTransition(_("This gift is not paid through the sandbox."))
+    if gift.status != PENDING:
+        raise IllegalTransition(_("This gift is no longer waiting for payment."))
+    get_provider(SANDBOX)
+    event_type = {SANDBOX_PAY: "checkout.session.completed", SANDBOX_FAIL: "checkout.session.async_payment_failed",
+                  SANDBOX_CANCEL: "checkout.session.expired"}.get(outcome)
+    if event_type is None:
+        raise ValidationFailed(_("Choose pay, fail or cancel."), field="action")
+    outcomes = [webhooks.receive_event(SANDBOX, sandbox.session_event(gift, event_type))]
+    if outcome == SANDBOX_PAY and isinstance(gift, RecurringGift):
+        # the first monthly cycle is paid together with the checkout, as on Stripe
+        db.session.refresh(gift)
+        outcomes.append(webhooks.receive_event(SANDBOX, sandbox.invoice_paid_event(gift)))
+    return outcomes
+
+
+def renew_sandbox_monthly_gifts() -> int:
+    """`portal sandbox renew-monthly`: the next cycle of every active sandbox monthly gift."""
+    from portal.payments import webhooks
+    from portal.payments.providers import sandbox
+
+    get_provider(SANDBOX)
+    gifts = db.session.scalars(select(RecurringGift).where(RecurringGift.provider == SANDBOX,
+                                                           RecurringGift.status == ACTIVE)
+                               .order_by(RecurringGift.id)).all()
+    for gift in gifts:
+        webhooks.receive_event(SANDBOX, sandbox.invoice_paid_event(gift))
+    return len(gifts)
+
+
+# --- expiry of abandoned checkouts -------------------------------------------------------------------
+
+def expire_stale_pending(older_than: timedelta = timedelta(days=2)) -> int:
+    """Sandbox or Stripe checkouts left pending for days (Stripe's sessions expire after 24 hours)."""
+    cutoff = utcnow() - older_than
+    stale = db.session.scalars(select(Donation).where(Donation.status == PENDING, Donation.provider != OFFLINE,
+                                                      Donation.created_at < cutoff)).all()
+    count = 0
+    for donation in stale:
+        count += mark_donation_failed(donation, EXPIRED, "checkout abandoned")
+    return count
+
+
+# --- for `portal reconcile` ------------------------------------------------------------------------
+
+def provider_differences(now=None) -> list[str]:
+    """What the payment providers told us that the books do not reflect (yet): lines for people.
+
+    Gifts whose paid amount or currency did not match, provider events still waiting for their payment
+    after an hour, and refunds the provider has not confirmed after a day.
+    """
+    from portal.payments.models import WebhookEvent
+
+    now = now or utcnow()
+    lines = []
+    for donation in db.session.scalars(select(Donation).where(Donation.status == FLAGGED).order_by(Donation.id)):
+        lines.append(f"donation {donation.id} ({donation.provider}): the provider reported another amount or "
+                     f"currency than {format_yuan(donation.amount_minor)} {donation.currency}; nothing was credited")
+    waiting = db.session.scalars(select(WebhookEvent).where(WebhookEvent.processed_at.is_(None),
+                                                            WebhookEvent.received_at < now - timedelta(hours=1))
+                                 .order_by(WebhookEvent.received_at))
+    for row in waiting:
+        lines.append(f"provider event {row.id} ({row.type}) received {row.received_at:%Y-%m-%d %H:%M} UTC is not "
+                     f"applied: {row.outcome}")
+    refunds = db.session.scalars(select(Refund).where(Refund.status == PENDING,
+                                                      Refund.created_at < now - timedelta(days=1)).order_by(Refund.id))
+    for refund in refunds:
+        lines.append(f"refund {refund.id} of donation {refund.donation_id} ({format_yuan(refund.amount_minor)}) "
+                     f"has waited for the provider since {refund.created_at:%Y-%m-%d}")
+    return lines

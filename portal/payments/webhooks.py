@@ -1,0 +1,423 @@
+"""Applying provider events (Stripe webhooks, and the sandbox's events of the same shape).
+
+Each event is stored once (WebhookEvent's primary key is the provider's event id): a duplicate does
+nothing. It is applied in the caller's transaction; the row locks taken by the service functions
+make concurrent deliveries of different events about one donation take turns.
+
+Out-of-order delivery: an event about a payment we have not seen succeed yet (charge.refunded or a
+dispute before checkout.session.completed, invoice.paid before its subscription's checkout) is kept
+with processed_at empty and outcome "deferred: ...". Whenever a later event makes a gift succeed or
+activates a monthly gift, the deferred events are applied again, oldest first. We chose this over
+fetching the state from Stripe because it needs no network call inside the webhook's transaction,
+works the same for the sandbox, and every step stays visible in the webhook_events table.
+Refund events are applied from the charge's cumulative amount_refunded, so a stale or repeated one
+can never post a refund twice.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.audit import service as audit
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.funds import ledger
+from portal.payments import service
+from portal.payments.models import (
+    CANCELLED,
+    DISPUTED,
+    EXPIRED,
+    FAILED,
+    PARTIALLY_REFUNDED,
+    PENDING,
+    REFUNDED,
+    SUCCEEDED,
+    Dispute,
+    Donation,
+    RecurringGift,
+    Refund,
+    WebhookEvent,
+)
+from portal.payments.providers.base import ProviderEvent
+
+DUPLICATE = "duplicate"
+# Stripe stops retrying a delivery after three days; an event still waiting after that is for a person.
+DEFER_FOR = timedelta(days=3)
+
+
+@dataclass
+class Outcome:
+    text: str
+    done: bool = True  # False: deferred until the payment it refers to is known
+    unlocks: bool = False  # True: a gift succeeded or a subscription started; retry deferred events
+
+
+def _id_of(value) -> str | None:
+    """Stripe fields hold an id or, when expanded, the object."""
+    if isinstance(value, dict):
+        return value.get("id")
+    return value or None
+
+
+def _reference_id(reference: str | None, prefix: str) -> int | None:
+    if reference and reference.startswith(prefix) and reference[len(prefix):].isdigit():
+        return int(reference[len(prefix):])
+    return None
+
+
+def _metadata_id(obj: dict, key: str) -> int | None:
+    value = (obj.get("metadata") or {}).get(key)
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+# --- receiving -------------------------------------------------------------------------------------
+
+def receive_event(provider_name: str, event: ProviderEvent) -> str:
+    """Store the event once and apply it. Returns the outcome ("duplicate" when already received)."""
+    row = WebhookEvent(id=event.id, provider=provider_name, type=event.type, provider_created=event.created,
+                       payload=event.payload)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        return DUPLICATE
+    outcome = apply_stored_event(row)
+    if outcome.unlocks:
+        retry_deferred_events(provider_name)
+    return outcome.text
+
+
+def apply_stored_event(row: WebhookEvent) -> Outcome:
+    handler = HANDLERS.get(row.type)
+    obj = (row.payload.get("data") or {}).get("object") or {}
+    outcome = handler(obj, row) if handler else Outcome("ignored: not an event the portal uses")
+    row.outcome = outcome.text[:2000]
+    if outcome.done:
+        row.processed_at = utcnow()
+    db.session.flush()
+    return outcome
+
+
+def retry_deferred_events(provider_name: str) -> int:
+    """Apply again the events that waited for a payment; those still waiting stay deferred."""
+    rows = db.session.scalars(
+        select(WebhookEvent).where(WebhookEvent.type.in_(DEFERRABLE), WebhookEvent.processed_at.is_(None),
+                                   WebhookEvent.provider == provider_name,
+                                   WebhookEvent.received_at >= utcnow() - DEFER_FOR)
+        .order_by(WebhookEvent.provider_created, WebhookEvent.received_at)
+        .with_for_update(skip_locked=True)).all()
+    applied = 0
+    for row in rows:
+        if row.processed_at is None and apply_stored_event(row).done:
+            applied += 1
+    return applied
+
+
+def deferred_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(WebhookEvent)
+                             .where(WebhookEvent.processed_at.is_(None)))
+
+
+# --- finding our rows ------------------------------------------------------------------------------
+
+def _donation_for_session(session: dict) -> Donation | None:
+    donation_id = _reference_id(session.get("client_reference_id"), "donation-") or _metadata_id(session,
+                                                                                                  "donation_id")
+    if donation_id is not None:
+        return db.session.get(Donation, donation_id)
+    if session.get("id"):
+        return db.session.scalar(select(Donation).where(Donation.provider_session_id == session["id"]))
+    return None
+
+
+def _recurring_for_session(session: dict) -> RecurringGift | None:
+    gift_id = _reference_id(session.get("client_reference_id"), "recurring-") or _metadata_id(
+        session, "recurring_gift_id")
+    if gift_id is not None:
+        return db.session.get(RecurringGift, gift_id)
+    return None
+
+
+def _subscription_of_invoice(invoice: dict) -> tuple[str | None, int | None]:
+    """(subscription id, our recurring gift id) from an invoice of any recent API version."""
+    details = ((invoice.get("parent") or {}).get("subscription_details")
+               or invoice.get("subscription_details") or {})
+    subscription = _id_of(invoice.get("subscription")) or _id_of(details.get("subscription"))
+    metadata = details.get("metadata") or {}
+    if not metadata:
+        lines = (invoice.get("lines") or {}).get("data") or []
+        metadata = (lines[0].get("metadata") or {}) if lines else {}
+    gift_id = metadata.get("recurring_gift_id")
+    return subscription, int(gift_id) if isinstance(gift_id, str) and gift_id.isdigit() else None
+
+
+def _recurring_for(subscription_id: str | None, gift_id: int | None) -> RecurringGift | None:
+    if subscription_id:
+        gift = db.session.scalar(select(RecurringGift).where(
+            RecurringGift.provider_subscription_id == subscription_id))
+        if gift is not None:
+            return gift
+    return db.session.get(RecurringGift, gift_id) if gift_id is not None else None
+
+
+def _payment_of_invoice(invoice: dict) -> str | None:
+    payment = _id_of(invoice.get("payment_intent")) or _id_of(invoice.get("charge"))
+    if payment:
+        return payment
+    for item in ((invoice.get("payments") or {}).get("data") or []):
+        inner = item.get("payment") or {}
+        payment = _id_of(inner.get("payment_intent")) or _id_of(inner.get("charge"))
+        if payment:
+            return payment
+    return None
+
+
+def _donation_for_charge(obj: dict, provider_name: str) -> Donation | None:
+    """A charge or dispute names its payment intent and charge; our donations store one of them."""
+    candidates = [_id_of(obj.get("payment_intent")), _id_of(obj.get("charge")),
+                  obj.get("id") if obj.get("object") == "charge" else None]
+    candidates = [value for value in candidates if value]
+    if candidates:
+        donation = db.session.scalar(select(Donation).where(Donation.provider == provider_name,
+                                                            Donation.provider_payment_id.in_(candidates)))
+        if donation is not None:
+            return donation
+    donation_id = _metadata_id(obj, "donation_id")
+    return db.session.get(Donation, donation_id) if donation_id is not None else None
+
+
+def _paid_matches(donation_or_gift, amount, currency) -> bool:
+    return amount == donation_or_gift.amount_minor and (currency or "").upper() == donation_or_gift.currency
+
+
+# --- checkout sessions -------------------------------------------------------------------------------
+
+def on_checkout_session(session: dict, row: WebhookEvent) -> Outcome:
+    if session.get("mode") == "subscription" or _reference_id(session.get("client_reference_id"), "recurring-"):
+        return _on_subscription_checkout(session, row)
+    donation = _donation_for_session(session)
+    if donation is None or donation.provider != row.provider:
+        return Outcome("ignored: no donation of ours for this checkout")
+    paid = session.get("payment_status") in ("paid", "no_payment_required")
+    if row.type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        if not paid:
+            return Outcome("checkout complete, waiting for the asynchronous payment")
+        donation = service.lock_donation(donation)
+        if donation.status in service.SETTLED:
+            return Outcome(f"already credited (donation {donation.id})")
+        if donation.status != PENDING:
+            return Outcome(f"ignored: donation {donation.id} is {donation.status}")
+        payment_id = _id_of(session.get("payment_intent"))
+        if payment_id and not donation.provider_payment_id:
+            donation.provider_payment_id = payment_id
+        if not _paid_matches(donation, session.get("amount_total"), session.get("currency")):
+            service.flag_donation(donation, {"expected_minor": donation.amount_minor,
+                                             "paid_minor": session.get("amount_total"),
+                                             "expected_currency": donation.currency,
+                                             "paid_currency": session.get("currency"), "event": row.id})
+            return Outcome(f"amount or currency mismatch: donation {donation.id} flagged, nothing credited")
+        credited = service.mark_donation_succeeded(donation, at=utcnow())
+        return Outcome(f"credited donation {donation.id}" if credited else "already credited", unlocks=credited)
+    if row.type == "checkout.session.async_payment_failed":
+        changed = service.mark_donation_failed(donation, FAILED, "payment failed")
+        return Outcome(f"donation {donation.id} failed" if changed else f"ignored: donation is {donation.status}")
+    if row.type == "checkout.session.expired":
+        changed = service.mark_donation_failed(donation, EXPIRED, "checkout expired")
+        return Outcome(f"donation {donation.id} expired" if changed else f"ignored: donation is {donation.status}")
+    return Outcome("ignored")
+
+
+def _on_subscription_checkout(session: dict, row: WebhookEvent) -> Outcome:
+    gift = _recurring_for_session(session)
+    if gift is None or gift.provider != row.provider:
+        return Outcome("ignored: no monthly gift of ours for this checkout")
+    paid = session.get("payment_status") in ("paid", "no_payment_required")
+    if row.type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        if not paid:
+            return Outcome("subscription checkout complete, waiting for the payment")
+        activated = service.activate_recurring_gift(gift, _id_of(session.get("subscription")),
+                                                    _id_of(session.get("customer")))
+        # the money of each month arrives with invoice.paid, which makes that month's Donation
+        return Outcome(f"monthly gift {gift.id} active" if activated else "already active", unlocks=True)
+    if row.type in ("checkout.session.async_payment_failed", "checkout.session.expired"):
+        changed = service.end_recurring_gift(gift, FAILED, reason=row.type)
+        return Outcome(f"monthly gift {gift.id} failed" if changed else f"ignored: monthly gift is {gift.status}")
+    return Outcome("ignored")
+
+
+# --- subscriptions and invoices ------------------------------------------------------------------------
+
+def on_invoice_paid(invoice: dict, row: WebhookEvent) -> Outcome:
+    subscription_id, gift_id = _subscription_of_invoice(invoice)
+    gift = _recurring_for(subscription_id, gift_id)
+    if gift is None or gift.provider != row.provider:
+        if gift_id is None and subscription_id is None:
+            return Outcome("ignored: not an invoice of a subscription")
+        return Outcome("deferred: waiting for the subscription's checkout", done=False)
+    service.activate_recurring_gift(gift, subscription_id, _id_of(invoice.get("customer")))
+    if not invoice.get("id"):
+        return Outcome("ignored: invoice without id")
+    donation, credited = service.record_cycle(gift, invoice["id"], invoice.get("amount_paid"),
+                                              invoice.get("currency"), _payment_of_invoice(invoice), at=utcnow())
+    if donation.status == service.FLAGGED:
+        return Outcome(f"amount or currency mismatch: donation {donation.id} flagged, nothing credited")
+    return Outcome(f"credited monthly donation {donation.id}" if credited else "cycle already recorded",
+                   unlocks=credited)
+
+
+def on_invoice_payment_failed(invoice: dict, row: WebhookEvent) -> Outcome:
+    subscription_id, gift_id = _subscription_of_invoice(invoice)
+    gift = _recurring_for(subscription_id, gift_id)
+    if gift is None or gift.provider != row.provider:
+        return Outcome("ignored: no monthly gift of ours")
+    if gift.status == PENDING:
+        service.end_recurring_gift(gift, FAILED, reason="first payment failed")
+        return Outcome(f"monthly gift {gift.id} failed")
+    audit.record("recurring_gift.payment_failed", "recurring_gift", gift.id,
+                 after={"invoice": invoice.get("id"), "attempt": invoice.get("attempt_count")})
+    return Outcome(f"payment failed for monthly gift {gift.id}; the provider retries")
+
+
+def on_subscription_deleted(subscription: dict, row: WebhookEvent) -> Outcome:
+    gift = _recurring_for(subscription.get("id"), _metadata_id(subscription, "recurring_gift_id"))
+    if gift is None or gift.provider != row.provider:
+        return Outcome("ignored: no monthly gift of ours")
+    changed = service.end_recurring_gift(gift, CANCELLED, reason="subscription ended at the provider")
+    return Outcome(f"monthly gift {gift.id} cancelled" if changed else "already stopped")
+
+
+# --- refunds -----------------------------------------------------------------------------------------
+
+def on_charge_refunded(charge: dict, row: WebhookEvent) -> Outcome:
+    donation = _donation_for_charge(charge, row.provider)
+    if donation is None or donation.status == PENDING:
+        return Outcome("deferred: waiting for the payment to be confirmed", done=False)
+    donation = service.lock_donation(donation)
+    if donation.status not in service.SETTLED:
+        return Outcome(f"ignored: donation {donation.id} is {donation.status}")
+    if (charge.get("currency") or "").upper() != donation.currency:
+        audit.record("donation.refund_mismatch", "donation", donation.id, after={"event": row.id})
+        return Outcome("currency mismatch: refund not posted")
+    refunded_total = min(int(charge.get("amount_refunded") or 0), donation.amount_minor)
+    missing = refunded_total - donation.refunded_minor
+    if missing <= 0:
+        return Outcome("refunds already recorded")
+    settled = []
+    # refunds the treasurer started first, oldest first, then whatever was refunded at the provider itself
+    for refund in db.session.scalars(select(Refund).where(Refund.donation_id == donation.id,
+                                                          Refund.status == PENDING).order_by(Refund.id)):
+        if refund.amount_minor <= missing:
+            service.settle_refund(donation, refund)
+            missing -= refund.amount_minor
+            settled.append(refund.id)
+    if missing > 0:
+        refund = Refund(donation_id=donation.id, amount_minor=missing, currency=donation.currency,
+                        reason=_("Refunded at the payment provider"), status=PENDING)
+        db.session.add(refund)
+        db.session.flush()
+        service.settle_refund(donation, refund)
+        settled.append(refund.id)
+    return Outcome(f"refunds posted for donation {donation.id}: {settled}")
+
+
+def on_refund_updated(refund_obj: dict, row: WebhookEvent) -> Outcome:
+    """A refund we started that the provider could not complete: it no longer counts as on its way."""
+    if not refund_obj.get("id"):
+        return Outcome("ignored")
+    refund = db.session.scalar(select(Refund).where(Refund.provider_refund_id == refund_obj["id"]))
+    if refund is None or refund.status != PENDING:
+        return Outcome("ignored: no pending refund of ours")
+    if refund_obj.get("status") in ("failed", "canceled"):
+        refund.status = FAILED
+        audit.record("donation.refund_failed", "donation", refund.donation_id, after={"refund_id": refund.id})
+        return Outcome(f"refund {refund.id} failed")
+    return Outcome("refund still on its way; charge.refunded posts it")
+
+
+# --- disputes (chargebacks) ----------------------------------------------------------------------------
+
+def _open_dispute(donation: Donation, obj: dict) -> Dispute:
+    amount = min(int(obj.get("amount") or donation.amount_minor), donation.amount_minor - donation.refunded_minor)
+    dispute = Dispute(donation_id=donation.id, provider_dispute_id=obj["id"], amount_minor=amount,
+                      currency=donation.currency, reason=str(obj.get("reason") or "")[:64], status="open")
+    db.session.add(dispute)
+    db.session.flush()
+    if amount > 0:
+        ledger.post_dispute(donation, dispute)
+    before = donation.status
+    donation.status = DISPUTED
+    audit.record("donation.disputed", "donation", donation.id, before={"status": before},
+                 after={"status": DISPUTED, "dispute_id": dispute.id, "amount_minor": amount,
+                        "reason": dispute.reason})
+    return dispute
+
+
+def _dispute_donation(obj: dict, row: WebhookEvent) -> tuple[Donation | None, Outcome | None]:
+    if not obj.get("id"):
+        return None, Outcome("ignored: dispute without id")
+    donation = _donation_for_charge(obj, row.provider)
+    if donation is None or donation.status == PENDING:
+        return None, Outcome("deferred: waiting for the payment to be confirmed", done=False)
+    donation = service.lock_donation(donation)
+    if donation.status not in service.SETTLED:
+        return None, Outcome(f"ignored: donation {donation.id} is {donation.status}")
+    if (obj.get("currency") or "").upper() != donation.currency:
+        return None, Outcome("currency mismatch: dispute not posted")
+    return donation, None
+
+
+def on_dispute_created(obj: dict, row: WebhookEvent) -> Outcome:
+    donation, outcome = _dispute_donation(obj, row)
+    if outcome:
+        return outcome
+    if db.session.scalar(select(Dispute).where(Dispute.provider_dispute_id == obj["id"])) is not None:
+        return Outcome("dispute already recorded")
+    dispute = _open_dispute(donation, obj)
+    return Outcome(f"dispute {dispute.id} opened on donation {donation.id}")
+
+
+def on_dispute_closed(obj: dict, row: WebhookEvent) -> Outcome:
+    donation, outcome = _dispute_donation(obj, row)
+    if outcome:
+        return outcome
+    dispute = db.session.scalars(select(Dispute).where(Dispute.provider_dispute_id == obj["id"])
+                                 .with_for_update()).first()
+    if dispute is None:  # closed arrived before created: open it first, then close it
+        dispute = _open_dispute(donation, obj)
+    if dispute.status != "open":
+        return Outcome(f"dispute {dispute.id} already closed")
+    won = obj.get("status") in ("won", "warning_closed")
+    dispute.status = "won" if won else "lost"
+    dispute.closed_at = utcnow()
+    if won:
+        if dispute.amount_minor > 0:
+            ledger.post_dispute_won(donation, dispute)
+        still_open = db.session.scalar(select(func.count()).select_from(Dispute).where(
+            Dispute.donation_id == donation.id, Dispute.status == "open"))
+        if not still_open:
+            donation.status = (SUCCEEDED if donation.refunded_minor == 0 else
+                               (PARTIALLY_REFUNDED if donation.refunded_minor < donation.amount_minor else REFUNDED))
+    audit.record("donation.dispute_closed", "donation", donation.id,
+                 after={"dispute_id": dispute.id, "status": dispute.status, "donation_status": donation.status})
+    return Outcome(f"dispute {dispute.id} {dispute.status}")
+
+
+HANDLERS = {
+    "checkout.session.completed": on_checkout_session,
+    "checkout.session.async_payment_succeeded": on_checkout_session,
+    "checkout.session.async_payment_failed": on_checkout_session,
+    "checkout.session.expired": on_checkout_session,
+    "invoice.paid": on_invoice_paid,
+    "invoice.payment_failed": on_invoice_payment_failed,
+    "customer.subscription.deleted": on_subscription_deleted,
+    "charge.refunded": on_charge_refunded,
+    "refund.updated": on_refund_updated,
+    "refund.failed": on_refund_updated,
+    "charge.dispute.created": on_dispute_created,
+    "charge.dispute.closed": on_dispute_closed,
+}
+# Events that may arrive before the payment they are about, and wait for it.
+DEFERRABLE = ("invoice.paid", "charge.refunded", "charge.dispute.created", "charge.dispute.closed")

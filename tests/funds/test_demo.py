@@ -1,0 +1,62 @@
+"""The funds demo: Hubei's contest at scale, through the real services, and books that reconcile."""
+import time
+
+from sqlalchemy import func, select
+
+from portal.accounts import roles
+from portal.demo import seed_organisations, seed_places, seed_users
+from portal.extensions import db
+from portal.funds.demo import FUNDS, TARGET_RAISED_MINOR, fund_logins, seed_funds
+from portal.funds.models import (
+    CAMPAIGN_STATUSES,
+    ENTRY_DISBURSEMENT,
+    ENTRY_MATCH,
+    ENTRY_REFUND,
+    Campaign,
+    Fund,
+    InKindPledge,
+    LedgerEntry,
+    Team,
+    TeamMember,
+)
+from portal.funds.reconcile import reconcile
+from portal.payments.models import OFFLINE, SANDBOX, SUCCEEDED, Donation
+
+
+def _count(model, *conditions) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+
+
+def test_the_demo_funds_have_the_contests_scale_and_reconcile(app):
+    places = seed_places()
+    users = seed_users(places)
+    seed_organisations(users, places)
+    started = time.monotonic()
+    summary = seed_funds()
+    elapsed = time.monotonic() - started
+    assert elapsed < 45, f"the funds demo took {elapsed:.0f} s"
+
+    assert _count(Fund) == len(FUNDS)
+    assert (_count(Campaign), _count(Team), _count(TeamMember)) == (51, 156, 1_672)
+    raised = db.session.scalar(select(func.sum(Fund.raised_minor)))
+    assert abs(raised - TARGET_RAISED_MINOR) < TARGET_RAISED_MINOR * 0.03
+    statuses = dict(db.session.execute(select(Campaign.status, func.count()).group_by(Campaign.status)).all())
+    assert set(statuses) == set(CAMPAIGN_STATUSES)  # every lifecycle state is on show
+    assert _count(Donation, Donation.provider == SANDBOX, Donation.status == SUCCEEDED) > 500
+    assert _count(Donation, Donation.provider == OFFLINE, Donation.confirmed_by_id.is_not(None)) > 50
+    for kind in (ENTRY_MATCH, ENTRY_REFUND, ENTRY_DISBURSEMENT):
+        assert _count(LedgerEntry, LedgerEntry.kind == kind) > 0, kind
+    assert _count(InKindPledge) > 0
+    assert "1,672 team members" in summary[0]
+
+    from portal.accounts.models import RoleAssignment, User
+
+    treasurer = db.session.scalar(select(User).where(User.email == fund_logins()[0][0]))
+    assert treasurer.email == "treasurer@demo.example.org"
+    assert _count(RoleAssignment, RoleAssignment.user_id == treasurer.id, RoleAssignment.role == roles.TREASURER,
+                  RoleAssignment.scope_type == roles.SCOPE_FUND) == 1
+
+    assert reconcile(with_provider=False) == []
+
+    again = seed_funds()  # idempotent
+    assert again == summary and _count(Campaign) == 51

@@ -1,0 +1,185 @@
+"""Disbursements: requested -> approved (by someone else on the committee) -> paid | rejected, never above
+the available balance, and visible on the public ledger with their purpose."""
+import pytest
+from sqlalchemy import select
+
+from portal.accounts import roles
+from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
+from portal.extensions import db
+from portal.funds import ledger, service
+from portal.funds.models import APPROVED, ENTRY_DISBURSEMENT, PAID, REJECTED, REQUESTED, Disbursement, LedgerEntry
+from portal.funds.reconcile import reconcile
+from portal.orgs.models import PENDING, VERIFIED
+from tests.factories.accounts import grant
+from tests.factories.funds import make_disbursement, make_gift, make_refund
+from tests.factories.orgs import make_organisation
+from tests.funds.conftest import EN
+
+
+def _request(world, amount=3_000, **fields):
+    return service.request_disbursement(world.fund, world.worker, purpose="老人助餐 5 月", payee="夕阳红助餐点",
+                                        amount_minor=amount, **fields)
+
+
+def test_the_transition_table():
+    assert {REQUESTED: {APPROVED, REJECTED}, APPROVED: {PAID}} == service.DISBURSEMENT_TRANSITIONS
+
+
+def test_a_request_above_the_available_balance_is_refused(world):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    with pytest.raises(ValidationFailed) as caught:
+        _request(world, amount=5_001)
+    assert caught.value.field == "amount"
+
+
+@pytest.mark.parametrize("amount", [0, -100, 10**13])
+def test_a_request_needs_a_sensible_amount(world, amount):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    with pytest.raises(ValidationFailed) as caught:
+        _request(world, amount=amount)
+    assert caught.value.field == "amount"
+
+
+def test_a_request_for_an_unverified_organisation_is_refused(world):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    organisation = make_organisation(world.resident, world.tree["community"], status=PENDING)
+    with pytest.raises(ValidationFailed) as caught:
+        _request(world, organisation=organisation)
+    assert caught.value.field == "organisation"
+
+
+def test_the_full_path_posts_one_disbursement_entry(world):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    disbursement = _request(world)
+    service.approve_disbursement(disbursement, world.committee, "符合章程")
+    service.pay_disbursement(disbursement, world.treasurer, "BANK-2018-0042")
+    assert disbursement.status == PAID and disbursement.payment_reference == "BANK-2018-0042"
+    db.session.refresh(world.fund)
+    assert (world.fund.balance_minor, world.fund.disbursed_minor, world.fund.raised_minor) == (2_000, 3_000, 5_000)
+    entries = db.session.scalars(select(LedgerEntry).where(LedgerEntry.disbursement_id == disbursement.id)).all()
+    assert [entry.kind for entry in entries] == [ENTRY_DISBURSEMENT]
+    assert entries[0].description == "老人助餐 5 月"
+    assert ledger.fund_balance(world.fund.id) == 2_000
+    assert reconcile(with_provider=False) == []
+
+
+def test_approving_ones_own_request_is_refused(world):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    grant(world.worker, roles.FUND_COMMITTEE, world.fund)
+    disbursement = _request(world)
+    with pytest.raises(DomainError) as caught:
+        service.approve_disbursement(disbursement, world.worker)
+    assert caught.value.code == "own_request" and disbursement.status == REQUESTED
+    with pytest.raises(DomainError):
+        service.reject_disbursement(disbursement, world.worker, "no")
+
+
+def test_approval_refuses_more_than_is_available_counting_approved_requests(world):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    first, second = _request(world, amount=3_000), _request(world, amount=3_000)
+    service.approve_disbursement(first, world.committee)
+    with pytest.raises(DomainError) as caught:
+        service.approve_disbursement(second, world.committee)
+    assert caught.value.code == "insufficient_balance" and second.status == REQUESTED
+
+
+def test_payment_checks_the_balance_again(world):
+    gift = make_gift(world.fund, 5_000, donor=world.resident)
+    disbursement = _request(world, amount=4_000)
+    service.approve_disbursement(disbursement, world.committee)
+    make_refund(gift, 2_000)  # money went back to the donor after the approval
+    with pytest.raises(DomainError) as caught:
+        service.pay_disbursement(disbursement, world.treasurer, "REF-1")
+    assert caught.value.code == "insufficient_balance"
+    assert disbursement.status == APPROVED
+    assert db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.kind == ENTRY_DISBURSEMENT)) is None
+
+
+def test_rejecting_needs_a_reason(world):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    disbursement = _request(world)
+    with pytest.raises(ValidationFailed) as caught:
+        service.reject_disbursement(disbursement, world.committee, "  ")
+    assert caught.value.field == "reason"
+    service.reject_disbursement(disbursement, world.committee, "与基金章程不符")
+    assert disbursement.status == REJECTED and disbursement.decision_reason == "与基金章程不符"
+
+
+def test_paying_a_request_that_is_not_approved_is_illegal(world):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    disbursement = _request(world)
+    with pytest.raises(IllegalTransition):
+        service.pay_disbursement(disbursement, world.treasurer, "REF")
+    service.reject_disbursement(disbursement, world.committee, "no")
+    with pytest.raises(IllegalTransition):
+        service.approve_disbursement(disbursement, world.committee)
+
+
+# --- through the pages -------------------------------------------------------------------------------
+
+def test_a_community_worker_requests_through_the_form(client, login_as, world):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    login_as(world.worker)
+    path = f"/funds/{world.fund.id}/disbursements/new"
+    response = client.post_form(path, {"purpose": "楼道灯", "payee": "电工王师傅", "amount": "20", "campaign": "",
+                                        "organisation": ""}, headers=EN)
+    assert response.status_code == 302
+    disbursement = db.session.scalar(select(Disbursement))
+    assert (disbursement.amount_minor, disbursement.status, disbursement.requested_by_id) == (2_000, REQUESTED,
+                                                                                              world.worker.id)
+
+
+@pytest.mark.parametrize("amount,message", [("0", "more than zero"), ("-5", "negative"), ("1.234", "two decimals"),
+                                            ("99999999999", "too large"), ("51", "more than the fund has")])
+def test_bad_amounts_are_shown_next_to_the_field_and_nothing_is_saved(client, login_as, world, amount, message):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    login_as(world.worker)
+    path = f"/funds/{world.fund.id}/disbursements/new"
+    response = client.post_form(path, {"purpose": "楼道灯", "payee": "电工王师傅", "amount": amount, "campaign": "",
+                                        "organisation": ""}, headers=EN)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="amount-error"' in html and message in html
+    assert db.session.scalar(select(Disbursement.id)) is None
+
+
+def test_approving_ones_own_request_on_the_page_shows_why(client, login_as, world):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    grant(world.worker, roles.FUND_COMMITTEE, world.fund)
+    disbursement = make_disbursement(world.fund, world.worker, 1_000)
+    login_as(world.worker)
+    path = f"/disbursements/{disbursement.id}"
+    response = client.post_form(f"{path}/approve", {"reason": ""}, token_from=path, headers=EN)
+    assert response.status_code == 409
+    assert "another committee member must decide" in response.get_data(as_text=True)
+    db.session.refresh(disbursement)
+    assert disbursement.status == REQUESTED
+
+
+def test_the_committee_approves_and_the_treasurer_pays_through_the_pages(client, login_as, world):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    disbursement = make_disbursement(world.fund, world.worker, 1_000, purpose="助餐点燃气费")
+    path = f"/disbursements/{disbursement.id}"
+    login_as(world.committee)
+    assert client.post_form(f"{path}/approve", {"reason": "ok"}, token_from=path).status_code == 302
+    client.post_form("/logout", token_from="/")
+    login_as(world.treasurer)
+    response = client.post_form(f"{path}/pay", {"reference": ""}, token_from=path, headers=EN)
+    assert response.status_code == 400 and 'id="reference-error"' in response.get_data(as_text=True)
+    assert client.post_form(f"{path}/pay", {"reference": "TR-7"}, token_from=path).status_code == 302
+    db.session.refresh(disbursement)
+    assert disbursement.status == PAID
+    ledger_html = client.get(f"/funds/{world.fund.id}", headers=EN).get_data(as_text=True)
+    assert "助餐点燃气费" in ledger_html and "-¥10.00" in ledger_html
+
+
+def test_an_admin_of_a_verified_organisation_may_request(client, login_as, world):
+    organisation = make_organisation(world.resident, world.tree["community"], status=VERIFIED)
+    grant(world.other_resident, roles.ORG_ADMIN, organisation)
+    login_as(world.other_resident)
+    assert client.get(f"/funds/{world.fund.id}/disbursements/new").status_code == 200
+
+
+def test_a_resident_may_not_request(client, login_as, world):
+    login_as(world.resident)
+    assert client.get(f"/funds/{world.fund.id}/disbursements/new").status_code == 404

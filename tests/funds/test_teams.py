@@ -1,0 +1,124 @@
+"""Teams (众筹小分队): one team per person per campaign, team totals roll up, leaderboards in SQL."""
+import pytest
+
+from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
+from portal.extensions import db
+from portal.funds import queries, service
+from portal.funds.models import ENDED, TeamMember
+from portal.payments.models import ANONYMOUS, INITIALS
+from tests.factories.accounts import UserFactory
+from tests.factories.funds import make_campaign, make_gift, make_refund, make_team
+from tests.funds.conftest import EN
+
+
+def test_the_creator_becomes_captain_and_member(world):
+    team = service.create_team(world.campaign, world.resident, "夕阳红小分队", 50_000, "我们一起")
+    assert team.captain_id == world.resident.id
+    assert [m.user_id for m in queries.team_members(team)] == [world.resident.id]
+
+
+def test_a_person_joins_one_team_per_campaign(world):
+    first = make_team(world.campaign, world.resident)
+    second = make_team(world.campaign, world.other_resident)
+    newcomer = UserFactory()
+    service.join_team(first, newcomer)
+    with pytest.raises(DomainError) as caught:
+        service.join_team(second, newcomer)
+    assert caught.value.code == "already_in_team"
+    with pytest.raises(DomainError):
+        service.join_team(first, newcomer)
+    with pytest.raises(DomainError):
+        service.create_team(world.campaign, newcomer, "新队", 1_000)
+
+
+def test_a_person_may_be_in_teams_of_different_campaigns(world):
+    other_campaign = make_campaign(world.fund, world.worker)
+    make_team(world.campaign, world.resident)
+    service.create_team(other_campaign, world.resident, "第二支队", 1_000)
+    assert service.team_of_user_in(other_campaign.id, world.resident.id) is not None
+
+
+def test_team_names_are_unique_within_a_campaign(world):
+    make_team(world.campaign, world.resident, name="红马甲")
+    with pytest.raises(ValidationFailed) as caught:
+        service.create_team(world.campaign, world.other_resident, "红马甲", 1_000)
+    assert caught.value.field == "name"
+
+
+def test_teams_form_only_under_a_live_campaign(world):
+    world.campaign.status = ENDED
+    with pytest.raises(IllegalTransition):
+        service.create_team(world.campaign, world.resident, "晚了", 1_000)
+
+
+def test_the_captain_cannot_leave_but_a_member_can(world):
+    team = make_team(world.campaign, world.resident, members=[world.other_resident])
+    with pytest.raises(DomainError):
+        service.leave_team(team, world.resident)
+    service.leave_team(team, world.other_resident)
+    assert db.session.get(TeamMember, (team.id, world.other_resident.id)) is None
+
+
+def test_team_gifts_roll_up_to_the_campaign_and_the_leaderboards(world):
+    captain_a, captain_b, member = world.resident, world.other_resident, UserFactory(display_name="孙阿姨")
+    team_a = make_team(world.campaign, captain_a, name="A队", members=[member])
+    team_b = make_team(world.campaign, captain_b, name="B队")
+    make_gift(world.fund, 3_000, campaign=world.campaign, team=team_a, donor=captain_a)
+    big = make_gift(world.fund, 9_000, campaign=world.campaign, team=team_a, donor=member)
+    make_refund(big, 1_000)
+    make_gift(world.fund, 5_000, campaign=world.campaign, team=team_b, donor=captain_b)
+    make_gift(world.fund, 4_000, campaign=world.campaign, team=team_b, donor_name="路人")  # not a member
+    make_gift(world.fund, 6_000, campaign=world.campaign, team=team_b, donor=captain_b, display_mode=ANONYMOUS)
+    make_gift(world.fund, 7_000, campaign=world.campaign, team=team_a, donor=captain_a, display_mode=INITIALS)
+    make_gift(world.fund, 2_000, campaign=world.campaign)  # no team
+
+    db.session.refresh(team_a)
+    db.session.refresh(team_b)
+    db.session.refresh(world.campaign)
+    assert (team_a.raised_minor, team_b.raised_minor) == (18_000, 15_000)
+    assert world.campaign.raised_minor == 35_000
+
+    teams = queries.team_leaderboard(world.campaign)
+    assert [(row.team.name, row.members) for row in teams] == [("A队", 2), ("B队", 1)]
+
+    # only gifts shown with the donor's name are ranked by name (not the anonymous or initials ones)
+    members = queries.member_leaderboard(world.campaign)
+    assert [(row.name, row.team_name, row.amount_minor) for row in members] == [
+        ("孙阿姨", "A队", 8_000), (captain_b.display_name, "B队", 5_000), (captain_a.display_name, "A队", 3_000)]
+
+
+def test_the_team_page_hides_amounts_of_members_who_chose_initials(client, world):
+    team = make_team(world.campaign, world.resident, members=[world.other_resident])
+    make_gift(world.fund, 12_300, campaign=world.campaign, team=team, donor=world.other_resident,
+              display_mode=INITIALS)
+    make_gift(world.fund, 4_500, campaign=world.campaign, team=team, donor=world.resident)
+    html = client.get(f"/teams/{team.id}", headers=EN).get_data(as_text=True)
+    assert "gave ¥45.00" in html and "gave ¥123.00" not in html
+
+
+def test_joining_through_the_page(client, login_as, world):
+    team = make_team(world.campaign, world.resident, name="红马甲")
+    login_as(world.other_resident)
+    path = f"/teams/{team.id}"
+    assert client.post_form(f"{path}/join", token_from=path).status_code == 302
+    html = client.get(path, headers=EN).get_data(as_text=True)
+    assert "You are in this team." in html and "2 members" in html
+    again = client.post_form(f"{path}/join", token_from=path, headers=EN)
+    assert again.status_code == 409 and "already in this team" in again.get_data(as_text=True)
+
+
+def test_forming_a_team_through_the_page_with_a_bad_goal(client, login_as, world):
+    login_as(world.resident)
+    path = f"/campaigns/{world.campaign.id}/teams/new"
+    response = client.post_form(path, {"name": "红马甲", "goal": "0", "story": ""}, headers=EN)
+    assert response.status_code == 400 and 'id="goal-error"' in response.get_data(as_text=True)
+    response = client.post_form(path, {"name": "红马甲", "goal": "500", "story": ""})
+    assert response.status_code == 302
+    team = service.team_of_user_in(world.campaign.id, world.resident.id)
+    assert team.goal_minor == 50_000 and response.headers["Location"].endswith(f"/teams/{team.id}")
+
+
+def test_the_team_page_links_the_give_page_with_the_team(client, world):
+    team = make_team(world.campaign, world.resident)
+    html = client.get(f"/teams/{team.id}", headers=EN).get_data(as_text=True)
+    assert f'href="/give/campaign/{world.campaign.id}?team={team.id}"' in html

@@ -1,0 +1,33 @@
+"""Test helpers: start a gift through the real give form, as a donor would."""
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.funds.models import LedgerEntry
+from portal.payments.models import Donation, RecurringGift
+from tests.payments.conftest import EN
+
+
+def give(client, campaign, provider="stripe", amount_choice="5000", frequency="one_off", **fields):
+    data = {"amount_choice": amount_choice, "frequency": frequency, "display_mode": "named",
+            "donor_name": "张小明", "provider": provider, **fields}
+    url = f"/give/campaign/{campaign.id}"
+    return client.post_form(url, data, headers=EN)
+
+
+def start_gift(client, campaign, **kwargs) -> Donation | RecurringGift:
+    response = give(client, campaign, **kwargs)
+    assert response.status_code == 303, (response.status_code, _errors(response))
+    model = RecurringGift if kwargs.get("frequency") == "monthly" else Donation
+    return db.session.scalars(select(model).order_by(model.id.desc())).first()
+
+
+def gift_entries(donation) -> list[LedgerEntry]:
+    return list(db.session.scalars(select(LedgerEntry).where(LedgerEntry.donation_id == donation.id,
+                                                             LedgerEntry.kind == "gift")))
+
+
+def _errors(response) -> list[str]:
+    import re
+
+    html = response.get_data(as_text=True)
+    return re.findall(r'class="(?:flash flash-error|error-text)"[^>]*>(.*?)</p>', html, re.S)
