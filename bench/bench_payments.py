@@ -251,46 +251,6 @@ def slowest_queries(app, path: str, top: int = 5) -> list[tuple[float, str]]:
     return len(timings), sorted(timings, reverse=True)[:top]
 
 
-# --- what BENCHMARKS.md proposes for the campaign page (measured with --proposed) ---------------------------
-PROPOSED_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS ix_donations_campaign_succeeded ON donations (campaign_id, succeeded_at, id)",
-    "CREATE INDEX IF NOT EXISTS ix_donations_campaign_donor ON donations (campaign_id, donor_id) "
-    "WHERE status IN ('succeeded', 'partially_refunded')",
-    "CREATE INDEX IF NOT EXISTS ix_donations_fund_donor ON donations (fund_id, donor_id) "
-    "WHERE status IN ('succeeded', 'partially_refunded')",
-)
-
-
-def proposed_donor_count(*, fund_id=None, campaign_id=None, team_id=None) -> int:
-    """The same number as portal.funds.queries.donor_count: distinct accounts plus distinct names of gifts
-    without an account, counted as two DISTINCTs on plain columns instead of one on a built string."""
-    from sqlalchemy import func, select
-
-    from portal.extensions import db
-    from portal.funds.queries import COUNTED_GIFTS
-    from portal.payments.models import Donation
-
-    filters = [Donation.status.in_(COUNTED_GIFTS)]
-    for column, value in ((Donation.fund_id, fund_id), (Donation.campaign_id, campaign_id),
-                          (Donation.team_id, team_id)):
-        if value is not None:
-            filters.append(column == value)
-    accounts = select(Donation.donor_id).where(*filters, Donation.donor_id.is_not(None)).distinct().subquery()
-    names = select(func.count(func.distinct(Donation.donor_name))).where(*filters, Donation.donor_id.is_(None))
-    return db.session.scalar(select(func.count()).select_from(accounts)) + db.session.scalar(names)
-
-
-def apply_proposal(app) -> None:
-    from portal.extensions import db
-    from portal.funds import queries
-
-    with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for statement in PROPOSED_INDEXES:
-            connection.execute(text(statement))
-        connection.execute(text("ANALYZE donations"))
-    queries.donor_count = proposed_donor_count
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
@@ -301,8 +261,6 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--budget", type=float, default=60.0, help="seconds at most per page measurement")
     parser.add_argument("--keep", action="store_true", help="reuse an already seeded database")
-    parser.add_argument("--proposed", action="store_true",
-                        help="add the two indexes BENCHMARKS.md proposes and count donors the proposed way")
     parser.add_argument("--pages-only", action="store_true", help="skip the webhook measurement")
     args = parser.parse_args()
     if args.database == "test":
@@ -324,10 +282,6 @@ def main() -> None:
     print(f"seeded {args.gifts:,} gifts in {seeded['seconds']:.1f} s (campaign {seeded['campaign']})"
           + (" [reused]" if seeded["reused"] else ""), flush=True)
 
-    if args.proposed:
-        apply_proposal(app)
-        print("proposal applied: indexes on donations (campaign_id, succeeded_at, id), (campaign_id, donor_id), "
-              "(fund_id, donor_id); donor count as two DISTINCTs", flush=True)
     if not args.pages_only:
         webhooks(app, seeded, args)
     pages(app, seeded, args)

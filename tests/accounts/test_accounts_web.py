@@ -203,3 +203,23 @@ def test_language_chosen_before_sign_in_is_kept_on_the_account(client):
     client.post_form("/login", {"email": user.email, "password": TEST_PASSWORD})
     assert user.locale == "en"
     assert "Sign out" in client.get("/").get_data(as_text=True)
+
+
+def test_create_admin_command_bootstraps_the_first_administrator(runner):
+    from portal.accounts.models import RoleAssignment
+
+    result = runner.invoke(args=["create-admin", "--email", "First.Admin@example.org", "--name", "管理员",
+                                 "--password", GOOD_PASSWORD])
+    assert result.exit_code == 0, result.output
+    admin = db.session.scalar(select(User).where(User.email == "first.admin@example.org"))
+    assert [a.role for a in db.session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == admin.id))] \
+        == ["platform_admin"]
+    again = runner.invoke(args=["create-admin", "--email", "first.admin@example.org", "--password", GOOD_PASSWORD])
+    assert again.exit_code == 0  # promoting an existing administrator again changes nothing
+    assert db.session.scalar(select(func.count()).select_from(RoleAssignment)) == 1
+
+
+def test_create_admin_refuses_a_weak_password(runner):
+    result = runner.invoke(args=["create-admin", "--email", "weak@example.org", "--password", "password1"])
+    assert result.exit_code != 0
+    assert _user_count() == 0
