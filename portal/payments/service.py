@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
@@ -612,3 +612,20 @@ def provider_differences(now=None) -> list[str]:
         lines.append(f"refund {refund.id} of donation {refund.donation_id} ({format_yuan(refund.amount_minor)}) "
                      f"has waited for the provider since {refund.created_at:%Y-%m-%d}")
     return lines
+
+
+def pseudonymise_donor(user) -> int:
+    """Account erasure: the gifts stay in the ledger, shown as anonymous, without the person's name.
+
+    Refused while a monthly gift still runs, so nobody keeps being charged for an erased account.
+    """
+    running = db.session.scalar(select(func.count()).select_from(RecurringGift).where(
+        RecurringGift.donor_id == user.id, RecurringGift.status.in_((PENDING, ACTIVE))))
+    if running:
+        raise DomainError(_("Cancel your monthly gifts (My giving) before erasing the account."))
+    pseudonym = f"#{user.id}"
+    changed = db.session.execute(update(Donation).where(Donation.donor_id == user.id).values(
+        donor_name=pseudonym, display_mode=ANONYMOUS, message="")).rowcount
+    db.session.execute(update(RecurringGift).where(RecurringGift.donor_id == user.id).values(
+        donor_name=pseudonym, display_mode=ANONYMOUS))
+    return changed

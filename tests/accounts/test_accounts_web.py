@@ -223,3 +223,21 @@ def test_create_admin_refuses_a_weak_password(runner):
     result = runner.invoke(args=["create-admin", "--email", "weak@example.org", "--password", "password1"])
     assert result.exit_code != 0
     assert _user_count() == 0
+
+
+def test_erasure_pseudonymises_gifts_and_export_lists_them(client, login_as):
+    from portal.payments.models import ANONYMOUS, SUCCEEDED, Donation
+    from tests.factories.funds import make_fund
+    from tests.factories.places import make_tree
+
+    user = UserFactory(email="giver@example.org", display_name="钱多多")
+    fund = make_fund(make_tree()["community"])
+    gift = Donation(fund_id=fund.id, donor_id=user.id, donor_name="钱多多", amount_minor=5000, provider="sandbox",
+                    status=SUCCEEDED)
+    db.session.add(gift)
+    db.session.flush()
+    login_as(user)
+    exported = client.get("/profile/export.json").get_json()
+    assert [d["amount_minor"] for d in exported["donations"]] == [5000]
+    assert client.post_form("/profile/erase", {"password": TEST_PASSWORD, "confirm": "y"}).status_code == 302
+    assert gift.donor_name != "钱多多" and gift.display_mode == ANONYMOUS and gift.amount_minor == 5000
