@@ -37,6 +37,11 @@ def navigation_for(user) -> list[NavItem]:
     from portal.projects.policy import can_review_reports
 
     items.append(NavItem(_l("Notifications"), "notifications.index", "account", badge=unread_count(user.id)))
+    from portal.accounts import roles
+    from portal.core.policy import assignments_of
+
+    if any(a.scope_type == roles.SCOPE_FUND for a in assignments_of(user)):
+        items.append(NavItem(_l("Funds you help run"), "funds.fund_list", "manage"))
     if can_review_reports(user):
         items.append(NavItem(_l("Results reports"), "projects.reviews", "manage"))
     if can_review_organisations(user):
