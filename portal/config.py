@@ -43,6 +43,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = os.environ.get("REDIS_URL")
+    # The public host name; links in mail sent by CLI commands (volunteer reminders) need it.
+    SERVER_NAME = os.environ.get("SERVER_NAME")
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
