@@ -4,9 +4,6 @@ The font is embedded (subset) from Noto Sans CJK, which the `cvttf-notosanscjk-r
 installs into the virtualenv (NotoSansCJKtc-Regular.otf, CFF outlines; it covers simplified Chinese
 as well), so no system font is needed. fpdf2 does the subsetting with fontTools.
 """
-import importlib.util
-from functools import lru_cache
-from pathlib import Path
 
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
@@ -15,29 +12,17 @@ from fpdf.enums import WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from portal.core.formatting import money
+from portal.core.pdf import font_path
 from portal.core.time import utcnow
 from portal.payments.models import MONTHLY, OFFLINE, OFFLINE_METHODS, PROVIDERS
 from portal.payments.service import public_donor_name, status_label
 
-FONT_PACKAGE = "cvttf_NotoSansCJK_Regular"
-FONT_FILE = "NotoSansCJKtc-Regular.otf"
 FONT = "NotoSansCJK"
 RED = (180, 52, 45)
 MUTED = (92, 101, 112)
 LINE = (190, 197, 205)
 
 
-class FontMissing(RuntimeError):
-    pass
-
-
-@lru_cache(maxsize=1)
-def font_path() -> Path:
-    spec = importlib.util.find_spec(FONT_PACKAGE)
-    path = Path(spec.origin).parent / FONT_FILE if spec and spec.origin else None
-    if path is None or not path.exists():
-        raise FontMissing(f"the CJK font package {FONT_PACKAGE} is not installed (pip install -e .)")
-    return path
 
 
 def _document(title: str) -> FPDF:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from portal.payments.pdf import font_path as cjk_font_path
+from portal.core.pdf import font_path as cjk_font_path
 
 FONT_NAME = "NotoSansCJK"
 
