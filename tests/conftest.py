@@ -84,7 +84,24 @@ def app():
 
 
 @pytest.fixture(autouse=True)
-def db_session(request, app):
+def _postgres_only(request, app):
+    """Tests marked postgres_only (row locks, concurrency, triggers) need PostgreSQL.
+
+    scripts/test deselects them in the SQLite pass and runs them in the PostgreSQL pass, so under CI=true
+    reaching one on another database is an error, never a skip.
+    """
+    if not request.node.get_closest_marker("postgres_only"):
+        return
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    if dialect != "postgresql":
+        if IS_CI:
+            pytest.fail("a postgres_only test ran on a database that is not PostgreSQL")
+        pytest.skip("needs PostgreSQL (scripts/test runs it in the PostgreSQL pass)")
+
+
+@pytest.fixture(autouse=True)
+def db_session(request, app, _postgres_only):
     """An app context and a session joined to an outer transaction that is rolled back after the test."""
     if request.node.get_closest_marker("no_db_session"):
         with app.app_context():

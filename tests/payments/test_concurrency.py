@@ -27,8 +27,6 @@ DELIVERIES = 5
 
 @pytest.fixture
 def committed_world(app, fake):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks and concurrent commits are tested on PostgreSQL")
     audit_mark = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM audit_events"))
     tree = make_tree()
     captain = UserFactory()

@@ -27,13 +27,7 @@ PEOPLE, SLOTS = 20, 5
 
 
 @pytest.fixture
-def on_postgresql(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the overbooking race needs PostgreSQL's concurrent writers (CI runs the suite there too)")
-
-
-@pytest.fixture
-def race_shift(app, on_postgresql):
+def race_shift(app):
     """A five-slot shift and twenty volunteers, committed; everything removed afterwards."""
     stamp = utcnow().strftime("%H%M%S%f")
     made = {}
