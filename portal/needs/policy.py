@@ -26,7 +26,8 @@ def can_post_on_behalf(user, place) -> bool:
 
 
 def can_back_need(user, need) -> bool:
-    return user.is_authenticated and need.status in BACKABLE
+    """Any signed-in resident who can see the need; whether its status still takes backing is the service's 409."""
+    return user.is_authenticated and can_view_need(user, need)
 
 
 def can_triage_need(user, need) -> bool:

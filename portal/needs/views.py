@@ -4,10 +4,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal.core.errors import DomainError
 from portal.core.pagination import paginate
-from portal.core.policy import authorize, forget_assignments, object_policy, public, signed_in
-from portal.core.web import is_safe_next, show_error
+from portal.core.policy import object_policy, public, signed_in
+from portal.core.web import button_action, done, is_safe_next, submit_form
 from portal.extensions import db
 from portal.needs import policy, service
 from portal.needs.forms import DeclineForm, EmptyForm, LinkForm, MergeForm, NeedForm
@@ -22,19 +21,6 @@ bp = Blueprint("needs", __name__, url_prefix="/needs")
 def _labels() -> dict:
     return {"need_statuses": NEED_STATUSES, "categories": CATEGORIES, "link_targets": LINK_TARGETS,
             "kind_labels": KIND_LABELS, "policy": policy}
-
-
-def _undo() -> None:
-    db.session.rollback()
-    forget_assignments()
-
-
-def _need(need_id: int) -> Need:
-    need = service.load_need(need_id)
-    if need is None:
-        abort(404)
-    authorize(policy.can_view_need(current_user, need))
-    return need
 
 
 def _place(value) -> Place | None:
@@ -64,25 +50,23 @@ def new():
     if request.method == "GET" and request.args.get("place"):
         form.place.data = request.args["place"]
     grid_worker = policy.is_grid_worker(current_user)
-    if form.validate_on_submit():
-        try:
-            need = service.post_need(current_user, _place(form.place.data), form.title.data, form.description.data,
-                                     form.affected_group.data, form.affected_count.data or 0, form.category.data,
-                                     form.on_behalf_of.data if grid_worker else None)
-        except DomainError as error:
-            _undo()
-            show_error(form, error)
-        else:
-            flash(_("Your need is posted. Neighbours can back it; the community worker will look at it."),
-                  "success")
-            return redirect(url_for("needs.detail", need_id=need.id))
-    status = 400 if form.is_submitted() else 200
-    similar = []
-    place = _place(form.place.data)
-    if form.is_submitted() and place is not None and form.title.data:
-        similar = service.similar_needs(place, form.title.data)  # the same suggestions without JavaScript
-    return render_template("needs/form.html", form=form, grid_worker=grid_worker, similar=similar,
-                           **_labels()), status
+
+    def render(status):
+        similar = []
+        place = _place(form.place.data)
+        if form.is_submitted() and place is not None and form.title.data:
+            similar = service.similar_needs(place, form.title.data)  # the same suggestions without JavaScript
+        return render_template("needs/form.html", form=form, grid_worker=grid_worker, similar=similar,
+                               **_labels()), status
+
+    return submit_form(
+        form,
+        lambda: service.post_need(current_user, _place(form.place.data), form.title.data, form.description.data,
+                                  form.affected_group.data, form.affected_count.data or 0, form.category.data,
+                                  form.on_behalf_of.data if grid_worker else None),
+        lambda need: done(_("Your need is posted. Neighbours can back it; the community worker will look at it."),
+                          url_for("needs.detail", need_id=need.id)),
+        render)
 
 
 @bp.route("/similar")
@@ -117,101 +101,75 @@ def _render_detail(need: Need, forms: dict | None = None, status: int = 200):
     return render_template("needs/detail.html", **context, **_labels()), status
 
 
+def _detail_with(need: Need, name: str, form, **extra):
+    """The need page again with the triage form `name` showing its errors (after undo, so the state before)."""
+    return lambda status: _render_detail(service.load_need(need.id), {name: form, **extra}, status)
+
+
 @bp.route("/<int:need_id>")
-@object_policy(policy.can_view_need, login=False)
-def detail(need_id):
-    return _render_detail(_need(need_id))
+@object_policy(policy.can_view_need, service.load_need, login=False)
+def detail(need):
+    return _render_detail(need)
 
 
 @bp.route("/<int:need_id>/back", methods=["POST"])
-@object_policy(policy.can_back_need)
-def back(need_id):
-    need = _need(need_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        service.back_need(need, current_user)
-    except DomainError as error:
-        _undo()
-        flash(error.message, "error")
-        return redirect(url_for("needs.detail", need_id=need_id))
-    flash(_("You back this need: %(count)d residents now count on it.", count=need.backing_count), "success")
-    target = request.form.get("next", "")
-    return redirect(target if is_safe_next(target) and target.startswith("/needs/")
+@object_policy(policy.can_back_need, service.load_need)
+def back(need):
+    def backed(result):
+        target = request.form.get("next", "")
+        return done(_("You back this need: %(count)d residents now count on it.", count=need.backing_count),
+                    target if is_safe_next(target) and target.startswith("/needs/")
                     else url_for("needs.detail", need_id=need.id))
 
-
-def _triaged(need_id: int) -> Need:
-    """The need if `current_user` triages its place (else 404); whether its status allows the step is a 409."""
-    need = _need(need_id)
-    authorize(policy.can_triage_need(current_user, need))
-    return need
+    return button_action(lambda: service.back_need(need, current_user), backed,
+                         url_for("needs.detail", need_id=need.id))
 
 
 @bp.route("/<int:need_id>/accept", methods=["POST"])
-@object_policy(policy.can_triage_need)
-def accept(need_id):
-    need = _triaged(need_id)
+@object_policy(policy.can_triage_need, service.load_need)
+def accept(need):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    service.accept_need(need, current_user)
+    service.accept_need(need, current_user)  # a need no longer open is the service's 409
     flash(_("The need is accepted. Link the project or campaign that answers it when there is one."), "success")
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
-@bp.route("/<int:need_id>/decline", methods=["POST"])
-@object_policy(policy.can_triage_need)
-def decline(need_id):
-    need = _triaged(need_id)
-    form = DeclineForm()
+def _triage_form(form):
+    """Triage forms post from the need page: a tampered or empty submission is a bad request, not a page."""
     if not form.validate_on_submit():
         abort(400)
-    try:
-        service.decline_need(need, current_user, form.reason.data)
-    except DomainError as error:
-        if error.status_code != 400:
-            raise
-        _undo()
-        show_error(form, error)
-        return _render_detail(_need(need_id), {"decline": form}, 400)
-    flash(_("The need is declined; its backers see your reason."), "success")
-    return redirect(url_for("needs.detail", need_id=need.id))
+    return form
+
+
+@bp.route("/<int:need_id>/decline", methods=["POST"])
+@object_policy(policy.can_triage_need, service.load_need)
+def decline(need):
+    form = _triage_form(DeclineForm())
+    return submit_form(form, lambda: service.decline_need(need, current_user, form.reason.data),
+                       lambda result: done(_("The need is declined; its backers see your reason."),
+                                      url_for("needs.detail", need_id=need.id)),
+                       _detail_with(need, "decline", form))
 
 
 @bp.route("/<int:need_id>/merge", methods=["POST"])
-@object_policy(policy.can_triage_need)
-def merge(need_id):
-    need = _triaged(need_id)
-    form = MergeForm()
-    if not form.validate_on_submit():
-        abort(400)
-    into = _need(int(form.merge_into.data)) if str(form.merge_into.data or "").isdigit() else None
-    try:
-        service.merge_need(need, into, current_user)
-    except DomainError as error:
-        if error.status_code != 400:
-            raise
-        _undo()
-        show_error(form, error)
-        return _render_detail(_need(need_id), {"merge": form}, 400)
-    flash(_("Merged: the backers now count on “%(title)s”.", title=into.title), "success")
-    return redirect(url_for("needs.detail", need_id=into.id))
+@object_policy(policy.can_triage_need, service.load_need)
+def merge(need):
+    form = _triage_form(MergeForm())
+    into = service.load_need(int(form.merge_into.data)) if str(form.merge_into.data or "").isdigit() else None
+    return submit_form(form, lambda: service.merge_need(need, into, current_user),
+                       lambda result: done(_("Merged: the backers now count on “%(title)s”.", title=into.title),
+                                      url_for("needs.detail", need_id=into.id)),
+                       _detail_with(need, "merge", form))
 
 
 @bp.route("/<int:need_id>/link", methods=["POST"])
-@object_policy(policy.can_triage_need)
-def link(need_id):
-    need = _triaged(need_id)
-    form = LinkForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        service.link_need(need, current_user, form.target_type.data or "", form.target_id.data, form.note.data)
-    except DomainError as error:
-        if error.status_code != 400:
-            raise
-        _undo()
-        show_error(form, error)
-        return _render_detail(_need(need_id), {"link": form, "link_type": form.target_type.data}, 400)
-    flash(_("Linked: residents can follow the need to what answers it."), "success")
-    return redirect(url_for("needs.detail", need_id=need.id))
+@object_policy(policy.can_triage_need, service.load_need)
+def link(need):
+    form = _triage_form(LinkForm())
+    return submit_form(
+        form,
+        lambda: service.link_need(need, current_user, form.target_type.data or "", form.target_id.data, form.note.data),
+        lambda result: done(_("Linked: residents can follow the need to what answers it."),
+                       url_for("needs.detail", need_id=need.id)),
+        _detail_with(need, "link", form, link_type=form.target_type.data))
