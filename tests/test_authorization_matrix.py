@@ -78,6 +78,8 @@ ROUTES = {
     "volunteering.project_opportunities": ("GET", "/projects/{vol_project}/volunteer", PUBLIC),
     "volunteering.new_opportunity": ("GET", "/projects/{vol_project}/volunteer/new", expect(302, 404, 200, 404, 404)),
     "volunteering.new_shift": ("GET", "/opportunities/{vol_opportunity}/shifts/new", expect(302, 404, 200, 404, 404)),
+    "volunteering.close_opportunity": ("GET", "/opportunities/{vol_opportunity}/close",
+                                       expect(302, 404, 200, 404, 404)),  # organisation administrators
     "volunteering.sign_up": ("POST", "/shifts/{vol_shift}/signup", expect(302, 302, 302, 302, 302)),
     "volunteering.cancel_signup": ("POST", "/signups/{vol_signup}/cancel", expect(302, 302, 404, 404, 404)),
     "volunteering.me": ("GET", "/volunteer/me", SIGNED_IN),

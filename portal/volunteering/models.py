@@ -6,6 +6,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core.time import UTCDateTime, utcnow
 from portal.extensions import db
 
+OPPORTUNITY_OPEN, OPPORTUNITY_CLOSED = "open", "closed"
+OPPORTUNITY_STATUSES = {OPPORTUNITY_OPEN: _l("Open"), OPPORTUNITY_CLOSED: _l("Closed")}
+
 
 class Opportunity(db.Model):
     __tablename__ = "volunteer_opportunities"
@@ -21,6 +24,11 @@ class Opportunity(db.Model):
 
     project = relationship("ServiceProject")
     shifts: Mapped[list["Shift"]] = relationship(back_populates="opportunity", order_by="Shift.starts_at")
+
+    @property
+    def status(self) -> str:
+        """The lifecycle status the service's table speaks of (stored as the is_open flag)."""
+        return OPPORTUNITY_OPEN if self.is_open else OPPORTUNITY_CLOSED
 
 
 class Shift(db.Model):
