@@ -1,5 +1,6 @@
 """Volunteer opportunities, shifts, sign-ups (with waitlists) and the double-entry hour ledger."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -7,7 +8,9 @@ from portal.core.time import UTCDateTime, utcnow
 from portal.extensions import db
 
 OPPORTUNITY_OPEN, OPPORTUNITY_CLOSED = "open", "closed"
-OPPORTUNITY_STATUSES = {OPPORTUNITY_OPEN: _l("Open"), OPPORTUNITY_CLOSED: _l("Closed")}
+# "Open" is also a need's status (awaiting a reply), so the opportunity's has its own context
+OPPORTUNITY_STATUSES = {OPPORTUNITY_OPEN: lazy_pgettext("volunteer opportunity", "Open"),
+                        OPPORTUNITY_CLOSED: _l("Closed")}
 
 
 class Opportunity(db.Model):
@@ -80,7 +83,8 @@ class ShiftSignup(db.Model):
 
 
 RECORDED, VERIFIED, REJECTED = "recorded", "verified", "rejected"
-HOUR_STATUSES = {RECORDED: _l("Awaiting verification"), VERIFIED: _l("Verified"), REJECTED: _l("Rejected")}
+HOUR_STATUSES = {RECORDED: _l("Awaiting verification"), VERIFIED: lazy_pgettext("volunteer hours", "Verified"),
+                 REJECTED: _l("Rejected")}
 
 
 class HourRecord(db.Model):
