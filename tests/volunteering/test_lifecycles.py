@@ -116,6 +116,8 @@ def test_closing_a_closed_opportunity_is_a_409(opportunity, organiser):
 
 
 def test_the_close_page_asks_then_closes(client, login_as, opportunity, organiser):
+    organiser.locale = "en"  # the person's language wins over the browser's
+    db.session.flush()
     login_as(organiser)
     url = f"/opportunities/{opportunity.id}/close"
     page = client.get(url, headers={"Accept-Language": "en"})
