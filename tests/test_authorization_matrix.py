@@ -78,6 +78,8 @@ ROUTES = {
     "volunteering.project_opportunities": ("GET", "/projects/{vol_project}/volunteer", PUBLIC),
     "volunteering.new_opportunity": ("GET", "/projects/{vol_project}/volunteer/new", expect(302, 404, 200, 404, 404)),
     "volunteering.new_shift": ("GET", "/opportunities/{vol_opportunity}/shifts/new", expect(302, 404, 200, 404, 404)),
+    "volunteering.close_opportunity": ("GET", "/opportunities/{vol_opportunity}/close",
+                                       expect(302, 404, 200, 404, 404)),  # organisation administrators
     "volunteering.sign_up": ("POST", "/shifts/{vol_shift}/signup", expect(302, 302, 302, 302, 302)),
     "volunteering.cancel_signup": ("POST", "/signups/{vol_signup}/cancel", expect(302, 302, 404, 404, 404)),
     "volunteering.me": ("GET", "/volunteer/me", SIGNED_IN),
@@ -156,6 +158,8 @@ ROUTES = {
     "funds.matching_pool_new": ("GET", "/campaigns/{campaign}/matching/new", expect(302, 404, 404, 404, 200)),
     "funds.team_new": ("GET", "/campaigns/{campaign}/teams/new", SIGNED_IN),
     "funds.team_detail": ("GET", "/teams/{team}", PUBLIC),
+    # the resident captains the team; the official runs the campaign (place staff over the fund)
+    "funds.team_edit": ("GET", "/teams/{team}/edit", expect(302, 200, 404, 200, 200)),
     # the resident captains the team: already in it, and a captain cannot leave (409); the others join, then leave
     "funds.team_join": ("POST", "/teams/{team}/join", expect(302, 409, 302, 302, 302)),
     "funds.team_leave": ("POST", "/teams/{team}/leave", expect(302, 409, 302, 302, 302)),

@@ -145,21 +145,51 @@ def change_password(user: User, current_password: str, new_password: str) -> Use
 
 # --- roles ---------------------------------------------------------------------------------------
 
+def _scope_model(scope_type: str):
+    """The model a scope id points at (None for the platform or an unknown kind)."""
+    from portal.orgs.models import Organisation
+    from portal.places.models import Place
+
+    if scope_type == roles.SCOPE_FUND:
+        try:
+            from portal.funds.models import Fund
+        except ImportError:  # funds arrive with a later issue
+            return None
+        return Fund
+    return {roles.SCOPE_PLACE: Place, roles.SCOPE_ORGANISATION: Organisation}.get(scope_type)
+
+
+def scope_names(scopes) -> dict[tuple[str, int], str]:
+    """{(scope_type, scope_id): the scope's name} for pairs shown on one page: one query per kind of scope,
+    however many rows the page lists. A scope that no longer exists is left out."""
+    wanted: dict[str, set[int]] = {}
+    for scope_type, scope_id in scopes:
+        if scope_id is not None:
+            wanted.setdefault(scope_type, set()).add(int(scope_id))
+    names = {}
+    for scope_type, ids in wanted.items():
+        model = _scope_model(scope_type)
+        if model is None:
+            continue
+        for scope_id, name in db.session.execute(select(model.id, model.name).where(model.id.in_(ids))):
+            names[(scope_type, scope_id)] = name
+    return names
+
+
+def user_names(user_ids) -> dict[int, str]:
+    """{user id: display name} for the ids shown on one page, in one query (erased users show as erased)."""
+    ids = {int(user_id) for user_id in user_ids if user_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
 def _scope_exists(scope_type: str, scope_id: int | None) -> bool:
     if scope_type == roles.SCOPE_PLATFORM:
         return scope_id is None
     if scope_id is None:
         return False
-    from portal.orgs.models import Organisation
-    from portal.places.models import Place
-
-    model = {roles.SCOPE_PLACE: Place, roles.SCOPE_ORGANISATION: Organisation}.get(scope_type)
-    if scope_type == roles.SCOPE_FUND:
-        try:
-            from portal.funds.models import Fund
-        except ImportError:  # funds arrive with a later issue
-            return False
-        model = Fund
+    model = _scope_model(scope_type)
     return model is not None and db.session.get(model, scope_id) is not None
 
 

@@ -219,7 +219,8 @@ def manage_roles():
     page = paginate(statement, per_page=30)
     status = 400 if form.is_submitted() else 200
     return render_template("accounts/roles.html", form=form, page=page, revoke_form=EmptyForm(),
-                           role_labels=roles.ROLE_LABELS, scope_labels=roles.SCOPE_LABELS), status
+                           role_labels=roles.ROLE_LABELS, scope_labels=roles.SCOPE_LABELS,
+                           scope_names=service.scope_names((a.scope_type, a.scope_id) for a in page.items)), status
 
 
 @bp.route("/admin/roles/<int:assignment_id>/revoke", methods=["POST"])

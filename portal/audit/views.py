@@ -10,8 +10,10 @@ from flask_babel import get_timezone
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.accounts import roles
+from portal.accounts import service as accounts
 from portal.accounts.models import User
-from portal.audit import policy
+from portal.audit import catalogue, policy
 from portal.audit import service as audit
 from portal.audit.changes import changes, changes_as_text
 from portal.audit.forms import AuditFilterForm
@@ -38,10 +40,7 @@ def local_day_start(day: date, zone: ZoneInfo) -> datetime:
 
 
 def _filter_form() -> AuditFilterForm:
-    actions = list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
-    object_types = list(db.session.scalars(
-        select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)))
-    form = AuditFilterForm(actions, object_types, formdata=request.args)
+    form = AuditFilterForm(catalogue.ACTIONS, catalogue.OBJECT_TYPES, formdata=request.args)
     form.validate()
     return form
 
@@ -75,12 +74,37 @@ def _active_filters() -> dict:
     return {name: value for name in FILTER_NAMES if (value := request.args.get(name, "").strip())}
 
 
+def role_subjects(events) -> dict[int, dict]:
+    """{event id: {"user", "role", "scope"}} for role grants and revocations on a page: the snapshot keeps
+    ids (so an erased person's name is not copied into the log); the names are read now, in one query for
+    the users and one per kind of scope, however many events the page shows."""
+    snapshots = {}
+    for event in events:
+        snapshot = event.after if event.after is not None else event.before
+        if event.object_type == "role_assignment" and isinstance(snapshot, dict) and "role" in snapshot:
+            snapshots[event.id] = snapshot
+    if not snapshots:
+        return {}
+    users = accounts.user_names(snapshot.get("user_id") for snapshot in snapshots.values())
+    scopes = accounts.scope_names((snapshot.get("scope_type"), snapshot.get("scope_id"))
+                                  for snapshot in snapshots.values())
+    subjects = {}
+    for event_id, snapshot in snapshots.items():
+        scope_type, scope_id = snapshot.get("scope_type"), snapshot.get("scope_id")
+        scope = roles.SCOPE_LABELS.get(scope_type, scope_type or "")
+        if scope_id is not None:
+            scope = f"{scope} {scopes.get((scope_type, scope_id), f'#{scope_id}')}"
+        subjects[event_id] = {"user": users.get(snapshot.get("user_id"), f"#{snapshot.get('user_id')}"),
+                              "role": roles.ROLE_LABELS.get(snapshot["role"], snapshot["role"]), "scope": scope}
+    return subjects
+
+
 def _render_log(form: AuditFilterForm):
     statement = _filtered_events(form).options(joinedload(AuditEvent.actor))
     page = paginate(statement, per_page=PER_PAGE)
     status = 400 if form.errors else 200
     return render_template("audit/log.html", form=form, page=page, changes_of=changes,
-                           filters=_active_filters()), status
+                           subjects=role_subjects(page.items), filters=_active_filters()), status
 
 
 @bp.route("/")

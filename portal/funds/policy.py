@@ -153,6 +153,16 @@ def can_view_team(user, team) -> bool:
     return can_view_campaign(user, team.campaign)
 
 
+def can_manage_team(user, team) -> bool:
+    """Edits the team's name, goal and story: its captain, and the people who run its campaign (the fund's
+    committee, place staff, platform admins), who tidy up a name that should not stand."""
+    return _signed_in(user) and (team.captain_id == user.id or can_run_campaign(user, team.campaign))
+
+
+def can_edit_team(user, team) -> bool:
+    return team.campaign.status == LIVE and can_manage_team(user, team)
+
+
 def can_join_team(user, team) -> bool:
     return _signed_in(user) and team.campaign.status == LIVE
 

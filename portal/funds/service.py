@@ -515,6 +515,27 @@ def create_team(campaign: Campaign, captain, name: str, goal_minor: int, story: 
     return team
 
 
+def update_team(team: Team, actor, name: str, goal_minor: int, story: str = "") -> Team:
+    """The captain (or the campaign's managers) renames the team, moves its goal or retells its story."""
+    _lock(Campaign, team.campaign_id)  # the same lock as forming a team, so two teams cannot take one name
+    _check_team_open(team.campaign)
+    name = _line(name, "name", _("Give the team a name."), 80)
+    goal_minor = check_amount_minor(goal_minor, field="goal")
+    story = _block(story, "story", None, 5000)
+    if db.session.scalar(select(Team.id).where(Team.campaign_id == team.campaign_id, Team.id != team.id,
+                                               func.lower(Team.name) == name.lower()).limit(1)):
+        raise ValidationFailed(_("Another team of this campaign has this name."), field="name")
+    before = {"name": team.name, "goal_minor": team.goal_minor, "story": team.story}
+    team.name, team.goal_minor, team.story = name, goal_minor, story
+    _flush_unique(_("Another team of this campaign has this name."), "name")
+    after = {"name": name, "goal_minor": goal_minor, "story": story}
+    changed = [key for key in after if before[key] != after[key]]
+    if changed:
+        audit.record("team.updated", "team", team.id, actor=actor, before={key: before[key] for key in changed},
+                     after={key: after[key] for key in changed})
+    return team
+
+
 def join_team(team: Team, user) -> TeamMember:
     _lock(Campaign, team.campaign_id)
     _check_team_open(team.campaign)

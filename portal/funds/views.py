@@ -542,6 +542,29 @@ def team_detail(team_id):
                            button_form=EmptyForm(), **_labels())
 
 
+@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
+@object_policy(policy.can_manage_team)
+def team_edit(team_id):
+    team = _team(team_id)
+    authorize(policy.can_manage_team(current_user, team))
+    form = TeamForm(data={"name": team.name, "goal": format_yuan(team.goal_minor).replace(",", ""),
+                          "story": team.story})
+    status = 400 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            service.update_team(team, current_user, form.name.data, parse_amount(form.goal.data, field="goal"),
+                                form.story.data)
+        except DomainError as error:
+            _undo()
+            show_error(form, error)
+            team, status = _team(team_id), error.status_code
+        else:
+            flash(_("The team is saved."), "success")
+            return redirect(url_for("funds.team_detail", team_id=team.id))
+    return render_template("funds/team_form.html", form=form, campaign=team.campaign, team=team,
+                           **_labels()), status
+
+
 @bp.route("/teams/<int:team_id>/join", methods=["POST"])
 @object_policy(policy.can_view_team)
 def team_join(team_id):

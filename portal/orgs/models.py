@@ -1,5 +1,6 @@
 """Organisation models."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,8 +15,8 @@ LEGAL_FORMS = {
 }
 
 PENDING, VERIFIED, REJECTED, SUSPENDED = "pending", "verified", "rejected", "suspended"
-STATUS_LABELS = {PENDING: _l("Pending verification"), VERIFIED: _l("Verified"), REJECTED: _l("Rejected"),
-                 SUSPENDED: _l("Suspended")}
+STATUS_LABELS = {PENDING: _l("Pending verification"), VERIFIED: lazy_pgettext("organisation status", "Verified"),
+                 REJECTED: _l("Rejected"), SUSPENDED: _l("Suspended")}
 
 # Service areas match the service-project categories (issue 4), so the directory filters line up.
 SERVICE_AREAS = {

@@ -4,6 +4,7 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -44,7 +45,7 @@ HISTORY_LABELS = {
     "organisation.registered": _l("Registered"),
     "organisation.updated": _l("Details changed"),
     "organisation.resubmitted": _l("Resubmitted for verification"),
-    "organisation.verified": _l("Verified"),
+    "organisation.verified": lazy_pgettext("organisation status", "Verified"),
     "organisation.rejected": _l("Rejected"),
     "organisation.suspended": _l("Suspended"),
     "organisation.reinstated": _l("Reinstated"),

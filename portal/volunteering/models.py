@@ -1,10 +1,16 @@
 """Volunteer opportunities, shifts, sign-ups (with waitlists) and the double-entry hour ledger."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.time import UTCDateTime, utcnow
 from portal.extensions import db
+
+OPPORTUNITY_OPEN, OPPORTUNITY_CLOSED = "open", "closed"
+# "Open" is also a need's status (awaiting a reply), so the opportunity's has its own context
+OPPORTUNITY_STATUSES = {OPPORTUNITY_OPEN: lazy_pgettext("volunteer opportunity", "Open"),
+                        OPPORTUNITY_CLOSED: _l("Closed")}
 
 
 class Opportunity(db.Model):
@@ -21,6 +27,11 @@ class Opportunity(db.Model):
 
     project = relationship("ServiceProject")
     shifts: Mapped[list["Shift"]] = relationship(back_populates="opportunity", order_by="Shift.starts_at")
+
+    @property
+    def status(self) -> str:
+        """The lifecycle status the service's table speaks of (stored as the is_open flag)."""
+        return OPPORTUNITY_OPEN if self.is_open else OPPORTUNITY_CLOSED
 
 
 class Shift(db.Model):
@@ -72,7 +83,8 @@ class ShiftSignup(db.Model):
 
 
 RECORDED, VERIFIED, REJECTED = "recorded", "verified", "rejected"
-HOUR_STATUSES = {RECORDED: _l("Awaiting verification"), VERIFIED: _l("Verified"), REJECTED: _l("Rejected")}
+HOUR_STATUSES = {RECORDED: _l("Awaiting verification"), VERIFIED: lazy_pgettext("volunteer hours", "Verified"),
+                 REJECTED: _l("Rejected")}
 
 
 class HourRecord(db.Model):

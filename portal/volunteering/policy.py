@@ -43,6 +43,12 @@ def can_manage_opportunity(user, opportunity) -> bool:
     return is_project_org_member(user, opportunity.project)
 
 
+def can_close_opportunity(user, opportunity) -> bool:
+    """Closes an opportunity to new shifts and sign-ups: administrators of the project's organisation."""
+    return bool(user and user.is_authenticated and has_scope_role(
+        user, roles.SCOPE_ORGANISATION, opportunity.project.organisation_id, roles.ORG_ADMIN))
+
+
 def can_sign_up(user, shift) -> bool:
     return bool(user and user.is_authenticated)
 

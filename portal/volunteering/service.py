@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,8 @@ from portal.volunteering.models import (
     CHECKED_OUT,
     CONFIRMED,
     NO_SHOW,
+    OPPORTUNITY_CLOSED,
+    OPPORTUNITY_OPEN,
     RECORDED,
     REJECTED,
     VERIFIED,
@@ -56,6 +59,44 @@ HOURS_GRACE_MINUTES = 60  # recorded minutes may exceed the shift length by this
 CHECK_IN_SALT = "volunteer-check-in"
 CHECK_IN_MAX_AGE = 60 * 60 * 24 * 45  # a QR code shown on the volunteer's page stays valid for weeks
 VERIFIED_ENTRY, REVERSAL_ENTRY = "verified", "reversal"
+
+# Lifecycles (DESIGN.md section 5), as organisations have them: step -> (statuses it starts from, status it
+# leads to). Named steps rather than a from -> to table because two steps of the hours share a target
+# (rejecting hours awaiting verification and reversing verified ones both end "rejected", and only the
+# second posts a reversal entry). Each lifecycle has one move function; an illegal step is an
+# IllegalTransition (409) with the step's own message.
+SIGNUP_STEPS = {
+    "confirm": ({WAITLISTED}, CONFIRMED),  # took a slot: at sign-up, or moved up from the waitlist
+    "reopen": ({CANCELLED}, WAITLISTED),  # signed up again after cancelling (waits until a slot is taken)
+    "cancel": ({CONFIRMED, WAITLISTED}, CANCELLED),
+    "check_in": ({CONFIRMED}, CHECKED_IN),
+    "check_out": ({CHECKED_IN}, CHECKED_OUT),
+    "no_show": ({CONFIRMED}, NO_SHOW),
+}
+SIGNUP_REFUSALS = {
+    "confirm": _l("This sign-up is no longer on the waitlist."),
+    "reopen": _l("You have already signed up for this shift."),
+    "cancel": _l("This sign-up is not active, so there is nothing to cancel."),
+    "check_in": _l("Only confirmed volunteers can be checked in."),
+    "check_out": _l("Check the volunteer in before checking them out."),
+    "no_show": _l("Only a confirmed volunteer who has not checked in can be marked absent."),
+}
+HOUR_STEPS = {
+    "verify": ({RECORDED}, VERIFIED),
+    "reject": ({RECORDED}, REJECTED),
+    "reverse": ({VERIFIED}, REJECTED),  # posts a reversal entry
+}
+HOUR_REFUSALS = {
+    "verify": _l("These hours are not awaiting verification."),
+    "reject": _l("Only hours awaiting verification can be rejected."),
+    "reverse": _l("Only verified hours can be reversed."),
+}
+OPPORTUNITY_STEPS = {
+    "close": ({OPPORTUNITY_OPEN}, OPPORTUNITY_CLOSED),
+}
+OPPORTUNITY_REFUSALS = {
+    "close": _l("This opportunity is already closed."),
+}
 
 
 def _link(endpoint: str, **values) -> str:
@@ -124,7 +165,7 @@ def add_shift(opportunity: Opportunity, actor, *, starts_at: datetime, ends_at: 
               place=None, location: str = "", skills: str = "") -> Shift:
     """A new shift on an open opportunity. Times are aware datetimes (stored as UTC)."""
     _check_project_open(opportunity.project)
-    if not opportunity.is_open:
+    if opportunity.status != OPPORTUNITY_OPEN:
         raise IllegalTransition(_("This opportunity is closed to new shifts."))
     location = (location or "").strip()
     _check_shift_fields(starts_at, ends_at, slots, place, location, utcnow())
@@ -163,6 +204,31 @@ def publish_opportunity(project: ServiceProject, actor, *, title: str, descripti
     return opportunity
 
 
+def _move_opportunity(opportunity: Opportunity, step: str) -> str:
+    """Take a step allowed by OPPORTUNITY_STEPS; return the status before. One guarded UPDATE, so two
+    organisers pressing the same button get one success and one clear refusal."""
+    sources, target = OPPORTUNITY_STEPS[step]
+    before = opportunity.status
+    if before not in sources:
+        raise IllegalTransition(str(OPPORTUNITY_REFUSALS[step]))
+    result = db.session.execute(
+        update(Opportunity).where(Opportunity.id == opportunity.id,
+                                  Opportunity.is_open.is_(before == OPPORTUNITY_OPEN))
+        .values(is_open=target == OPPORTUNITY_OPEN).execution_options(synchronize_session=False))
+    db.session.refresh(opportunity)
+    if result.rowcount != 1:
+        raise IllegalTransition(str(OPPORTUNITY_REFUSALS[step]))
+    return before
+
+
+def close_opportunity(opportunity: Opportunity, actor) -> Opportunity:
+    """No more shifts or sign-ups; volunteers already signed up keep their places and the roster runs on."""
+    before = _move_opportunity(opportunity, "close")
+    audit.record("volunteering.opportunity_closed", "opportunity", opportunity.id, actor=actor,
+                 before={"status": before}, after={"status": opportunity.status})
+    return opportunity
+
+
 # --- sign-up, waitlist, cancellation --------------------------------------------------------------
 
 def _take_slot(shift_id: int) -> bool:
@@ -191,7 +257,7 @@ def _lock_shift(shift_id: int) -> None:
 def _check_signup_open(shift: Shift, now: datetime) -> None:
     if shift.starts_at <= now:
         raise DomainError(_("This shift has already started; sign-up is closed."), code="shift_started")
-    if not shift.opportunity.is_open:
+    if shift.opportunity.status != OPPORTUNITY_OPEN:
         raise IllegalTransition(_("This opportunity no longer takes volunteers."))
     _check_project_open(shift.opportunity.project)
 
@@ -205,13 +271,10 @@ def _claim_signup_row(shift: Shift, user, now: datetime) -> ShiftSignup:
     existing = db.session.scalar(select(ShiftSignup).where(ShiftSignup.shift_id == shift.id,
                                                            ShiftSignup.user_id == user.id))
     if existing is not None:
-        reopened = db.session.execute(
-            update(ShiftSignup).where(ShiftSignup.id == existing.id, ShiftSignup.status == CANCELLED)
-            .values(status=WAITLISTED, created_at=now, cancelled_at=None)
-            .execution_options(synchronize_session=False))
-        if reopened.rowcount != 1:
-            raise _already_signed_up()
-        db.session.refresh(existing)
+        try:
+            _move_signup(existing, "reopen", created_at=now, cancelled_at=None)
+        except IllegalTransition:
+            raise _already_signed_up() from None
         return existing
     signup = ShiftSignup(shift_id=shift.id, user_id=user.id, status=WAITLISTED, created_at=now)
     try:
@@ -233,8 +296,9 @@ def sign_up(shift: Shift, user) -> ShiftSignup:
         # waitlist. Under the shift's lock the answer is final either way.
         _lock_shift(shift.id)
         confirmed = _take_slot(shift.id)
-    signup.status = CONFIRMED if confirmed else WAITLISTED
     db.session.flush()
+    if confirmed:
+        _move_signup(signup, "confirm")
     db.session.expire(shift, ["booked_count"])
     return signup
 
@@ -245,8 +309,7 @@ def _promote_first_waitlisted(shift: Shift) -> ShiftSignup | None:
         .order_by(ShiftSignup.created_at, ShiftSignup.id).limit(1).with_for_update())
     if first is None or not _take_slot(shift.id):
         return None
-    first.status = CONFIRMED
-    db.session.flush()
+    _move_signup(first, "confirm")
     _tell_promoted(first, shift)
     return first
 
@@ -266,16 +329,32 @@ def _tell_promoted(signup: ShiftSignup, shift: Shift) -> None:
         send_mail(user.email, title, f"{body}\n\n{_link('volunteering.me')}")
 
 
-def _move_signup(signup: ShiftSignup, from_status: str, to_status: str, message: str, **values) -> None:
-    """Change a sign-up's status only if it still is `from_status` (the organiser's tap and the volunteer's
-    cancellation can arrive together; one of them wins, the other gets a clear message)."""
+def _signup_refused(signup: ShiftSignup, step: str) -> IllegalTransition:
+    if step == "check_in" and signup.status == CHECKED_IN:
+        return IllegalTransition(_("%(name)s is already checked in.", name=signup.user.display_name))
+    return IllegalTransition(str(SIGNUP_REFUSALS[step]))
+
+
+def _check_signup_step(signup: ShiftSignup, step: str) -> None:
+    if signup.status not in SIGNUP_STEPS[step][0]:
+        raise _signup_refused(signup, step)
+
+
+def _move_signup(signup: ShiftSignup, step: str, **values) -> str:
+    """Take a step allowed by SIGNUP_STEPS; return the status before.
+
+    The UPDATE changes the row only if its status is still the one checked (the organiser's tap and the
+    volunteer's cancellation can arrive together; one of them wins, the other gets the step's message).
+    """
+    _check_signup_step(signup, step)
+    before, target = signup.status, SIGNUP_STEPS[step][1]
     result = db.session.execute(
-        update(ShiftSignup).where(ShiftSignup.id == signup.id, ShiftSignup.status == from_status)
-        .values(status=to_status, **values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        db.session.refresh(signup)
-        raise IllegalTransition(message)
+        update(ShiftSignup).where(ShiftSignup.id == signup.id, ShiftSignup.status == before)
+        .values(status=target, **values).execution_options(synchronize_session=False))
     db.session.refresh(signup)
+    if result.rowcount != 1:
+        raise _signup_refused(signup, step)
+    return before
 
 
 def cancel_signup(signup: ShiftSignup, actor) -> ShiftSignup | None:
@@ -288,11 +367,7 @@ def cancel_signup(signup: ShiftSignup, actor) -> ShiftSignup | None:
         raise DomainError(_("The shift has started; it can no longer be cancelled."), code="shift_started")
     _lock_shift(shift.id)
     db.session.refresh(signup)  # the status as it is now, under the lock
-    not_active = _("This sign-up is not active, so there is nothing to cancel.")
-    if signup.status not in ACTIVE:
-        raise IllegalTransition(not_active)
-    held_slot = signup.status == CONFIRMED
-    _move_signup(signup, signup.status, CANCELLED, not_active, cancelled_at=utcnow())
+    held_slot = _move_signup(signup, "cancel", cancelled_at=utcnow()) == CONFIRMED
     promoted = None
     if held_slot:
         _free_slot(shift.id)
@@ -377,13 +452,9 @@ def _check_roster_open(shift: Shift, now: datetime, *, from_start: bool = False)
 
 def check_in(signup: ShiftSignup, actor) -> ShiftSignup:
     now = utcnow()
-    if signup.status == CHECKED_IN:
-        raise IllegalTransition(_("%(name)s is already checked in.", name=signup.user.display_name))
-    if signup.status != CONFIRMED:
-        raise IllegalTransition(_("Only confirmed volunteers can be checked in."))
+    _check_signup_step(signup, "check_in")
     _check_roster_open(signup.shift, now)
-    _move_signup(signup, CONFIRMED, CHECKED_IN, _("Only confirmed volunteers can be checked in."),
-                 checked_in_at=now, checked_in_by_id=actor.id)
+    _move_signup(signup, "check_in", checked_in_at=now, checked_in_by_id=actor.id)
     return signup
 
 
@@ -401,8 +472,7 @@ def check_out(signup: ShiftSignup, actor, minutes: int | None = None) -> HourRec
     Never more than the shift length plus a grace period; never zero or negative.
     """
     now = utcnow()
-    if signup.status != CHECKED_IN:
-        raise IllegalTransition(_("Check the volunteer in before checking them out."))
+    _check_signup_step(signup, "check_out")
     shift = signup.shift
     _check_roster_open(shift, now)
     cap = max_minutes(shift)
@@ -419,8 +489,7 @@ def check_out(signup: ShiftSignup, actor, minutes: int | None = None) -> HourRec
         if served > cap:
             raise ValidationFailed(_("At most %(max)d minutes for this shift (its length plus an hour).", max=cap),
                                    field="minutes")
-    _move_signup(signup, CHECKED_IN, CHECKED_OUT, _("Check the volunteer in before checking them out."),
-                 checked_out_at=now)
+    _move_signup(signup, "check_out", checked_out_at=now)
     record = HourRecord(signup_id=signup.id, user_id=signup.user_id, project_id=shift.opportunity.project_id,
                         minutes=served, status=RECORDED)
     db.session.add(record)
@@ -431,11 +500,9 @@ def check_out(signup: ShiftSignup, actor, minutes: int | None = None) -> HourRec
 
 
 def mark_no_show(signup: ShiftSignup, actor) -> ShiftSignup:
-    if signup.status != CONFIRMED:
-        raise IllegalTransition(_("Only a confirmed volunteer who has not checked in can be marked absent."))
+    _check_signup_step(signup, "no_show")
     _check_roster_open(signup.shift, utcnow(), from_start=True)
-    _move_signup(signup, CONFIRMED, NO_SHOW,
-                 _("Only a confirmed volunteer who has not checked in can be marked absent."))
+    _move_signup(signup, "no_show")
     return signup
 
 
@@ -452,20 +519,25 @@ def _post(record: HourRecord, kind: str, actor, volunteer_minutes: int, reverses
     return entry
 
 
-def _move_record(record: HourRecord, from_status: str, to_status: str, message: str, **values) -> None:
-    """Change the record's status only if it still is `from_status` (two verifiers cannot both post)."""
+def _move_hours(record: HourRecord, step: str, **values) -> str:
+    """Take a step allowed by HOUR_STEPS; return the status before. The UPDATE changes the row only if its
+    status is still the one checked, so two verifiers cannot both post."""
+    sources, target = HOUR_STEPS[step]
+    before = record.status
+    if before not in sources:
+        raise IllegalTransition(str(HOUR_REFUSALS[step]))
     result = db.session.execute(
-        update(HourRecord).where(HourRecord.id == record.id, HourRecord.status == from_status)
-        .values(status=to_status, **values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise IllegalTransition(message)
+        update(HourRecord).where(HourRecord.id == record.id, HourRecord.status == before)
+        .values(status=target, **values).execution_options(synchronize_session=False))
     db.session.refresh(record)
+    if result.rowcount != 1:
+        raise IllegalTransition(str(HOUR_REFUSALS[step]))
+    return before
 
 
 def verify_hours(record: HourRecord, verifier) -> HourEntry:
     """The organisation vouches for the minutes: they enter the volunteer's time-bank balance."""
-    _move_record(record, RECORDED, VERIFIED, _("These hours are not awaiting verification."),
-                 verified_by_id=verifier.id, verified_at=utcnow())
+    _move_hours(record, "verify", verified_by_id=verifier.id, verified_at=utcnow())
     entry = _post(record, VERIFIED_ENTRY, verifier, record.minutes)
     audit.record("volunteering.hours_verified", "hour_record", record.id, actor=verifier,
                  before={"status": RECORDED}, after={"status": VERIFIED, "minutes": record.minutes,
@@ -485,8 +557,7 @@ def _clean_reason(reason: str | None) -> str:
 def reject_hours(record: HourRecord, verifier, reason: str) -> None:
     """Hours awaiting verification that the organisation does not vouch for (nothing was posted yet)."""
     reason = _clean_reason(reason)
-    _move_record(record, RECORDED, REJECTED, _("Only hours awaiting verification can be rejected."),
-                 verified_by_id=verifier.id, verified_at=utcnow(), note=reason)
+    _move_hours(record, "reject", verified_by_id=verifier.id, verified_at=utcnow(), note=reason)
     audit.record("volunteering.hours_rejected", "hour_record", record.id, actor=verifier,
                  before={"status": RECORDED}, after={"status": REJECTED, "note": reason})
 
@@ -494,8 +565,7 @@ def reject_hours(record: HourRecord, verifier, reason: str) -> None:
 def reverse_hours(record: HourRecord, verifier, reason: str) -> HourEntry:
     """Take back verified hours with a reversal entry; the original entry stays, as ledgers do."""
     reason = _clean_reason(reason)
-    _move_record(record, VERIFIED, REJECTED, _("Only verified hours can be reversed."),
-                 verified_by_id=verifier.id, verified_at=utcnow(), note=reason)
+    _move_hours(record, "reverse", verified_by_id=verifier.id, verified_at=utcnow(), note=reason)
     original = db.session.scalar(
         select(HourEntry).where(HourEntry.hour_record_id == record.id, HourEntry.kind == VERIFIED_ENTRY)
         .order_by(HourEntry.id.desc()).limit(1))

@@ -225,6 +225,30 @@ def new_shift(opportunity_id):
                            project=opportunity.project), status
 
 
+@bp.route("/opportunities/<int:opportunity_id>/close", methods=["GET", "POST"])
+@object_policy(policy.can_close_opportunity)
+def close_opportunity(opportunity_id):
+    opportunity = db.session.scalar(select(Opportunity).options(joinedload(Opportunity.project))
+                                    .where(Opportunity.id == opportunity_id))
+    if opportunity is None:
+        abort(404)
+    authorize(policy.can_close_opportunity(current_user, opportunity))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            service.close_opportunity(opportunity, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return render_template("volunteering/close_opportunity.html", opportunity=opportunity,
+                                   project=opportunity.project, form=form), error.status_code
+        flash(_("“%(title)s” is closed: no new shifts or sign-ups.", title=opportunity.title), "success")
+        return redirect(url_for("volunteering.project_opportunities", project_id=opportunity.project_id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("volunteering/close_opportunity.html", opportunity=opportunity,
+                           project=opportunity.project, form=form), status
+
+
 # --- volunteers: sign up and cancel ----------------------------------------------------------------
 
 @bp.route("/shifts/<int:shift_id>/signup", methods=["POST"])

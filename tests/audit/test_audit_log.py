@@ -174,3 +174,31 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(client, admin):
     response = client.get("/admin/audit/export.csv", query_string={"object_id": "9"})
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[1][2] == "'=cmd|' /C calc'!A0"
+
+
+def test_role_events_name_the_person_and_the_scope_in_fixed_queries(client, admin, count_queries):
+    from tests.factories.funds import make_fund
+    from tests.factories.places import make_tree
+
+    tree = make_tree()
+
+    def role_events(count):
+        for _ in range(count):
+            worker = UserFactory(display_name="社工小吴")
+            fund = make_fund(tree["community"], name=f"社区基金{worker.id}")
+            make_event("role.granted", admin, "role_assignment", str(worker.id),
+                       after={"user_id": worker.id, "role": "treasurer", "scope_type": "fund", "scope_id": fund.id})
+            make_event("role.revoked", admin, "role_assignment", str(worker.id),
+                       before={"user_id": worker.id, "role": "community_worker", "scope_type": "place",
+                               "scope_id": tree["community"].id})
+
+    role_events(1)
+    with count_queries() as few:
+        response, html = _page(client)
+    assert "社工小吴: Fund treasurer on Fund 社区基金" in html
+    assert "社工小吴: Community worker on Place 铁路坝社区" in html
+    role_events(5)
+    with count_queries() as many:
+        response, html = _page(client)
+    assert response.status_code == 200 and html.count("社工小吴: ") == 12
+    assert len(many) == len(few)

@@ -1,6 +1,7 @@
-"""The funds demo: Hubei's contest at scale, through the real services, and books that reconcile."""
-import time
+"""The funds demo: Hubei's contest at scale, through the real services, and books that reconcile.
 
+How long the demo takes is measured by bench/bench_demo.py, not here (a timed test fails on a busy machine).
+"""
 from sqlalchemy import func, select
 
 from portal.accounts import roles
@@ -31,10 +32,7 @@ def test_the_demo_funds_have_the_contests_scale_and_reconcile(app):
     places = seed_places()
     users = seed_users(places)
     seed_organisations(users, places)
-    started = time.monotonic()
     summary = seed_funds()
-    elapsed = time.monotonic() - started
-    assert elapsed < 45, f"the funds demo took {elapsed:.0f} s"
 
     assert _count(Fund) == len(FUNDS)
     assert (_count(Campaign), _count(Team), _count(TeamMember)) == (51, 156, 1_672)

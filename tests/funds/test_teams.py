@@ -122,3 +122,55 @@ def test_the_team_page_links_the_give_page_with_the_team(client, world):
     team = make_team(world.campaign, world.resident)
     html = client.get(f"/teams/{team.id}", headers=EN).get_data(as_text=True)
     assert f'href="/give/campaign/{world.campaign.id}?team={team.id}"' in html
+
+
+# --- editing a team ----------------------------------------------------------------------------------
+
+def test_the_captain_edits_the_team_and_the_change_is_audited(world):
+    from sqlalchemy import select
+
+    from portal.audit.models import AuditEvent
+
+    team = make_team(world.campaign, world.resident, name="红马甲", goal_minor=50_000)
+    service.update_team(team, world.resident, "红马甲志愿队", 80_000, "为老人送饭")
+    assert (team.name, team.goal_minor, team.story) == ("红马甲志愿队", 80_000, "为老人送饭")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "team.updated"))
+    assert event.actor_id == world.resident.id and event.object_id == str(team.id)
+    assert event.before == {"name": "红马甲", "goal_minor": 50_000, "story": ""}
+    assert event.after == {"name": "红马甲志愿队", "goal_minor": 80_000, "story": "为老人送饭"}
+
+
+def test_an_edited_name_stays_unique_within_the_campaign(world):
+    make_team(world.campaign, world.resident, name="红马甲")
+    team = make_team(world.campaign, world.other_resident, name="蓝马甲")
+    with pytest.raises(ValidationFailed) as caught:
+        service.update_team(team, world.other_resident, "红马甲", 1_000)
+    assert caught.value.field == "name"
+    service.update_team(team, world.other_resident, "蓝马甲", 2_000)  # its own name is fine
+    assert team.goal_minor == 2_000
+
+
+def test_a_team_of_a_finished_campaign_cannot_be_edited(world):
+    team = make_team(world.campaign, world.resident)
+    world.campaign.status = ENDED
+    with pytest.raises(IllegalTransition) as refused:
+        service.update_team(team, world.resident, "新名字", 1_000)
+    assert refused.value.status_code == 409
+
+
+@pytest.mark.parametrize(("who", "allowed"), [("resident", True), ("committee", True), ("worker", True),
+                                              ("other_resident", False)])
+def test_who_may_edit_a_team_page(client, login_as, world, who, allowed):
+    team = make_team(world.campaign, world.resident, name="红马甲")
+    login_as(getattr(world, who))
+    page = client.get(f"/teams/{team.id}/edit", headers=EN)
+    assert page.status_code == (200 if allowed else 404)
+    response = client.post_form(f"/teams/{team.id}/edit", {"name": "红马甲二队", "goal": "1200", "story": ""},
+                                token_from="/", headers=EN)
+    db.session.refresh(team)
+    if allowed:
+        assert response.status_code == 302 and team.name == "红马甲二队" and team.goal_minor == 120_000
+        assert "Edit the team" in client.get(f"/teams/{team.id}", headers=EN).get_data(as_text=True)
+    else:
+        assert response.status_code == 404 and team.name == "红马甲"
+        assert "Edit the team" not in client.get(f"/teams/{team.id}", headers=EN).get_data(as_text=True)

@@ -1,5 +1,6 @@
-"""seed_projects() and seed_needs(): enough, varied, plausible demo data, and a second run adds nothing."""
-import time
+"""seed_projects() and seed_needs(): enough, varied, plausible demo data, and a second run adds nothing.
+
+How long the demo takes is measured by bench/bench_demo.py, not here."""
 from collections import Counter
 
 import pytest
@@ -16,9 +17,7 @@ from portal.projects.models import IndicatorReport, ProjectFollower, ProjectRati
 def seeded(runner):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    started = time.perf_counter()
-    projects, needs = seed_projects(), seed_needs()
-    return projects, needs, time.perf_counter() - started
+    return seed_projects(), seed_needs()
 
 
 def _count(model) -> int:
@@ -26,12 +25,11 @@ def _count(model) -> int:
 
 
 def test_sixty_plus_projects_in_every_status_category_and_type(seeded):
-    projects, _needs, seconds = seeded
+    projects, _needs = seeded
     rows = list(db.session.scalars(select(ServiceProject)))
     assert len(rows) == len(projects) >= 60
     assert set(Counter(p.status for p in rows)) == {"draft", "published", "in_progress", "completed", "cancelled"}
     assert len({p.category for p in rows}) >= 10 and len({p.service_type for p in rows}) == 4
-    assert seconds < 10
 
 
 def test_budgets_match_the_studies_averages(seeded):
