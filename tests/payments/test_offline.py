@@ -46,9 +46,13 @@ def test_the_recorder_cannot_confirm_their_own_entry(client, login_as, world):
     login_as(world.treasurer)
     _record(client, world.fund)
     gift = _gift()
-    response = client.post_form(f"/donations/{gift.id}/confirm-offline", {},
-                                token_from=f"/funds/{world.fund.id}/offline-gifts")
-    assert response.status_code == 302
+    page = client.get(f"/funds/{world.fund.id}/offline-gifts", headers=EN).get_data(as_text=True)
+    assert "You recorded this gift" in page and f"/donations/{gift.id}/confirm-offline" not in page
+    # the second-person rule is the route's declared check (can_confirm_offline_gift), as on the page
+    for step in ("confirm-offline", "reject-offline"):
+        response = client.post_form(f"/donations/{gift.id}/{step}", {"reason": "x"},
+                                    token_from=f"/funds/{world.fund.id}/offline-gifts")
+        assert response.status_code == 404
     db.session.refresh(gift)
     assert gift.status == "pending"
     assert ledger.fund_balance(world.fund.id) == 0
