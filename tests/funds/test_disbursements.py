@@ -186,3 +186,16 @@ def test_an_admin_of_a_verified_organisation_may_request(client, login_as, world
 def test_a_resident_may_not_request(client, login_as, world):
     login_as(world.resident)
     assert client.get(f"/funds/{world.fund.id}/disbursements/new").status_code == 404
+
+
+def test_deciding_a_request_already_decided_is_a_409_on_the_page(client, login_as, world):
+    """The second person may act (the route's check); that the request is no longer open is the service's 409."""
+    make_gift(world.fund, 5_000, donor=world.resident)
+    disbursement = make_disbursement(world.fund, world.worker, 1_000)
+    service.reject_disbursement(disbursement, world.treasurer, "不符合章程")
+    login_as(world.committee)
+    path = f"/disbursements/{disbursement.id}"
+    response = client.post_form(f"{path}/approve", {"reason": "ok"}, token_from=path, headers=EN)
+    assert response.status_code == 409
+    db.session.refresh(disbursement)
+    assert disbursement.status == REJECTED
