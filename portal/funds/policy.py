@@ -4,8 +4,10 @@ Three circles of people act on a fund: its treasurer and committee (roles on the
 community workers and officials over the fund's place (they run the community's fund desk), and
 platform administrators. Anyone may read what a fund did with its money; management pages of a fund
 answer 404 to everybody outside these circles (a committee member of another fund included).
-Whether the object's status allows the step is the service's lifecycle table (409); the `can_...`
-functions for buttons combine both.
+A route declares one `can_...` per action, asked with the route's object: it answers WHO may act
+(404 for everybody else). Whether the object's status allows the step is the service's lifecycle table
+(409); templates show a button when both hold. The few `can_publish/finish/close_campaign` helpers
+combine the two for the campaign page's buttons.
 """
 from portal.accounts import roles
 from portal.core.policy import (
@@ -16,17 +18,7 @@ from portal.core.policy import (
     is_platform_admin,
     places_with_role,
 )
-from portal.funds.models import (
-    APPROVED,
-    DRAFT,
-    ENDED,
-    FAILED,
-    LIVE,
-    PLEDGED,
-    RECEIVED,
-    REQUESTED,
-    SUCCEEDED,
-)
+from portal.funds.models import DRAFT, ENDED, FAILED, LIVE, SUCCEEDED
 
 PLACE_STAFF = (roles.COMMUNITY_WORKER, roles.OFFICIAL)
 
@@ -56,6 +48,12 @@ def is_place_staff(user, fund) -> bool:
 
 def is_fund_manager(user, fund) -> bool:
     return is_committee(user, fund) or is_place_staff(user, fund) or is_admin(user)
+
+
+def is_second_person(user, first_person_id: int | None) -> bool:
+    """The second-person rule on money: whoever requests a disbursement or records an offline gift never
+    approves or confirms it themselves. Asked by the pages, the routes and the services alike."""
+    return _signed_in(user) and first_person_id != user.id
 
 
 # --- funds ---------------------------------------------------------------------------------------
@@ -146,7 +144,8 @@ def can_view_campaign_image(user, campaign) -> bool:
 # --- teams ---------------------------------------------------------------------------------------
 
 def can_create_team(user, campaign) -> bool:
-    return _signed_in(user) and campaign.status == LIVE
+    """Anyone signed in who sees the campaign (whether it is live is the service's 409)."""
+    return _signed_in(user) and can_view_campaign(user, campaign)
 
 
 def can_view_team(user, team) -> bool:
@@ -164,11 +163,12 @@ def can_edit_team(user, team) -> bool:
 
 
 def can_join_team(user, team) -> bool:
-    return _signed_in(user) and team.campaign.status == LIVE
+    return _signed_in(user) and can_view_team(user, team)
 
 
 def can_leave_team(user, team) -> bool:
-    return _signed_in(user) and team.captain_id != user.id
+    """A member other than the captain (the team needs its captain)."""
+    return _signed_in(user) and can_view_team(user, team) and team.captain_id != user.id
 
 
 # --- matching pools ----------------------------------------------------------------------------------
@@ -211,23 +211,22 @@ def can_view_disbursement(user, disbursement) -> bool:
     return disbursement.requested_by_id == user.id or is_fund_manager(user, disbursement.fund)
 
 
-def can_decide_for_fund(user, fund) -> bool:
-    """Scope of approving and rejecting: the fund's committee (the service refuses one's own request)."""
-    return is_committee(user, fund)
-
-
-def can_pay_for_fund(user, fund) -> bool:
-    return is_treasurer(user, fund)
-
-
 def can_decide_disbursement(user, disbursement) -> bool:
-    """A committee member or the treasurer of the fund, never the person who asked for the money."""
-    return (disbursement.status == REQUESTED and can_decide_for_fund(user, disbursement.fund)
-            and disbursement.requested_by_id != user.id)
+    """Approves or rejects: a committee member or the treasurer of the fund, never the person who asked for
+    the money (whether the request is still open is the service's 409)."""
+    return is_committee(user, disbursement.fund) and is_second_person(user, disbursement.requested_by_id)
 
 
 def can_pay_disbursement(user, disbursement) -> bool:
-    return disbursement.status == APPROVED and can_pay_for_fund(user, disbursement.fund)
+    """Records the transfer of an approved request: the fund's treasurer."""
+    return is_treasurer(user, disbursement.fund)
+
+
+def can_request_for_any_organisation(user) -> bool:
+    """Community workers and platform admins may name any verified organisation as the recipient;
+    an organisation's administrator only their own."""
+    return is_admin(user) or (_signed_in(user) and any(a.role == roles.COMMUNITY_WORKER
+                                                       for a in assignments_of(user)))
 
 
 # --- in-kind pledges -------------------------------------------------------------------------------
@@ -237,26 +236,20 @@ def can_pledge_in_kind(user, fund) -> bool:
 
 
 def can_record_in_kind_for_others(user, fund) -> bool:
-    return can_handle_in_kind(user, fund)
-
-
-def can_handle_in_kind(user, fund) -> bool:
-    """Scope of receiving and selling pledged goods: the fund's treasurer."""
+    """Records goods handed over by someone without an account: the fund's treasurer."""
     return is_treasurer(user, fund)
 
 
-def can_withdraw_pledge_of(user, pledge) -> bool:
-    """Scope of withdrawing a pledge: the person who pledged it, or the treasurer."""
-    return _signed_in(user) and (pledge.donor_id == user.id or is_treasurer(user, pledge.fund))
-
-
 def can_receive_in_kind(user, pledge) -> bool:
-    return pledge.status == PLEDGED and can_handle_in_kind(user, pledge.fund)
+    """Marks pledged goods as received: the fund's treasurer (whether it is still pledged is a 409)."""
+    return is_treasurer(user, pledge.fund)
 
 
 def can_sell_in_kind(user, pledge) -> bool:
-    return pledge.status == RECEIVED and can_handle_in_kind(user, pledge.fund)
+    """Records the sale of received goods as a cash gift: the fund's treasurer."""
+    return is_treasurer(user, pledge.fund)
 
 
 def can_withdraw_in_kind(user, pledge) -> bool:
-    return pledge.status == PLEDGED and can_withdraw_pledge_of(user, pledge)
+    """The person who pledged it, or the treasurer."""
+    return _signed_in(user) and (pledge.donor_id == user.id or is_treasurer(user, pledge.fund))

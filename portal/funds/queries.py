@@ -18,6 +18,7 @@ from portal.funds.models import (
     SOLD,
     WITHDRAWN,
     Campaign,
+    CampaignImage,
     CampaignUpdate,
     Disbursement,
     Fund,
@@ -29,6 +30,7 @@ from portal.funds.models import (
     TeamMember,
     fund_cash_account,
 )
+from portal.funds.policy import can_request_for_any_organisation
 from portal.payments import models as gifts
 from portal.places.models import COMMUNITY, DISTRICT, STREET, Place
 from portal.places.service import subtree_condition
@@ -311,3 +313,46 @@ def disbursement_of(disbursement_id: int) -> Disbursement | None:
         joinedload(Disbursement.decided_by), joinedload(Disbursement.paid_by), joinedload(Disbursement.campaign),
         joinedload(Disbursement.organisation)).where(Disbursement.id == disbursement_id))
 
+
+
+# --- the routes' objects (loaders for object_policy: None is a 404) ----------------------------------
+
+def fund_for_page(fund_id: int) -> Fund | None:
+    return db.session.scalar(select(Fund).options(joinedload(Fund.place)).where(Fund.id == fund_id))
+
+
+def team_for_page(team_id: int) -> Team | None:
+    return db.session.scalar(select(Team).options(
+        joinedload(Team.campaign).joinedload(Campaign.fund).joinedload(Fund.place), joinedload(Team.captain))
+        .where(Team.id == team_id))
+
+
+def pledge_for_page(pledge_id: int) -> InKindPledge | None:
+    return db.session.scalar(select(InKindPledge).options(joinedload(InKindPledge.fund).joinedload(Fund.place))
+                             .where(InKindPledge.id == pledge_id))
+
+
+def campaign_image_of(campaign: Campaign, image_id: int) -> CampaignImage | None:
+    """One of the campaign's pictures (a picture of another campaign is not found)."""
+    image = db.session.get(CampaignImage, image_id)
+    return image if image is not None and image.campaign_id == campaign.id else None
+
+
+def fund_role_of(fund: Fund, assignment_id: int) -> RoleAssignment | None:
+    """A role held on this fund (a role on another scope is not found)."""
+    assignment = db.session.get(RoleAssignment, assignment_id)
+    if assignment is None or assignment.scope_type != roles.SCOPE_FUND or assignment.scope_id != fund.id:
+        return None
+    return assignment
+
+
+def requestable_organisations(user) -> list:
+    """Verified organisations `user` may name as the recipient of a disbursement."""
+    from portal.orgs.models import VERIFIED, Organisation
+
+    statement = select(Organisation).where(Organisation.status == VERIFIED)
+    if not can_request_for_any_organisation(user):
+        own = [a.scope_id for a in user.role_assignments
+               if a.role == roles.ORG_ADMIN and a.scope_type == roles.SCOPE_ORGANISATION]
+        statement = statement.where(Organisation.id.in_(own))
+    return list(db.session.scalars(statement.order_by(Organisation.name).limit(500)))

@@ -17,7 +17,7 @@ from portal.core.money import MAX_AMOUNT_MINOR, check_amount_minor
 from portal.core.time import utcnow
 from portal.core.uploads import IMAGE_TYPES, store_upload
 from portal.extensions import db
-from portal.funds import ledger
+from portal.funds import ledger, policy
 from portal.funds.ledger import sum_minor
 from portal.funds.models import (
     ALL_OR_NOTHING,
@@ -649,7 +649,7 @@ def request_disbursement(fund: Fund, requester, *, purpose: str, payee: str, amo
 
 
 def _check_decider(disbursement: Disbursement, decider) -> None:
-    if disbursement.requested_by_id == decider.id:
+    if not policy.is_second_person(decider, disbursement.requested_by_id):
         raise DomainError(_("You asked for this money, so another committee member must decide on it."),
                           code="own_request")
 

@@ -2,9 +2,11 @@
 
 Giving needs a signed-in donor (so every receipt belongs to someone). A receipt is the donor's and
 the fund treasurer's only; everybody else gets a 404. The fund roles come from portal.funds.policy.
+A route declares the `can_...` of its action, asked with the route's object: it says WHO may act;
+whether the gift's status allows the step is the service's 409.
 """
-from portal.funds.policy import is_committee, is_treasurer
-from portal.payments.models import ACTIVE, OFFLINE, PARTIALLY_REFUNDED, PENDING, SUCCEEDED
+from portal.funds.policy import can_view_campaign, is_committee, is_second_person, is_treasurer
+from portal.payments.models import PARTIALLY_REFUNDED, SUCCEEDED
 
 
 def _signed_in(user) -> bool:
@@ -13,6 +15,16 @@ def _signed_in(user) -> bool:
 
 def can_give(user) -> bool:
     return _signed_in(user)
+
+
+def can_give_to_fund(user, fund) -> bool:
+    """Any signed-in person (a closed fund's page says it takes no gifts)."""
+    return can_give(user)
+
+
+def can_give_to_campaign(user, campaign) -> bool:
+    """Any signed-in person who sees the campaign (a draft only its fund's managers)."""
+    return can_give(user) and can_view_campaign(user, campaign)
 
 
 def is_donor(user, gift) -> bool:
@@ -55,11 +67,12 @@ def can_review_offline_gifts(user, fund) -> bool:
 
 def can_confirm_offline_gift(user, donation) -> bool:
     """A second committee member: anyone of the fund's committee except the person who recorded it."""
-    return (donation.provider == OFFLINE and donation.status == PENDING and is_committee(user, donation.fund)
-            and donation.recorded_by_id != user.id)
+    return is_committee(user, donation.fund) and is_second_person(user, donation.recorded_by_id)
 
 
-can_reject_offline_gift = can_confirm_offline_gift
+def can_reject_offline_gift(user, donation) -> bool:
+    """The same second committee member decides either way."""
+    return can_confirm_offline_gift(user, donation)
 
 
 def can_view_my_giving(user) -> bool:
@@ -71,4 +84,5 @@ def can_view_recurring_gift(user, gift) -> bool:
 
 
 def can_cancel_recurring_gift(user, gift) -> bool:
-    return is_donor(user, gift) and gift.status in (PENDING, ACTIVE)
+    """Only the donor stops their monthly gift (one already stopped is the service's 409)."""
+    return is_donor(user, gift)

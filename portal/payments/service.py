@@ -417,7 +417,7 @@ def record_offline_gift(fund: Fund, campaign: Campaign | None, team: Team | None
 
 
 def _check_second_member(donation: Donation, member) -> None:
-    from portal.funds.policy import is_committee
+    from portal.funds.policy import is_committee, is_second_person
 
     if donation.provider != OFFLINE:
         raise IllegalTransition(_("Only offline gifts are confirmed by the committee."))
@@ -425,7 +425,7 @@ def _check_second_member(donation: Donation, member) -> None:
         raise IllegalTransition(_("This gift is already decided (%(status)s).", status=status_label(donation.status)))
     if not is_committee(member, donation.fund):
         raise DomainError(_("Only a member of the fund's committee confirms offline gifts."), code="forbidden")
-    if donation.recorded_by_id == member.id:
+    if not is_second_person(member, donation.recorded_by_id):
         raise DomainError(_("A second committee member, not the person who recorded the gift, must confirm it."),
                           code="same_person")
 

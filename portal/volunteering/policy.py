@@ -3,7 +3,9 @@
 Organisers are the members (org_admin / org_member) of the organisation that runs the project; they
 publish opportunities, run the roster and verify hours. Anyone signed in may volunteer. Everything an
 organiser does on a shift is refused with a 404 to everyone else, including platform administrators:
-hours count only when the organisation that saw the work vouches for them.
+hours count only when the organisation that saw the work vouches for them. A route declares the
+`can_...` of its action, asked with the route's object (who may act); whether the shift, sign-up or
+hour record is in a state that allows the step is the service's 409.
 """
 from portal.accounts import roles
 from portal.core.policy import has_scope_role
@@ -50,7 +52,8 @@ def can_close_opportunity(user, opportunity) -> bool:
 
 
 def can_sign_up(user, shift) -> bool:
-    return bool(user and user.is_authenticated)
+    """Anyone signed in who sees the shift's project (a draft project's shifts: its organisation)."""
+    return bool(user and user.is_authenticated) and can_view_opportunities(user, shift.opportunity.project)
 
 
 def can_cancel_signup(user, signup) -> bool:
@@ -67,19 +70,41 @@ def can_check_in(user, signup) -> bool:
     return can_run_shift(user, signup.shift)
 
 
+def can_check_out(user, signup) -> bool:
+    """Records the volunteer's minutes as they leave: whoever runs the shift."""
+    return can_run_shift(user, signup.shift)
+
+
+def can_mark_no_show(user, signup) -> bool:
+    return can_run_shift(user, signup.shift)
+
+
 def can_review_hours(user, project) -> bool:
     """Sees the project's hours awaiting verification."""
     return is_project_org_member(user, project)
 
 
-def can_verify_hours(user, record, project=None) -> bool:
-    """Verifies, rejects or reverses an hour record: members of the project's organisation only."""
-    if project is None:
-        from portal.extensions import db
-        from portal.projects.models import ServiceProject
+def _project_of(record):
+    from portal.extensions import db
+    from portal.projects.models import ServiceProject
 
-        project = db.session.get(ServiceProject, record.project_id)
+    return db.session.get(ServiceProject, record.project_id)
+
+
+def can_verify_hours(user, record) -> bool:
+    """Members of the project's organisation vouch for the hours (nobody else, not even an administrator)."""
+    project = _project_of(record)
     return project is not None and is_project_org_member(user, project)
+
+
+def can_reject_hours(user, record) -> bool:
+    """Whoever may verify the hours may also turn them down, with a reason."""
+    return can_verify_hours(user, record)
+
+
+def can_reverse_hours(user, record) -> bool:
+    """Takes verified hours back out of the balance: whoever may verify them."""
+    return can_verify_hours(user, record)
 
 
 def can_download_certificate(user) -> bool:

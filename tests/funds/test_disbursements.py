@@ -143,15 +143,18 @@ def test_bad_amounts_are_shown_next_to_the_field_and_nothing_is_saved(client, lo
     assert db.session.scalar(select(Disbursement.id)) is None
 
 
-def test_approving_ones_own_request_on_the_page_shows_why(client, login_as, world):
+def test_ones_own_request_shows_why_and_its_decision_routes_refuse(client, login_as, world):
+    """The second-person rule is the declared check of approve and reject: the page explains it, the routes
+    answer 404 to the requester even when they sit on the committee."""
     make_gift(world.fund, 5_000, donor=world.resident)
     grant(world.worker, roles.FUND_COMMITTEE, world.fund)
     disbursement = make_disbursement(world.fund, world.worker, 1_000)
     login_as(world.worker)
     path = f"/disbursements/{disbursement.id}"
-    response = client.post_form(f"{path}/approve", {"reason": ""}, token_from=path, headers=EN)
-    assert response.status_code == 409
-    assert "another committee member must decide" in response.get_data(as_text=True)
+    page = client.get(path, headers=EN).get_data(as_text=True)
+    assert "another committee member must decide" in page and f"{path}/approve" not in page
+    for step in ("approve", "reject"):
+        assert client.post_form(f"{path}/{step}", {"reason": "ok"}, token_from=path).status_code == 404
     db.session.refresh(disbursement)
     assert disbursement.status == REQUESTED
 
@@ -183,3 +186,16 @@ def test_an_admin_of_a_verified_organisation_may_request(client, login_as, world
 def test_a_resident_may_not_request(client, login_as, world):
     login_as(world.resident)
     assert client.get(f"/funds/{world.fund.id}/disbursements/new").status_code == 404
+
+
+def test_deciding_a_request_already_decided_is_a_409_on_the_page(client, login_as, world):
+    """The second person may act (the route's check); that the request is no longer open is the service's 409."""
+    make_gift(world.fund, 5_000, donor=world.resident)
+    disbursement = make_disbursement(world.fund, world.worker, 1_000)
+    service.reject_disbursement(disbursement, world.treasurer, "不符合章程")
+    login_as(world.committee)
+    path = f"/disbursements/{disbursement.id}"
+    response = client.post_form(f"{path}/approve", {"reason": "ok"}, token_from=path, headers=EN)
+    assert response.status_code == 409
+    db.session.refresh(disbursement)
+    assert disbursement.status == REJECTED

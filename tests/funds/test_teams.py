@@ -174,3 +174,25 @@ def test_who_may_edit_a_team_page(client, login_as, world, who, allowed):
     else:
         assert response.status_code == 404 and team.name == "红马甲"
         assert "Edit the team" not in client.get(f"/teams/{team.id}", headers=EN).get_data(as_text=True)
+
+
+def test_the_captain_is_refused_the_leave_route_and_shown_no_button(client, login_as, world):
+    """Leaving is the route's declared check (can_leave_team: a member other than the captain)."""
+    team = make_team(world.campaign, world.resident, name="红马甲")
+    login_as(world.resident)
+    path = f"/teams/{team.id}"
+    assert f"{path}/leave" not in client.get(path, headers=EN).get_data(as_text=True)
+    assert client.post_form(f"{path}/leave", token_from=path).status_code == 404
+    assert db.session.get(TeamMember, (team.id, world.resident.id)) is not None
+
+
+def test_joining_a_team_of_an_ended_campaign_is_a_409_not_a_404(client, login_as, world):
+    """Who may join is the route's check; whether the campaign still takes members is the service's."""
+    team = make_team(world.campaign, world.resident, name="红马甲")
+    world.campaign.status = ENDED
+    db.session.flush()
+    login_as(world.other_resident)
+    path = f"/teams/{team.id}"
+    response = client.post_form(f"{path}/join", token_from=path, headers=EN)
+    assert response.status_code == 409
+    assert db.session.get(TeamMember, (team.id, world.other_resident.id)) is None

@@ -46,9 +46,13 @@ def test_the_recorder_cannot_confirm_their_own_entry(client, login_as, world):
     login_as(world.treasurer)
     _record(client, world.fund)
     gift = _gift()
-    response = client.post_form(f"/donations/{gift.id}/confirm-offline", {},
-                                token_from=f"/funds/{world.fund.id}/offline-gifts")
-    assert response.status_code == 302
+    page = client.get(f"/funds/{world.fund.id}/offline-gifts", headers=EN).get_data(as_text=True)
+    assert "You recorded this gift" in page and f"/donations/{gift.id}/confirm-offline" not in page
+    # the second-person rule is the route's declared check (can_confirm_offline_gift), as on the page
+    for step in ("confirm-offline", "reject-offline"):
+        response = client.post_form(f"/donations/{gift.id}/{step}", {"reason": "x"},
+                                    token_from=f"/funds/{world.fund.id}/offline-gifts")
+        assert response.status_code == 404
     db.session.refresh(gift)
     assert gift.status == "pending"
     assert ledger.fund_balance(world.fund.id) == 0
@@ -135,3 +139,28 @@ def test_an_offline_refund_is_posted_at_once(world):
     assert refund.status == "succeeded"
     assert gift.status == "partially_refunded"
     assert ledger.fund_balance(world.fund.id) == 6000
+
+
+def test_confirming_a_gift_already_rejected_says_why_on_the_list(client, login_as, world):
+    """A second committee member may act (the route's check); that the gift is decided is the service's 409,
+    said on the list the button is on, not a 404."""
+    gift = service.record_offline_gift(world.fund, None, None, "x", "named", 100, "cash", "R9", world.treasurer)
+    service.reject_offline_gift(gift, world.member, "收据号不符")
+    login_as(world.member)
+    desk = f"/funds/{world.fund.id}/offline-gifts"
+    response = client.post_form(f"/donations/{gift.id}/confirm-offline", {}, token_from=desk, headers=EN)
+    assert response.status_code == 302 and response.headers["Location"].endswith(desk)
+    assert "already decided" in client.get(desk, headers=EN).get_data(as_text=True)
+    db.session.refresh(gift)
+    assert gift.status == "failed"
+
+
+def test_an_online_gift_is_not_an_offline_gift_to_confirm(client, login_as, world):
+    online = service.record_offline_gift(world.fund, None, None, "x", "named", 100, "cash", "R8", world.treasurer)
+    online.provider = "sandbox"
+    db.session.flush()
+    login_as(world.member)
+    desk = f"/funds/{world.fund.id}/offline-gifts"
+    assert client.post_form(f"/donations/{online.id}/confirm-offline", {}, token_from=desk).status_code == 404
+    db.session.refresh(online)
+    assert online.status == "pending"
