@@ -32,7 +32,7 @@ def make_app(database_url: str):
 
 def stages():
     """(name, callable) in the order demo_command runs them; later stages get what earlier ones return."""
-    from portal.demo import seed_organisations, seed_places, seed_users
+    from portal.demo_city import seed_organisations, seed_places, seed_users
     from portal.funds.demo import seed_funds
     from portal.needs.demo import seed_needs
     from portal.projects.demo import seed_projects

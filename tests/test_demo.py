@@ -5,7 +5,7 @@ from portal.accounts import roles
 from portal.accounts.models import RoleAssignment, User
 from portal.accounts.passwords import check_password_strength, verify_password
 from portal.audit.models import AuditEvent
-from portal.demo import DEMO_PASSWORD, ROLE_USERS, credit_code, demo_email
+from portal.demo_city import DEMO_PASSWORD, ROLE_USERS, credit_code, demo_email
 from portal.extensions import db
 from portal.orgs.credit_code import validate_credit_code
 from portal.orgs.models import LEGAL_FORMS, PENDING, REJECTED, SUSPENDED, VERIFIED, Organisation

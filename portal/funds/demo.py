@@ -18,6 +18,7 @@ from sqlalchemy import event, func, select
 from portal.accounts import roles
 from portal.accounts.models import User
 from portal.core.time import utcnow
+from portal.demo_city import demo_email, plan_city
 from portal.extensions import db
 from portal.funds import service
 from portal.funds.ledger import sum_minor
@@ -54,7 +55,6 @@ MEMBER_PREFIX = "member"  # member0001@demo.example.org ... the 1,672 team membe
 
 
 def _demo_email(local_part: str) -> str:
-    from portal.demo import demo_email
 
     return demo_email(local_part)
 
@@ -156,7 +156,6 @@ def booked_at(clock: dict):
 
 
 def _places_by_name() -> dict[str, Place]:
-    from portal.demo import plan_city
 
     codes = {planned.name: planned.code for planned in plan_city()}
     wanted = {fund.place: codes[fund.place] for fund in FUNDS}

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.accounts import roles
 from portal.accounts.models import RoleAssignment, User
 from portal.core.time import utcnow
+from portal.demo_city import SEED
 from portal.extensions import db
 from portal.needs.models import ACCEPTED, ANSWERED, DECLINED, MERGED, OPEN, Need, NeedBacking, NeedLink
 from portal.places.models import Place
@@ -148,8 +149,6 @@ def _campaign_for(place: Place):
 
 def seed_needs() -> dict[str, Need]:
     """Create the demo needs that are missing; returns every demo need by title."""
-    from portal.demo import SEED
-
     rng = random.Random(f"{SEED}-needs")
     places = {p.name: p for p in db.session.scalars(select(Place).where(
         Place.name.in_({spec.place for spec in NEEDS})))}

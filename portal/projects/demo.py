@@ -22,6 +22,7 @@ from sqlalchemy import select
 from portal.accounts import roles
 from portal.accounts.models import User
 from portal.core.time import utcnow
+from portal.demo_city import SEED, demo_email, ensure_role
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.orgs.models import PENDING, VERIFIED, Organisation
@@ -264,8 +265,6 @@ def _photo_keys() -> list[str]:
 
 def _community_workers(communities: dict[str, Place], template_user: User) -> dict[int, User]:
     """A community worker for every served community that has none (found again by email)."""
-    from portal.demo import demo_email, ensure_role
-
     workers: dict[int, User] = {}
     existing = {u.email: u for u in db.session.scalars(select(User).where(User.email.like("cw-%")))}
     admin = db.session.scalar(select(User).where(User.email == demo_email("admin")))
@@ -314,8 +313,6 @@ def _periods(starts: date, ends: date, today: date) -> list[tuple[date, date]]:
 
 def seed_projects() -> dict[str, ServiceProject]:
     """Create the demo projects that are missing; returns every demo project by title."""
-    from portal.demo import SEED
-
     today = utcnow().date()
     rng = random.Random(f"{SEED}-projects")
     organisations = {o.name: o for o in db.session.scalars(select(Organisation).where(

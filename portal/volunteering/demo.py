@@ -18,6 +18,7 @@ from sqlalchemy import select
 from portal.accounts import roles
 from portal.accounts.models import RoleAssignment, User
 from portal.core.time import utcnow
+from portal.demo_city import SEED
 from portal.extensions import db
 from portal.projects.models import IN_PROGRESS, PUBLISHED, ProjectPlace, ServiceProject
 from portal.volunteering import service
@@ -134,8 +135,6 @@ def _past_shift(shift: Shift, volunteers: list[User], organiser: User, pending_f
 
 def seed_volunteering() -> dict[str, int]:
     """Create the missing demo opportunities (one per published or running project, found again by project)."""
-    from portal.demo import SEED
-
     projects = list(db.session.scalars(select(ServiceProject).where(
         ServiceProject.status.in_((PUBLISHED, IN_PROGRESS))).order_by(ServiceProject.title, ServiceProject.id)))
     if not projects:

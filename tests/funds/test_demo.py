@@ -5,7 +5,7 @@ How long the demo takes is measured by bench/bench_demo.py, not here (a timed te
 from sqlalchemy import func, select
 
 from portal.accounts import roles
-from portal.demo import seed_organisations, seed_places, seed_users
+from portal.demo_city import seed_organisations, seed_places, seed_users
 from portal.extensions import db
 from portal.funds.demo import FUNDS, TARGET_RAISED_MINOR, fund_logins, seed_funds
 from portal.funds.models import (
