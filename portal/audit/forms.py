@@ -1,11 +1,12 @@
 """The audit log's filter form (a GET form: no CSRF token, nothing changes)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
+from portal.core.forms import BaseForm
 
-class AuditFilterForm(FlaskForm):
+
+class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False
 
