@@ -169,8 +169,12 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
+        # Only a body far above one file's limit gets here: a file somewhat over it is named beside its field.
+        limit = app.config["MAX_UPLOAD_BYTES"]
         return error_page(413, _("File too large"),
-                          _("The upload is larger than the portal accepts. Nothing was saved."))
+                          _("What was sent is far larger than the portal accepts: at most %(mb)s MB per file. "
+                            "Go back, choose a smaller file (or fewer files) and send the form again. Nothing "
+                            "was saved.", mb=round(limit / 1024 / 1024, 1)))
 
     @app.errorhandler(429)
     def too_many(error):

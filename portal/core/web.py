@@ -1,7 +1,7 @@
 """Small helpers shared by views: safe redirects, showing a DomainError on a form, client IP."""
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 
 from portal.core.errors import DomainError
 
@@ -25,3 +25,15 @@ def show_error(form, error: DomainError) -> None:
         field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
     else:
         flash(error.message, "error")
+
+
+def typed_form_valid(form) -> bool:
+    """validate_on_submit for a small form people type into, posted from a page that shows it: a missing or
+    bad CSRF token stays a 400, but a refused field (too long, control characters) returns False so the view
+    shows the page again with the message beside the field."""
+    if form.validate_on_submit():
+        return True
+    token = getattr(form, "csrf_token", None)
+    if not form.is_submitted() or (token is not None and token.errors):
+        abort(400)
+    return False

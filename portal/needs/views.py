@@ -7,7 +7,7 @@ from wtforms import SelectChoice
 from portal.core.errors import DomainError
 from portal.core.pagination import paginate
 from portal.core.policy import authorize, forget_assignments, object_policy, public, signed_in
-from portal.core.web import is_safe_next, show_error
+from portal.core.web import is_safe_next, show_error, typed_form_valid
 from portal.extensions import db
 from portal.needs import policy, service
 from portal.needs.forms import DeclineForm, EmptyForm, LinkForm, MergeForm, NeedForm
@@ -164,8 +164,8 @@ def accept(need_id):
 def decline(need_id):
     need = _triaged(need_id)
     form = DeclineForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not typed_form_valid(form):
+        return _render_detail(need, {"decline": form}, 400)
     try:
         service.decline_need(need, current_user, form.reason.data)
     except DomainError as error:
@@ -203,8 +203,8 @@ def merge(need_id):
 def link(need_id):
     need = _triaged(need_id)
     form = LinkForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not typed_form_valid(form):
+        return _render_detail(need, {"link": form, "link_type": form.target_type.data}, 400)
     try:
         service.link_need(need, current_user, form.target_type.data or "", form.target_id.data, form.note.data)
     except DomainError as error:
