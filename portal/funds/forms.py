@@ -124,10 +124,14 @@ class DisbursementForm(BaseForm):
     amount = _amount(_l("Amount (yuan)"))
     campaign = SelectField(_l("Campaign (optional)"))
     organisation = SelectField(_l("Organisation (optional)"))
-    project_id = StringField(_l("Service project number (optional)"), validators=[Optional(), ID_NUMBER])
+    project_id = SelectField(_l("Service project (optional)"), validate_choice=False,
+                             description=_l("Projects serving this fund's community or street; the service "
+                                            "checks the choice again."))
 
-    def __init__(self, *args, campaigns=(), organisations=(), **kwargs):
+    def __init__(self, *args, campaigns=(), organisations=(), projects=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.project_id.choices = [SelectChoice("", "—")] + [SelectChoice(str(project_id), label)
+                                                            for project_id, label in projects]
         self.campaign.choices = [SelectChoice("", "—")] + [SelectChoice(str(c.id), c.title) for c in campaigns]
         self.organisation.choices = [SelectChoice("", "—")] + [SelectChoice(str(o.id), o.name)
                                                               for o in organisations]

@@ -15,7 +15,7 @@ from portal.core.policy import allowed_if, authorize, forget_assignments, object
 from portal.core.uploads import upload_path
 from portal.core.web import show_error
 from portal.extensions import db
-from portal.funds import policy, queries, service
+from portal.funds import fundable, policy, queries, service
 from portal.funds.forms import (
     CampaignForm,
     DecisionForm,
@@ -584,7 +584,8 @@ def disbursement_new(fund_id):
     fund = _fund(fund_id)
     authorize(policy.can_request_disbursement(current_user, fund))
     organisations = _requestable_organisations()
-    form = DisbursementForm(campaigns=queries.fund_campaigns(fund), organisations=organisations)
+    form = DisbursementForm(campaigns=queries.fund_campaigns(fund), organisations=organisations,
+                            projects=fundable.fundable_projects(fund))
     if form.validate_on_submit():
         campaign = db.session.get(Campaign, int(form.campaign.data)) if form.campaign.data else None
         organisation = next((o for o in organisations if str(o.id) == form.organisation.data), None)
