@@ -62,8 +62,17 @@ class OpportunityForm(ShiftForm):
 
 
 class CheckOutForm(BaseForm):
-    minutes = IntegerField(_l("Minutes served"), validators=[Optional()],
-                           description=_l("Leave empty to count the time since check-in."))
+    """Hours and minutes in two labelled boxes: one box of minutes read as hours ("2") recorded 2 minutes."""
+
+    hours = IntegerField(_l("Hours"), validators=[Optional()])
+    minutes = IntegerField(_l("Minutes"), validators=[Optional()],
+                           description=_l("Leave both empty to count the time since check-in."))
+
+    def served_minutes(self) -> int | None:
+        """The time typed, in minutes; None when both boxes are empty (the service counts since check-in)."""
+        if self.hours.data is None and self.minutes.data is None:
+            return None
+        return (self.hours.data or 0) * 60 + (self.minutes.data or 0)
 
 
 class ReasonForm(BaseForm):

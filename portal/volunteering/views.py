@@ -54,7 +54,7 @@ def _template_helpers():
     return {"timespan": timespan, "where": where, "clock": clock, "skill_list": skill_list, "hours": hours_text,
             "signup_statuses": SIGNUP_STATUSES, "hour_statuses": HOUR_STATUSES, "project_statuses": PROJECT_STATUSES,
             "volunteering_policy": policy, "project_url": project_url,
-            "hours_grace": service.HOURS_GRACE_MINUTES}
+            "hours_grace": service.HOURS_GRACE_MINUTES, "short_record_minutes": service.SHORT_RECORD_MINUTES}
 
 
 def project_url(project) -> str | None:
@@ -352,8 +352,9 @@ def roster(shift_id):
                            taken=taken, waiting=waiting, records=records,
                            checked_in=sum(1 for s in taken if s.status in (CHECKED_IN, CHECKED_OUT)),
                            button_form=EmptyForm(), checkout_form=CheckOutForm(), reason_form=ReasonForm(),
-                           full_minutes=service.shift_minutes(shift), statuses=(CONFIRMED, CHECKED_IN, CHECKED_OUT,
-                                                                                NO_SHOW))
+                           full_minutes=service.shift_minutes(shift), check_in_opens=service.check_in_opens_at(shift),
+                           roster_closes=service.roster_closes_at(shift), now=utcnow(),
+                           statuses=(CONFIRMED, CHECKED_IN, CHECKED_OUT, NO_SHOW))
 
 
 def _roster_url(signup) -> str:
@@ -383,10 +384,10 @@ def check_out(signup_id):
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-        flash(_("Enter the minutes as a whole number."), "error")
+        flash(_("Enter the hours and the minutes as whole numbers."), "error")
         return _back(_roster_url(signup))
     try:
-        record = service.check_out(signup, current_user, form.minutes.data)
+        record = service.check_out(signup, current_user, form.served_minutes())
     except DomainError as error:
         return _refused(error, _roster_url(signup))
     flash(_("%(name)s is checked out: %(hours)s hours recorded, to be verified.", name=signup.user.display_name,
