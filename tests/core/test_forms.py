@@ -74,3 +74,11 @@ def test_a_control_character_in_a_select_is_refused(client, login_as):
     response = client.post_form("/profile", {"display_name": "王芳", "locale": "en\x00"}, headers=EN)
     assert response.status_code == 400
     assert user.locale == "en"
+
+
+@pytest.mark.parametrize("path", ["/projects/?q=%00", "/organisations/?q=a%00b", "/places/?q=%1b",
+                                  "/needs/similar?place_id=1&q=%00"])
+def test_a_control_character_in_a_search_is_a_400_not_a_500(client, path):
+    response = client.get(path, headers=EN)
+    assert response.status_code == 400
+    assert "Bad request" in response.get_data(as_text=True)
