@@ -26,7 +26,8 @@ class RegisterForm(BaseForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
                              description=_l("At least 10 characters; not a common password."))
     confirm = PasswordField(_l("Repeat the password"),
-                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+                            validators=[DataRequired(), Length(max=256),
+                                        EqualTo("password", message=_l("The passwords differ."))])
     consent = BooleanField(_l("I have read the privacy notice and agree that the portal keeps the data I enter."),
                            validators=[DataRequired(message=_l("Please agree to the privacy notice."))])
 
@@ -45,7 +46,8 @@ class ForgotPasswordForm(BaseForm):
 class ResetPasswordForm(BaseForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
     confirm = PasswordField(_l("Repeat the password"),
-                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+                            validators=[DataRequired(), Length(max=256),
+                                        EqualTo("password", message=_l("The passwords differ."))])
 
 
 class ProfileForm(BaseForm):
@@ -55,14 +57,15 @@ class ProfileForm(BaseForm):
 
 
 class ChangePasswordForm(BaseForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
     confirm = PasswordField(_l("Repeat the password"),
-                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+                            validators=[DataRequired(), Length(max=256),
+                                        EqualTo("password", message=_l("The passwords differ."))])
 
 
 class GrantRoleForm(BaseForm):
-    email = EmailField(_l("User's email"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("User's email"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=[SelectChoice(key, label) for key, label in roles.ROLE_LABELS.items()])
     scope_type = SelectField(_l("Scope"),
                              choices=[SelectChoice(key, label) for key, label in roles.SCOPE_LABELS.items()])
@@ -75,6 +78,6 @@ class EmptyForm(BaseForm):
 
 
 class EraseAccountForm(BaseForm):
-    password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired()])
+    password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired(), Length(max=256)])
     confirm = BooleanField(_l("I understand that this cannot be undone."),
                            validators=[DataRequired(message=_l("Tick the box to confirm."))])

@@ -117,7 +117,7 @@ class InviteForm(BaseForm):
 class ReasonForm(BaseForm):
     """Reject or suspend: the reason is required (checked by the service, shown next to the field)."""
 
-    reason = TextAreaField(_l("Reason"))  # required and at most 2,000 characters: the service says so
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])  # required: the service says so
     origin = HiddenField()
 
 
