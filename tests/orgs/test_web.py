@@ -581,3 +581,15 @@ def test_a_body_above_the_hard_cap_gets_the_portal_413_page(app, client, login_a
     html = response.get_data(as_text=True)
     assert 'class="site-header"' in html and expected in html
     assert _document_count() == 0
+
+
+@pytest.mark.parametrize("reason, message", [("理" * 20000, "2000"), ("材料\x00不全", "control characters")])
+def test_a_hostile_reject_reason_shows_the_queue_with_the_message(client, login_as, organisation_admin,
+                                                                    street_official, reason, message):
+    _admin, organisation = organisation_admin
+    login_as(street_official)
+    response = client.post_form(f"/organisations/{organisation.id}/reject", {"reason": reason, "origin": "queue"},
+                                token_from="/organisations/review", headers=EN)
+    assert response.status_code == 400
+    assert message in _error_next_to(response.get_data(as_text=True), f"reject-reason-{organisation.id}")
+    assert organisation.status == PENDING
