@@ -1,7 +1,7 @@
 """The community service and welfare-fund portal: create_app() builds the Flask application."""
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request
+from flask import Flask, abort, g, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -169,8 +169,12 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
+        # Only a body far above one file's limit gets here: a file somewhat over it is named beside its field.
+        limit = app.config["MAX_UPLOAD_BYTES"]
         return error_page(413, _("File too large"),
-                          _("The upload is larger than the portal accepts. Nothing was saved."))
+                          _("What was sent is far larger than the portal accepts: at most %(mb)s MB per file. "
+                            "Go back, choose a smaller file (or fewer files) and send the form again. Nothing "
+                            "was saved.", mb=round(limit / 1024 / 1024, 1)))
 
     @app.errorhandler(429)
     def too_many(error):
@@ -185,6 +189,14 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from portal.core.forms import has_control_characters
+
+    @app.before_request
+    def refuse_control_characters_in_the_address():
+        # Search boxes and filters read the query string without a form; PostgreSQL refuses NUL in text.
+        if any(has_control_characters(value) for values in request.args.listvalues() for value in values):
+            abort(400)
+
     @app.after_request
     def finish_request(response):
         # The request is the transaction boundary: keep what succeeded, drop what failed.

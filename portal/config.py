@@ -1,9 +1,11 @@
 """Configuration classes, read from the environment in one place."""
+import logging
 import os
 import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIN_SECRET_KEY_LENGTH = 32
 INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
 
@@ -78,7 +80,9 @@ class Config:
 
     UPLOAD_DIR = None  # instance/uploads
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
-    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 512 * 1024
+    # The whole request body may be larger than one file's limit, so a file somewhat over the limit still
+    # reaches its form and is refused beside its field; only a body above this hard cap gets the 413 page.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_REQUEST_BYTES", str(2 * MAX_UPLOAD_BYTES + 1024 * 1024)))
 
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds
     INVITATION_MAX_AGE = 60 * 60 * 24 * 7
@@ -109,9 +113,27 @@ class ProductionConfig(Config):
 
     @classmethod
     def load(cls) -> dict:
-        if not os.environ.get("SECRET_KEY"):
+        key = os.environ.get("SECRET_KEY")
+        if not key:
             raise RuntimeError("SECRET_KEY must be set in production")
-        return super().load()
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise RuntimeError(
+                f"SECRET_KEY is {len(key)} characters long; production needs at least {MIN_SECRET_KEY_LENGTH} "
+                "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')")
+        values = super().load()
+        if not values["REDIS_URL"]:
+            # Without a shared store every gunicorn worker counts sign-in attempts on its own, so the limits
+            # multiply by the number of workers.
+            if not _bool("RATELIMIT_PER_PROCESS_OK"):
+                raise RuntimeError(
+                    "REDIS_URL must be set in production: rate limits (sign-in attempts) are kept there and "
+                    "shared by all workers. To run with limits counted in each process's memory instead "
+                    "(one worker, or limits that multiply by the number of workers), set "
+                    "RATELIMIT_PER_PROCESS_OK=1.")
+            logging.getLogger("portal").warning(
+                "RATE LIMITS ARE PER PROCESS: REDIS_URL is not set and RATELIMIT_PER_PROCESS_OK=1, so each "
+                "worker keeps its own sign-in counts and the limits multiply by the number of workers.")
+        return values
 
 
 class TestConfig(Config):

@@ -1,8 +1,9 @@
 """The audit log's filter form (a GET form: no CSRF token, nothing changes)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
+
+from portal.core.forms import BaseForm
 
 
 def _with_asked(known, asked) -> list[str]:
@@ -13,7 +14,7 @@ def _with_asked(known, asked) -> list[str]:
     return values
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False
 

@@ -8,9 +8,14 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.core.errors import ValidationFailed
+from portal.core.forms import too_large_message
 
 DOCUMENT_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
+# What a file's name says it is. A name that says PDF over a picture's bytes (or the reverse) is refused: the
+# person meant to upload the other file. JPG and PNG mixed up are only a naming slip: stored as the bytes are.
+CLAIMED_KINDS = {"pdf": "document", "jpg": "picture", "jpeg": "picture", "png": "picture"}
+KIND_OF_TYPE = {"application/pdf": "document", "image/jpeg": "picture", "image/png": "picture"}
 
 
 @dataclass
@@ -29,8 +34,7 @@ def store_upload(file_storage, allowed: dict[str, str] = DOCUMENT_TYPES, field: 
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     data = file_storage.read(limit + 1)
     if len(data) > limit:
-        raise ValidationFailed(
-            _("The file is too large (at most %(mb)s MB).", mb=round(limit / 1024 / 1024, 1)), field=field)
+        raise ValidationFailed(too_large_message(limit), field=field)
     if not data:
         raise ValidationFailed(_("The file is empty."), field=field)
     kind = filetype.guess(data)
@@ -39,6 +43,12 @@ def store_upload(file_storage, allowed: dict[str, str] = DOCUMENT_TYPES, field: 
         raise ValidationFailed(
             _("This file is not a real %(types)s file (checked by its content, not its name).", types=names),
             field=field)
+    extension = Path(file_storage.filename).suffix.lower().lstrip(".")
+    if CLAIMED_KINDS.get(extension, KIND_OF_TYPE[kind.mime]) != KIND_OF_TYPE[kind.mime]:
+        raise ValidationFailed(
+            _("The file is named .%(extension)s but its content is a %(actual)s file. Upload the real "
+              "%(claimed)s file, or rename this one.", extension=extension, actual=allowed[kind.mime].upper(),
+              claimed=extension.upper()), field=field)
     digest = hashlib.sha256(data).hexdigest()
     key = f"{digest[:2]}/{digest}.{allowed[kind.mime]}"
     path = Path(current_app.config["UPLOAD_DIR"]) / key

@@ -1,7 +1,6 @@
 """Funds forms. Amounts are typed in yuan as text and parsed to fen by portal.core.money (never floats);
 the services check every rule again, the forms only give early, field-level messages."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from portal.accounts import roles
+from portal.core.forms import BaseForm
 from portal.funds.models import FUND_KINDS, IN_KIND_CATEGORIES, PURPOSE_KINDS
 from portal.payments.models import DISPLAY_MODES, OFFLINE_METHODS
 
@@ -52,7 +52,7 @@ def place_choices(places) -> list[SelectChoice]:
     return choices
 
 
-class FundForm(FlaskForm):
+class FundForm(BaseForm):
     name = StringField(_l("Name"), validators=[REQUIRED, Length(max=120)],
                        description=_l("For example “Tielu Ba Community Public-Welfare Fund”."))
     kind = SelectField(_l("Kind"), choices=_choices(FUND_KINDS))
@@ -66,7 +66,7 @@ class FundForm(FlaskForm):
         self.place.choices = place_choices(places)
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(BaseForm):
     title = StringField(_l("Title"), validators=[REQUIRED, Length(max=120)])
     summary = StringField(_l("Summary"), validators=[Optional(), Length(max=300)],
                           description=_l("One sentence shown in lists."))
@@ -85,24 +85,24 @@ class CampaignForm(FlaskForm):
     purpose_object_id = StringField(_l("Project or need number (optional)"), validators=[Optional(), ID_NUMBER])
 
 
-class ImageForm(FlaskForm):
+class ImageForm(BaseForm):
     image = FileField(_l("Picture"), validators=[FileRequired(message=_l("Choose a picture to upload."))],
                       description=_l("JPG or PNG. The type is checked by the file's content."))
     caption = StringField(_l("Caption"), validators=[Optional(), Length(max=200)])
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(BaseForm):
     title = StringField(_l("Title"), validators=[REQUIRED, Length(max=120)])
     body_md = TextAreaField(_l("Update"), validators=[REQUIRED, Length(max=20000)], description=MARKDOWN_HINT)
 
 
-class TeamForm(FlaskForm):
+class TeamForm(BaseForm):
     name = StringField(_l("Team name"), validators=[REQUIRED, Length(max=80)])
     goal = _amount(_l("Team goal (yuan)"))
     story = TextAreaField(_l("Why we raise money"), validators=[Optional(), Length(max=5000)])
 
 
-class MatchingPoolForm(FlaskForm):
+class MatchingPoolForm(BaseForm):
     sponsor_name = StringField(_l("Sponsor"), validators=[REQUIRED, Length(max=120)],
                                description=_l("The company, unit or person who matches gifts."))
     ratio_numerator = IntegerField(_l("Sponsor gives"), default=1,
@@ -117,33 +117,37 @@ class MatchingPoolForm(FlaskForm):
     ends_at = DateField(_l("Last day"), validators=[REQUIRED])
 
 
-class DisbursementForm(FlaskForm):
+class DisbursementForm(BaseForm):
     purpose = StringField(_l("Purpose"), validators=[REQUIRED, Length(max=300)],
                           description=_l("Shown on the public ledger, e.g. “Meals for 30 elderly residents, May”."))
     payee = StringField(_l("Paid to"), validators=[REQUIRED, Length(max=120)])
     amount = _amount(_l("Amount (yuan)"))
     campaign = SelectField(_l("Campaign (optional)"))
     organisation = SelectField(_l("Organisation (optional)"))
-    project_id = StringField(_l("Service project number (optional)"), validators=[Optional(), ID_NUMBER])
+    project_id = SelectField(_l("Service project (optional)"), validate_choice=False,
+                             description=_l("Projects serving this fund's community or street; the service "
+                                            "checks the choice again."))
 
-    def __init__(self, *args, campaigns=(), organisations=(), **kwargs):
+    def __init__(self, *args, campaigns=(), organisations=(), projects=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.project_id.choices = [SelectChoice("", "—")] + [SelectChoice(str(project_id), label)
+                                                            for project_id, label in projects]
         self.campaign.choices = [SelectChoice("", "—")] + [SelectChoice(str(c.id), c.title) for c in campaigns]
         self.organisation.choices = [SelectChoice("", "—")] + [SelectChoice(str(o.id), o.name)
                                                               for o in organisations]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BaseForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)],
                            description=_l("Required when rejecting; shown to the requester."))
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(BaseForm):
     reference = StringField(_l("Payment reference"), validators=[REQUIRED, Length(max=64)],
                             description=_l("The bank transfer or voucher number."))
 
 
-class PledgeForm(FlaskForm):
+class PledgeForm(BaseForm):
     category = SelectField(_l("What is given"), choices=_choices(IN_KIND_CATEGORIES))
     description = StringField(_l("Description"), validators=[REQUIRED, Length(max=300)],
                               description=_l("E.g. “20 hand-made pastries”, “free haircuts on Saturdays”."))
@@ -159,20 +163,20 @@ class PledgeForm(FlaskForm):
         self.campaign.choices = [SelectChoice("", "—")] + [SelectChoice(str(c.id), c.title) for c in campaigns]
 
 
-class SaleForm(FlaskForm):
+class SaleForm(BaseForm):
     amount = _amount(_l("Sold for (yuan)"))
     method = SelectField(_l("Paid by"), choices=_choices(OFFLINE_METHODS))
     receipt_ref = StringField(_l("Receipt number"), validators=[REQUIRED, Length(max=64)])
 
 
-class FundRoleForm(FlaskForm):
+class FundRoleForm(BaseForm):
     email = EmailField(_l("Email of the person"), validators=[REQUIRED, Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=[SelectChoice(roles.TREASURER, roles.ROLE_LABELS[roles.TREASURER]),
                                            SelectChoice(roles.FUND_COMMITTEE,
                                                         roles.ROLE_LABELS[roles.FUND_COMMITTEE])])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """For buttons that post (publish, finish, join, receive): CSRF only."""
 
     origin = HiddenField()

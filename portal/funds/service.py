@@ -17,7 +17,7 @@ from portal.core.money import MAX_AMOUNT_MINOR, check_amount_minor
 from portal.core.time import utcnow
 from portal.core.uploads import IMAGE_TYPES, store_upload
 from portal.extensions import db
-from portal.funds import ledger, policy
+from portal.funds import fundable, ledger, policy
 from portal.funds.ledger import sum_minor
 from portal.funds.models import (
     ALL_OR_NOTHING,
@@ -629,8 +629,9 @@ def request_disbursement(fund: Fund, requester, *, purpose: str, payee: str, amo
         raise ValidationFailed(_("Choose a campaign of this fund."), field="campaign")
     if organisation is not None and organisation.status != VERIFIED:
         raise ValidationFailed(_("Only a verified organisation can receive money."), field="organisation")
-    if project_id is not None and (isinstance(project_id, bool) or not isinstance(project_id, int) or project_id <= 0):
-        raise ValidationFailed(_("Enter the number of the project."), field="project_id")
+    if project_id is not None and (isinstance(project_id, bool) or not isinstance(project_id, int)
+                                   or not fundable.is_fundable_project(fund, project_id)):
+        raise ValidationFailed(_("Choose a project serving this fund's place from the list."), field="project_id")
     available = available_minor(fund)
     if amount_minor > available:
         from portal.core.formatting import money

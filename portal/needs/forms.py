@@ -1,10 +1,10 @@
 """Resident need forms. The service checks every rule again; the forms give early, field-level messages."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from portal.core.forms import BaseForm
 from portal.needs.models import LINK_TARGETS
 from portal.places.models import COMMUNITY
 from portal.projects.models import CATEGORIES
@@ -24,7 +24,7 @@ def need_place_choices(places) -> list[SelectChoice]:
     return choices
 
 
-class NeedForm(FlaskForm):
+class NeedForm(BaseForm):
     # the service checks the place and the category (with clearer messages than "Not a valid choice")
     place = SelectField(_l("Where"), validate_choice=False,
                         description=_l("The community, or the grid if the need is in one part of it."))
@@ -47,16 +47,16 @@ class NeedForm(FlaskForm):
                                  *(SelectChoice(key, label) for key, label in CATEGORIES.items())]
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(BaseForm):
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)],
                            description=_l("The residents who back the need read it."))
 
 
-class MergeForm(FlaskForm):
+class MergeForm(BaseForm):
     merge_into = SelectField(_l("Merge into"), validate_choice=False)
 
 
-class LinkForm(FlaskForm):
+class LinkForm(BaseForm):
     target_type = HiddenField()
     target_id = SelectField(_l("What answers it"), validate_choice=False)
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=300)])
@@ -66,5 +66,5 @@ def link_target_label(target_type: str) -> str:
     return str(LINK_TARGETS.get(target_type, target_type))
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """Buttons that post (back, accept): CSRF only."""

@@ -135,17 +135,10 @@ def accept(need):
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
-def _triage_form(form):
-    """Triage forms post from the need page: a tampered or empty submission is a bad request, not a page."""
-    if not form.validate_on_submit():
-        abort(400)
-    return form
-
-
 @bp.route("/<int:need_id>/decline", methods=["POST"])
 @object_policy(policy.can_triage_need, service.load_need)
 def decline(need):
-    form = _triage_form(DeclineForm())
+    form = DeclineForm()
     return submit_form(form, lambda: service.decline_need(need, current_user, form.reason.data),
                        lambda result: done(_("The need is declined; its backers see your reason."),
                                       url_for("needs.detail", need_id=need.id)),
@@ -155,7 +148,7 @@ def decline(need):
 @bp.route("/<int:need_id>/merge", methods=["POST"])
 @object_policy(policy.can_triage_need, service.load_need)
 def merge(need):
-    form = _triage_form(MergeForm())
+    form = MergeForm()
     into = service.load_need(int(form.merge_into.data)) if str(form.merge_into.data or "").isdigit() else None
     return submit_form(form, lambda: service.merge_need(need, into, current_user),
                        lambda result: done(_("Merged: the backers now count on “%(title)s”.", title=into.title),
@@ -166,7 +159,7 @@ def merge(need):
 @bp.route("/<int:need_id>/link", methods=["POST"])
 @object_policy(policy.can_triage_need, service.load_need)
 def link(need):
-    form = _triage_form(LinkForm())
+    form = LinkForm()
     return submit_form(
         form,
         lambda: service.link_need(need, current_user, form.target_type.data or "", form.target_id.data, form.note.data),

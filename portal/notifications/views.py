@@ -2,9 +2,9 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from portal.core.forms import BaseForm
 from portal.core.pagination import paginate
 from portal.core.policy import authorize, object_policy, signed_in
 from portal.core.web import is_safe_next
@@ -15,7 +15,7 @@ from portal.notifications.models import Notification
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
-class ReadForm(FlaskForm):
+class ReadForm(BaseForm):
     """Mark as read: CSRF, and where to go next (the notification's own page, or back to the list)."""
 
     next = HiddenField()

@@ -1,6 +1,5 @@
 """Organisation forms. The service checks every rule again; the forms give early, field-level messages."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     EmailField,
@@ -18,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts import roles
 from portal.core.errors import ValidationFailed
+from portal.core.forms import BaseForm
 from portal.orgs.credit_code import validate_credit_code
 from portal.orgs.models import LEGAL_FORMS, SERVICE_AREAS
 from portal.places.models import STREET
@@ -57,7 +57,7 @@ def home_place_choices(places) -> list[SelectChoice]:
     return choices
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(BaseForm):
     name = StringField(_l("Registered name"), validators=[REQUIRED, Length(max=120)],
                        description=_l("Exactly as on the registration certificate."))
     legal_form = SelectField(_l("Legal form"), choices=legal_form_choices())
@@ -101,27 +101,27 @@ class EditOrganisationForm(OrganisationForm):
     resubmit = SubmitField(_l("Save and resubmit for verification"))
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(BaseForm):
     title = StringField(_l("Title"), validators=[REQUIRED, Length(max=120)],
                         description=_l("For example “Registration certificate” or “Charter”."))
     file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file to upload."))],
                      description=_l("PDF, JPG or PNG. The type is checked by the file's content."))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(BaseForm):
     email = EmailField(_l("Email"), validators=[REQUIRED, Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=[SelectChoice(roles.ORG_MEMBER, roles.ROLE_LABELS[roles.ORG_MEMBER]),
                                             SelectChoice(roles.ORG_ADMIN, roles.ROLE_LABELS[roles.ORG_ADMIN])])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     """Reject or suspend: the reason is required (checked by the service, shown next to the field)."""
 
-    reason = TextAreaField(_l("Reason"))  # required and at most 2,000 characters: the service says so
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])  # required: the service says so
     origin = HiddenField()
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """For buttons that post (verify, reinstate, resubmit, remove, accept): CSRF only."""
 
     origin = HiddenField()

@@ -15,7 +15,7 @@ from portal.core.errors import DomainError, ValidationFailed
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, authorize, forget_assignments, object_policy, public, signed_in
 from portal.core.uploads import upload_path
-from portal.core.web import show_error
+from portal.core.web import show_error, typed_form_valid
 from portal.extensions import db
 from portal.orgs import policy, service
 from portal.orgs.forms import (
@@ -363,8 +363,11 @@ def _review(org_id: int, action: str, needs_reason: bool):
     organisation = _load(org_id)
     authorize(policy.can_review_organisation(current_user, organisation))
     form = ReasonForm() if needs_reason else EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not typed_form_valid(form):
+        if form.origin.data == "detail":
+            return _render_detail(organisation, reason_forms={action: form}, status=400)
+        return _render_queue(organisation.status, failed={"org_id": org_id, "action": action, "form": form},
+                             http_status=400)
     tab = organisation.status  # the queue tab the official came from
     step = {"verify": service.verify_organisation, "reinstate": service.reinstate_organisation,
             "reject": service.reject_organisation, "suspend": service.suspend_organisation}[action]

@@ -4,12 +4,12 @@ import secrets
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import EmailField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.core.errors import ValidationFailed
+from portal.core.forms import BaseForm
 from portal.core.money import parse_amount
 from portal.payments.models import DISPLAY_MODES, MONTHLY, NAMED, OFFLINE_METHODS, ONE_OFF, PROVIDERS
 
@@ -43,7 +43,7 @@ def read_nonce(value: str | None) -> str | None:
         return None
 
 
-class GiveForm(FlaskForm):
+class GiveForm(BaseForm):
     amount_choice = RadioField(_l("Amount"), default="5000",
                                choices=[SelectChoice(str(minor), f"¥{minor // 100}") for minor in AMOUNT_PRESETS_MINOR]
                                + [SelectChoice(OTHER, _l("Other amount"))])
@@ -83,7 +83,7 @@ class GiveForm(FlaskForm):
         return int(self.team.data) if self.team.data and self.team.data.isdigit() else None
 
 
-class OfflineGiftForm(FlaskForm):
+class OfflineGiftForm(BaseForm):
     campaign = SelectField(_l("Campaign"))
     team = SelectField(_l("Team (optional)"), default="")
     donor_name = StringField(_l("Donor's name"), validators=[REQUIRED, Length(max=80)])
@@ -104,14 +104,14 @@ class OfflineGiftForm(FlaskForm):
             for campaign in campaigns for team in campaign.teams]
 
 
-class RefundForm(FlaskForm):
+class RefundForm(BaseForm):
     amount = StringField(_l("Amount to refund, in yuan"), validators=[REQUIRED, Length(max=24)])
     reason = StringField(_l("Reason"), validators=[REQUIRED, Length(max=300)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     reason = TextAreaField(_l("Reason"), validators=[REQUIRED, Length(max=300)])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """A form with only the CSRF token, for buttons."""

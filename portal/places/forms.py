@@ -1,10 +1,10 @@
 """Place forms: create, edit, move and CSV import."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from portal.core.forms import BaseForm
 from portal.places.models import KIND_LABELS, KINDS
 
 CODE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$",
@@ -21,7 +21,7 @@ def parent_choices(places, none_label=None) -> list[SelectChoice]:
     return choices
 
 
-class PlaceForm(FlaskForm):
+class PlaceForm(BaseForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     code = StringField(_l("Code"), validators=[DataRequired(), CODE],
@@ -33,17 +33,17 @@ class PlaceForm(FlaskForm):
     households = IntegerField(_l("Households (optional)"), validators=COUNT)
 
 
-class EditPlaceForm(FlaskForm):
+class EditPlaceForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     code = StringField(_l("Code"), validators=[DataRequired(), CODE])
     population = IntegerField(_l("Population (optional)"), validators=COUNT)
     households = IntegerField(_l("Households (optional)"), validators=COUNT)
 
 
-class MovePlaceForm(FlaskForm):
+class MovePlaceForm(BaseForm):
     parent = SelectField(_l("New parent place"), choices=[])
 
 
-class ImportPlacesForm(FlaskForm):
+class ImportPlacesForm(BaseForm):
     file = FileField(_l("CSV file"), description=_l("UTF-8 (with or without BOM) or GB18030, at most 1 MB."))
     text = TextAreaField(_l("Or paste the CSV text"), validators=[Optional(), Length(max=1024 * 1024)])

@@ -1,11 +1,11 @@
 """Service project forms. The service checks every rule again; the forms give early, field-level messages."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import DateField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from portal.core.forms import BaseForm
 from portal.orgs.forms import MultiCheckboxField
 from portal.places.models import STREET
 from portal.projects.models import CATEGORIES, DELIVERY_MODELS, DIRECTIONS, SERVICE_TYPES
@@ -26,7 +26,7 @@ def place_choices(places) -> list[SelectChoice]:
     return choices
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(BaseForm):
     organisation = SelectField(_l("Organisation"), description=_l("The organisation that runs the project."))
     title = StringField(_l("Title"), validators=[Length(max=120)],
                         description=_l("Short and concrete, e.g. “独居老人助餐服务”."))
@@ -60,13 +60,13 @@ class ProjectForm(FlaskForm):
         self.places.choices = place_choices(places)
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(BaseForm):
     photo = FileField(_l("Photo"), description=_l("JPG or PNG, at most 5 MB. The type is checked by the file's "
                                                   "content."))
     caption = StringField(_l("Caption (optional)"), validators=[Optional(), Length(max=200)])
 
 
-class IndicatorForm(FlaskForm):
+class IndicatorForm(BaseForm):
     name = StringField(_l("What is measured"), validators=[Length(max=160)],
                        description=_l("e.g. “Elderly people receiving meals every week”."))
     unit = StringField(_l("Unit"), validators=[Length(max=32)], description=_l("e.g. people, meals, %, days."))
@@ -76,7 +76,7 @@ class IndicatorForm(FlaskForm):
     direction = RadioField(_l("Direction"), choices=_choices(DIRECTIONS), default="increase")
 
 
-class ReportForm(FlaskForm):
+class ReportForm(BaseForm):
     period_start = DateField(_l("Period from"), validators=[Optional()])
     period_end = DateField(_l("Period to"), validators=[Optional()])
     actual = StringField(_l("Value reached"), validators=[Length(max=20)],
@@ -87,31 +87,31 @@ class ReportForm(FlaskForm):
                                  description=_l("Up to 5 files: PDF, JPG or PNG (sign-in sheets, photos, records)."))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(BaseForm):
     decision = HiddenField()
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(BaseForm):
     status = HiddenField()
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(BaseForm):
     title = StringField(_l("Title"), validators=[Length(max=120)])
     body_md = TextAreaField(_l("What happened"), validators=[Optional(), Length(max=10000)],
                             description=_l("Markdown. Followers are notified."))
 
 
-class RatingForm(FlaskForm):
+class RatingForm(BaseForm):
     score = RadioField(_l("Your rating"), choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
                        validate_choice=False)
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)],
                             description=_l("What worked, what could be better."))
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(BaseForm):
     reply = TextAreaField(_l("Reply"), validators=[Length(max=2000)])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """Buttons that post (follow, unfollow, remove a photo): CSRF only."""

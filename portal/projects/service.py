@@ -22,6 +22,7 @@ from portal.core.money import parse_amount
 from portal.core.time import utcnow
 from portal.core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, store_upload
 from portal.extensions import db
+from portal.funds import fundable
 from portal.notifications import service as notifications
 from portal.orgs.models import PENDING, VERIFIED, Organisation
 from portal.places.models import COMMUNITY, STREET, Place
@@ -708,3 +709,22 @@ def volunteer_summary(project_id: int) -> dict | None:
         return None
     return project_volunteer_summary(project_id)
 
+
+
+# --- what funds may pay for ------------------------------------------------------------------------
+
+def fundable_projects(fund) -> list[tuple[int, str]]:
+    """Projects serving the fund's place, a place under it or the street above it, not drafts or cancelled:
+    the disbursement form offers them (portal.funds.fundable)."""
+    place_ids = select(Place.id).where(or_(Place.id.in_(subtree_ids_query(fund.place)),
+                                           Place.id.in_(fund.place.ancestor_ids)))
+    rows = db.session.execute(
+        select(ServiceProject.id, ServiceProject.title, Organisation.name)
+        .join(Organisation, Organisation.id == ServiceProject.organisation_id)
+        .where(ServiceProject.status.in_((PUBLISHED, IN_PROGRESS, COMPLETED)),
+               ServiceProject.id.in_(select(ProjectPlace.project_id).where(ProjectPlace.place_id.in_(place_ids))))
+        .order_by(ServiceProject.title, ServiceProject.id).limit(300))
+    return [(row.id, f"{row.title} · {row.name}") for row in rows]
+
+
+fundable.register_project_lister(fundable_projects)

@@ -11,7 +11,7 @@ from portal.core.errors import DomainError
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, authorize, forget_assignments, object_policy, public, signed_in
 from portal.core.uploads import upload_path
-from portal.core.web import show_error
+from portal.core.web import show_error, typed_form_valid
 from portal.extensions import db
 from portal.main.vendor import plotly_url_values
 from portal.places.models import KIND_LABELS, Place
@@ -408,7 +408,9 @@ def review_report(project_id, report_id):
     report = _report(project, report_id)
     authorize(policy.can_review_report(current_user, report))
     form = ReviewForm()
-    if not form.validate_on_submit() or form.decision.data not in ("approve", "return"):
+    if not typed_form_valid(form):
+        return _render_report(project, report, form, 400)
+    if form.decision.data not in ("approve", "return"):
         abort(400)
     approve = form.decision.data == "approve"
     try:
@@ -523,8 +525,8 @@ def reply_rating(project_id, rating_id):
     if rating is None or rating.project_id != project.id:
         abort(404)
     form = ReplyForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not typed_form_valid(form):
+        return _render_detail(project, {"reply": {rating_id: form}}, 400)
     try:
         service.reply_to_rating(rating, current_user, form.reply.data)
     except DomainError as error:

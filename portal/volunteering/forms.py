@@ -3,11 +3,11 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.accounts.forms import EmptyForm  # noqa: F401  (buttons that post: CSRF only)
+from portal.core.forms import BaseForm
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -20,7 +20,7 @@ def local_to_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=LOCAL_TIME).astimezone(UTC)
 
 
-class ShiftForm(FlaskForm):
+class ShiftForm(BaseForm):
     starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_LOCAL,
                                    validators=[InputRequired(message=_l("Enter when the shift starts."))],
                                    description=_l("Beijing time."))
@@ -61,10 +61,19 @@ class OpportunityForm(ShiftForm):
                          description=_l("Separate skills with commas, e.g. first aid, patience, photography."))
 
 
-class CheckOutForm(FlaskForm):
-    minutes = IntegerField(_l("Minutes served"), validators=[Optional()],
-                           description=_l("Leave empty to count the time since check-in."))
+class CheckOutForm(BaseForm):
+    """Hours and minutes in two labelled boxes: one box of minutes read as hours ("2") recorded 2 minutes."""
+
+    hours = IntegerField(_l("Hours"), validators=[Optional()])
+    minutes = IntegerField(_l("Minutes"), validators=[Optional()],
+                           description=_l("Leave both empty to count the time since check-in."))
+
+    def served_minutes(self) -> int | None:
+        """The time typed, in minutes; None when both boxes are empty (the service counts since check-in)."""
+        if self.hours.data is None and self.minutes.data is None:
+            return None
+        return (self.hours.data or 0) * 60 + (self.minutes.data or 0)
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     note = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])

@@ -56,6 +56,7 @@ MAX_SLOTS = 500
 CHECK_IN_OPENS_BEFORE = timedelta(hours=2)  # volunteers arrive early
 ROSTER_CLOSES_AFTER = timedelta(days=7)  # organisers may finish the roster for a week after the shift
 HOURS_GRACE_MINUTES = 60  # recorded minutes may exceed the shift length by this much, not more
+SHORT_RECORD_MINUTES = 15  # a record this short is likely a typing slip: the verify button warns before it counts
 CHECK_IN_SALT = "volunteer-check-in"
 CHECK_IN_MAX_AGE = 60 * 60 * 24 * 45  # a QR code shown on the volunteer's page stays valid for weeks
 VERIFIED_ENTRY, REVERSAL_ENTRY = "verified", "reversal"
@@ -441,12 +442,20 @@ def check_in_url(signup: ShiftSignup) -> str:
 
 # --- on the day: check in, check out, no-show -----------------------------------------------------
 
+def check_in_opens_at(shift: Shift) -> datetime:
+    return shift.starts_at - CHECK_IN_OPENS_BEFORE
+
+
+def roster_closes_at(shift: Shift) -> datetime:
+    return shift.ends_at + ROSTER_CLOSES_AFTER
+
+
 def _check_roster_open(shift: Shift, now: datetime, *, from_start: bool = False) -> None:
-    opens = shift.starts_at if from_start else shift.starts_at - CHECK_IN_OPENS_BEFORE
+    opens = shift.starts_at if from_start else check_in_opens_at(shift)
     if now < opens:
         raise DomainError(_("It is too early: check-in opens two hours before the shift starts.")
                           if not from_start else _("The shift has not started yet."), code="too_early")
-    if now > shift.ends_at + ROSTER_CLOSES_AFTER:
+    if now > roster_closes_at(shift):
         raise DomainError(_("The roster of this shift closed a week after it ended."), code="roster_closed")
 
 

@@ -47,7 +47,7 @@ def _template_helpers():
     return {"timespan": timespan, "where": where, "clock": clock, "skill_list": skill_list, "hours": hours_text,
             "signup_statuses": SIGNUP_STATUSES, "hour_statuses": HOUR_STATUSES, "project_statuses": PROJECT_STATUSES,
             "volunteering_policy": policy, "project_url": project_url,
-            "hours_grace": service.HOURS_GRACE_MINUTES}
+            "hours_grace": service.HOURS_GRACE_MINUTES, "short_record_minutes": service.SHORT_RECORD_MINUTES}
 
 
 def project_url(project) -> str | None:
@@ -237,8 +237,9 @@ def roster(shift):
                            taken=taken, waiting=waiting, records=records,
                            checked_in=sum(1 for s in taken if s.status in (CHECKED_IN, CHECKED_OUT)),
                            button_form=EmptyForm(), checkout_form=CheckOutForm(), reason_form=ReasonForm(),
-                           full_minutes=service.shift_minutes(shift), statuses=(CONFIRMED, CHECKED_IN, CHECKED_OUT,
-                                                                                NO_SHOW))
+                           full_minutes=service.shift_minutes(shift), check_in_opens=service.check_in_opens_at(shift),
+                           roster_closes=service.roster_closes_at(shift), now=utcnow(),
+                           statuses=(CONFIRMED, CHECKED_IN, CHECKED_OUT, NO_SHOW))
 
 
 def _roster_url(signup) -> str:
@@ -262,8 +263,8 @@ def check_out(signup):
 
     def record_minutes():
         if not form.validate():  # said on the roster, like the service's own refusals
-            raise ValidationFailed(_("Enter the minutes as a whole number."), field="minutes")
-        return service.check_out(signup, current_user, form.minutes.data)
+            raise ValidationFailed(_("Enter the hours and the minutes as whole numbers."), field="minutes")
+        return service.check_out(signup, current_user, form.served_minutes())
 
     return button_action(
         record_minutes, lambda record: done(_("%(name)s is checked out: %(hours)s hours recorded, to be verified.",

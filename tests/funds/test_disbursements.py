@@ -199,3 +199,61 @@ def test_deciding_a_request_already_decided_is_a_409_on_the_page(client, login_a
     assert response.status_code == 409
     db.session.refresh(disbursement)
     assert disbursement.status == REJECTED
+
+
+# --- choosing the project, and who does which step ------------------------------------------------------
+
+@pytest.fixture
+def projects(world):
+    from tests.factories.places import make_place
+    from tests.factories.projects import make_project
+
+    organisation = make_organisation(world.resident, world.tree["community"], status=VERIFIED)
+    elsewhere = make_place("community", "东山花园社区", world.tree["street"])
+    return {"here": make_project(organisation, world.resident, [world.tree["grid"]], title="助餐服务"),
+            "street": make_project(organisation, world.resident, [world.tree["street"]], title="全街道助老"),
+            "draft": make_project(organisation, world.resident, [world.tree["community"]], status="draft",
+                                  title="草稿项目"),
+            "elsewhere": make_project(organisation, world.resident, [elsewhere], title="东山项目")}
+
+
+def test_the_request_form_offers_the_projects_of_the_funds_place(client, login_as, world, projects):
+    login_as(world.worker)
+    html = client.get(f"/funds/{world.fund.id}/disbursements/new", headers=EN).get_data(as_text=True)
+    assert '<select' in html and 'name="project_id"' in html
+    assert f'value="{projects["here"].id}"' in html and f'value="{projects["street"].id}"' in html
+    assert f'value="{projects["draft"].id}"' not in html and f'value="{projects["elsewhere"].id}"' not in html
+    assert "Service project number" not in html
+
+
+def test_a_chosen_project_is_stored_and_one_of_another_place_refused(client, login_as, world, projects):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    login_as(world.worker)
+    path = f"/funds/{world.fund.id}/disbursements/new"
+    data = {"purpose": "楼道灯", "payee": "电工王师傅", "amount": "20", "campaign": "", "organisation": ""}
+    response = client.post_form(path, {**data, "project_id": str(projects["elsewhere"].id)}, headers=EN)
+    assert response.status_code == 400
+    assert "from the list" in response.get_data(as_text=True).split('id="project_id-error"')[1][:300]
+    assert db.session.scalar(select(Disbursement.id)) is None
+    response = client.post_form(path, {**data, "project_id": str(projects["here"].id)}, headers=EN)
+    assert response.status_code == 302
+    assert db.session.scalar(select(Disbursement.project_id)) == projects["here"].id
+
+
+def test_the_service_refuses_a_project_outside_the_funds_place(world, projects):
+    make_gift(world.fund, 5_000, donor=world.resident)
+    with pytest.raises(ValidationFailed) as caught:
+        _request(world, project_id=projects["draft"].id)
+    assert caught.value.field == "project_id"
+
+
+def test_the_manage_page_says_who_does_which_step(client, login_as, world):
+    login_as(world.treasurer)
+    html = client.get(f"/funds/{world.fund.id}/manage", headers=EN).get_data(as_text=True)
+    assert "A community worker of the fund's community or street" in html
+    assert "nobody decides on a request of their own" in html and "The treasurer pays an approved request" in html
+    assert f'href="/funds/{world.fund.id}/disbursements/new"' not in html  # the treasurer does not request
+    client.post_form("/logout", token_from="/")
+    login_as(world.worker)
+    html = client.get(f"/funds/{world.fund.id}/manage", headers=EN).get_data(as_text=True)
+    assert f'href="/funds/{world.fund.id}/disbursements/new"' in html

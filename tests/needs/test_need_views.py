@@ -179,3 +179,25 @@ def test_a_need_answered_by_a_crowdfunding_campaign_shows_its_progress(client, l
     assert response.status_code == 302
     html = client.get(f"/needs/{need.id}", headers=EN).get_data(as_text=True)
     assert f'href="/campaigns/{campaign.id}"' in html and 'aria-valuenow="25"' in html
+
+
+def test_an_over_long_decline_reason_shows_the_page_with_the_message(client, login_as, tree, worker):
+    need = make_need(tree["grid"], UserFactory())
+    login_as(worker)
+    response = client.post_form(f"/needs/{need.id}/decline", {"reason": "不" * 20000}, token_from="/",
+                                headers=EN)
+    assert response.status_code == 400
+    assert "2000" in response.get_data(as_text=True)
+    db.session.refresh(need)
+    assert need.status == "open"
+
+
+def test_merge_and_decline_are_open_on_the_page(client, login_as, tree, worker):
+    need = make_need(tree["grid"], UserFactory())
+    make_need(tree["community"], UserFactory(), title="另一件事")
+    login_as(worker)
+    html = client.get(f"/needs/{need.id}", headers=EN).get_data(as_text=True)
+    triage = html[html.index('id="triage-heading"'):]
+    assert "<details" not in triage and "<summary" not in triage
+    assert 'id="merge-heading"' in triage and 'id="decline-heading"' in triage
+    assert 'name="merge_into"' in triage and 'name="reason"' in triage

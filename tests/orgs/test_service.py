@@ -246,8 +246,17 @@ def test_download_name_gets_the_real_extension(founder, places):
     from tests.factories.orgs import tiny_png
 
     organisation = _register(founder, places["community"])
-    document = service.upload_document(organisation, "照片", _file(tiny_png(), "scan.pdf"), founder)
+    document = service.upload_document(organisation, "照片", _file(tiny_png(), "scan.jpg"), founder)
     assert document.content_type == "image/png" and document.original_name == "scan.png"
+
+
+def test_a_picture_named_pdf_is_refused(founder, places):
+    from tests.factories.orgs import tiny_png
+
+    organisation = _register(founder, places["community"])
+    with pytest.raises(ValidationFailed) as caught:
+        service.upload_document(organisation, "证书", _file(tiny_png(), "x.pdf"), founder)
+    assert caught.value.field == "file" and "PNG" in caught.value.message
 
 
 def test_document_needs_a_title(founder, places):

@@ -522,3 +522,74 @@ def test_remove_member_and_keep_the_last_admin(client, login_as, organisation_ad
     assert "at least one administrator" in client.get(members_page, headers=EN).get_data(as_text=True)
     removed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.member_removed"))
     assert removed.before == {"user_id": member.id, "role": roles.ORG_MEMBER}
+
+
+# --- hostile uploads -------------------------------------------------------------------------------
+
+def test_png_bytes_named_pdf_are_refused_beside_the_field(client, login_as, organisation_admin):
+    admin, organisation = organisation_admin
+    login_as(admin)
+    response = _upload(client, organisation, tiny_png(), "x.pdf")
+    assert response.status_code == 400
+    message = _error_next_to(response.get_data(as_text=True), "file")
+    assert "named .pdf" in message and "PNG" in message
+    assert _document_count() == 0
+
+
+def test_a_file_somewhat_over_the_limit_comes_back_to_the_form(app, client, login_as, organisation_admin):
+    import io
+
+    from werkzeug.datastructures import FileStorage, MultiDict
+    from werkzeug.test import encode_multipart
+
+    admin, organisation = organisation_admin
+    login_as(admin)
+    limit = app.config["MAX_UPLOAD_BYTES"]  # the configured limits, not ones made up for the test
+    # encoded here: the test client would spool a body this large to a temporary file it never closes
+    boundary, body = encode_multipart(MultiDict({
+        "csrf_token": client.csrf_token(f"/organisations/{organisation.id}/documents"), "title": "章程",
+        "file": FileStorage(io.BytesIO(tiny_pdf() + b"%" + b"x" * (limit + 1024 * 1024)), "big.pdf")}))
+    response = client.post(f"/organisations/{organisation.id}/documents", data=body, headers=EN,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "too large" in _error_next_to(html, "file")
+    assert 'value="章程"' in html  # the person's input is kept
+    assert _document_count() == 0
+
+
+@pytest.mark.parametrize("headers, expected", [(EN, "at most 1.0 MB per file"), ({"Accept-Language": "zh-CN"},
+                                                                                  "每个文件最大")])
+def test_a_body_above_the_hard_cap_gets_the_portal_413_page(app, client, login_as, organisation_admin,
+                                                            monkeypatch, headers, expected):
+    import io
+
+    from werkzeug.datastructures import FileStorage, MultiDict
+    from werkzeug.test import encode_multipart
+
+    admin, organisation = organisation_admin
+    admin.locale = "en" if headers is EN else "zh_CN"
+    login_as(admin)
+    token = client.csrf_token(f"/organisations/{organisation.id}/documents")
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", 1024 * 1024)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    boundary, body = encode_multipart(MultiDict({"csrf_token": token, "title": "x",
+                                                 "file": FileStorage(io.BytesIO(b"x" * 5000), "a.pdf")}))
+    response = client.post(f"/organisations/{organisation.id}/documents", data=body, headers=headers,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert 'class="site-header"' in html and expected in html
+    assert _document_count() == 0
+
+
+@pytest.mark.parametrize("reason, message", [("理" * 20000, "2000"), ("材料\x00不全", "control characters")])
+def test_a_hostile_reject_reason_shows_the_queue_with_the_message(client, login_as, organisation_admin,
+                                                                    street_official, reason, message):
+    _admin, organisation = organisation_admin
+    login_as(street_official)
+    response = client.post_form(f"/organisations/{organisation.id}/reject", {"reason": reason, "origin": "queue"},
+                                token_from="/organisations/review", headers=EN)
+    assert response.status_code == 400
+    assert message in _error_next_to(response.get_data(as_text=True), f"reject-reason-{organisation.id}")
+    assert organisation.status == PENDING

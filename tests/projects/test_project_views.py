@@ -377,3 +377,25 @@ def test_the_organisation_replies_to_a_rating(client, login_as, project, member)
     assert response.status_code == 302
     assert "会增加志愿者" in client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 1
+
+
+def test_an_over_long_reply_shows_the_page_with_the_message(client, login_as, project, member):
+    from tests.factories.projects import make_rating
+
+    rating = make_rating(project, UserFactory(), score=2, comment="人手少")
+    login_as(member)
+    response = client.post_form(f"/projects/{project.id}/ratings/{rating.id}/reply", {"reply": "长" * 20000},
+                                token_from=f"/projects/{project.id}", headers=EN)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert re.search(r'<p class="error-text">[^<]*2000[^<]*</p>', html)
+    assert f'id="reply-{rating.id}"' in html
+    db.session.refresh(rating)
+    assert rating.reply is None
+
+
+def test_the_update_form_is_open_on_the_project_page(client, login_as, project, member):
+    login_as(member)
+    html = client.get(f"/projects/{project.id}", headers=EN).get_data(as_text=True)
+    updates = html[html.index('id="updates-heading"'):html.index(f'action="/projects/{project.id}/updates"')]
+    assert "<details" not in updates and "<summary" not in updates and "Post an update" in updates

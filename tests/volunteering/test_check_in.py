@@ -14,7 +14,7 @@ from portal.volunteering import service
 from portal.volunteering.models import CHECKED_IN, CHECKED_OUT, CONFIRMED, NO_SHOW, RECORDED, HourRecord, ShiftSignup
 from tests.factories.accounts import UserFactory, grant
 from tests.factories.orgs import make_organisation
-from tests.factories.volunteering import make_shift, make_signup
+from tests.factories.volunteering import make_hour_record, make_shift, make_signup
 
 
 @pytest.fixture
@@ -145,3 +145,57 @@ def test_only_confirmed_volunteers_are_checked_in(todays_shift, organiser, volun
     waiting = make_signup(todays_shift, UserFactory(), "waitlisted")
     with force_locale("en"), pytest.raises(DomainError, match="Only confirmed"):
         service.check_in(waiting, organiser)
+
+
+# --- the unit of time, short records, the check-in window -----------------------------------------------
+
+def test_check_out_takes_hours_and_minutes_in_labelled_boxes(client, login_as, organiser, todays_shift):
+    signup = make_signup(todays_shift, UserFactory(), CHECKED_IN)
+    roster = f"/shifts/{todays_shift.id}/roster"
+    organiser.locale = "en"
+    login_as(organiser)
+    html = client.get(roster).get_data(as_text=True)
+    assert f'<label for="hours-{signup.id}">hours</label>' in html
+    assert f'<label for="minutes-{signup.id}">minutes</label>' in html and "Time served" in html
+    response = client.post_form(f"/signups/{signup.id}/check-out", {"hours": "2", "minutes": ""}, token_from=roster)
+    assert response.status_code == 302
+    record = db.session.scalar(select(HourRecord).where(HourRecord.signup_id == signup.id))
+    assert record.minutes == 120  # "2" in the hours box is two hours, not two minutes
+
+
+def test_check_out_with_zero_hours_and_minutes_is_refused(client, login_as, organiser, todays_shift):
+    signup = make_signup(todays_shift, UserFactory(), CHECKED_IN)
+    roster = f"/shifts/{todays_shift.id}/roster"
+    organiser.locale = "en"
+    login_as(organiser)
+    response = client.post_form(f"/signups/{signup.id}/check-out", {"hours": "0", "minutes": "0"}, token_from=roster,
+                                follow_redirects=True)
+    assert "above zero" in response.get_data(as_text=True)
+    assert db.session.get(ShiftSignup, signup.id).status == CHECKED_IN
+
+
+def test_verifying_a_very_short_record_warns_first(client, login_as, organiser, todays_shift):
+    short = make_hour_record(make_signup(todays_shift, UserFactory(), CHECKED_OUT), minutes=2)
+    normal = make_hour_record(make_signup(todays_shift, UserFactory(), CHECKED_OUT), minutes=120)
+    organiser.locale = "en"
+    login_as(organiser)
+    html = client.get(f"/projects/{todays_shift.opportunity.project_id}/volunteer/hours").get_data(as_text=True)
+    short_row = html[html.index(f'id="record-{short.id}"'):]
+    short_row = short_row[:short_row.index("</li>")]
+    normal_row = html[html.index(f'id="record-{normal.id}"'):]
+    normal_row = normal_row[:normal_row.index("</li>")]
+    assert "Only 2 minutes were recorded. Check them before verifying." in short_row
+    assert 'data-confirm="Only 2 minutes were recorded. Verify them anyway?"' in short_row
+    assert "data-confirm" not in normal_row and "were recorded" not in normal_row
+
+
+def test_the_roster_shows_when_check_in_opens_before_it_does(client, login_as, organiser, opportunity):
+    from flask_babel import format_datetime
+
+    later = make_shift(opportunity, starts_in=timedelta(hours=5), hours=2)
+    organiser.locale = "en"
+    login_as(organiser)
+    html = client.get(f"/shifts/{later.id}/roster").get_data(as_text=True)
+    assert "Check-in opens at" in html and "two hours before the shift starts" in html
+    with client.application.test_request_context(), force_locale("en"):
+        assert format_datetime(later.starts_at - timedelta(hours=2), "short") in html

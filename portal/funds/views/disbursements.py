@@ -7,7 +7,7 @@ from portal.core.money import parse_amount
 from portal.core.policy import object_policy
 from portal.core.web import done, submit_form
 from portal.extensions import db
-from portal.funds import policy, queries, service
+from portal.funds import fundable, policy, queries, service
 from portal.funds.forms import DecisionForm, DisbursementForm, PaymentForm
 from portal.funds.models import Campaign, Disbursement
 from portal.funds.views.common import bp, id_or_none, labels
@@ -17,7 +17,8 @@ from portal.funds.views.common import bp, id_or_none, labels
 @object_policy(policy.can_request_disbursement, queries.fund_for_page)
 def disbursement_new(fund):
     organisations = queries.requestable_organisations(current_user)
-    form = DisbursementForm(campaigns=queries.fund_campaigns(fund), organisations=organisations)
+    form = DisbursementForm(campaigns=queries.fund_campaigns(fund), organisations=organisations,
+                            projects=fundable.fundable_projects(fund))
 
     def ask():
         campaign = db.session.get(Campaign, int(form.campaign.data)) if form.campaign.data else None
