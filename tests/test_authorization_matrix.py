@@ -48,8 +48,8 @@ ROUTES = {
     "places.manage": ("GET", "/places/manage", ADMIN_ONLY),
     "places.detail": ("GET", "/places/{community}", PUBLIC),
     "places.create": ("GET", "/places/new", ADMIN_ONLY),
-    "places.edit": ("GET", "/places/{community}/edit", ADMIN_ONLY),
-    "places.move": ("GET", "/places/{community}/move", ADMIN_ONLY),
+    "places.edit": ("GET", "/places/{community}/edit", expect(302, 404, 404, 404, 200)),
+    "places.move": ("GET", "/places/{community}/move", expect(302, 404, 404, 404, 200)),
     "places.import_csv": ("GET", "/places/import", ADMIN_ONLY),
     "places.import_template": ("GET", "/places/import/template.csv", ADMIN_ONLY),
     "vendor.plotly_js": ("GET", "/vendor/plotly.min.js", PUBLIC),
@@ -117,7 +117,7 @@ ROUTES = {
     "projects.post_update": ("POST", "/projects/{project}/updates", expect(302, 404, 400, 404, 404)),  # no title
     "projects.follow": ("POST", "/projects/{project}/follow", expect(302, 302, 302, 302, 302)),
     "projects.unfollow": ("POST", "/projects/{project}/unfollow", expect(302, 302, 302, 302, 302)),
-    "projects.rate": ("POST", "/projects/{project}/rating", expect(302, 400, 403, 400, 400)),  # no score
+    "projects.rate": ("POST", "/projects/{project}/rating", expect(302, 400, 404, 400, 400)),  # no score
     "projects.reply_rating": ("POST", "/projects/{project}/ratings/{rating}/reply", expect(302, 404, 400, 404, 404)),
     "needs.board": ("GET", "/needs/", PUBLIC),
     "needs.new": ("GET", "/needs/new", SIGNED_IN),
