@@ -428,3 +428,27 @@ def test_every_declared_policy_is_the_one_enforced(app, client, login_as, world,
             if response.status_code not in (403, 404):
                 answered.append(f"{method} {url} ({endpoint}) as {role}: {response.status_code} with a refusing policy")
     assert not answered, "\n".join(answered)
+
+
+def test_every_declared_post_policy_is_the_one_enforced(app, client, login_as, world, monkeypatch):
+    """Pages anyone in scope may read but only some may change (object_policy's on_post): with the POST check
+    swapped for a refusing one, a role the matrix lets read the page is refused the POST."""
+    users, values = world
+    posts = []
+    for endpoint, (_method, template, expected) in sorted(ROUTES.items()):
+        view = app.view_functions[endpoint]
+        if getattr(view, "route_post_check", None) is None:
+            continue
+        monkeypatch.setattr(view, "route_post_check", lambda *args: False)
+        role = next(role for role in ROLES[1:] if expected[role] in ALLOWED)
+        posts.append((endpoint, role, template.format(**values)))
+    assert {endpoint for endpoint, _role, _url in posts} >= {"orgs.documents", "orgs.members"}
+    answered = []
+    for endpoint, role, url in posts:
+        login_as(users[role])
+        response = client.post(url, data={"csrf_token": client.csrf_token("/")})
+        response.close()
+        if response.status_code != 404:
+            answered.append(f"POST {url} ({endpoint}) as {role}: {response.status_code} with a refusing POST policy")
+        client.post("/logout", data={"csrf_token": client.csrf_token("/")}).close()
+    assert not answered, "\n".join(answered)
