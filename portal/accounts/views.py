@@ -43,8 +43,8 @@ def _start_session(user: User, remember: bool) -> None:
     chosen = request.cookies.get("lang")
     if chosen in service.SUPPORTED_LOCALES and chosen != user.locale:
         service.set_locale(user, chosen)
-    # No commit before login_user: it only writes the user's session token into the signed cookie, and the
-    # request boundary commits (or, on an error, rolls back and the cookie names a token the account never had).
+    # No commit is needed before login_user: it only writes the account's session token into the signed cookie;
+    # the request boundary commits the account's changes with the same response.
     login_user(user, remember=remember)
 
 
