@@ -18,11 +18,11 @@ from portal.accounts.forms import (
     ResetPasswordForm,
 )
 from portal.accounts.models import RoleAssignment, User
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, ValidationFailed
 from portal.core.i18n import current_locale_code
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, public, signed_in
-from portal.core.web import is_safe_next, redirect_next, show_error
+from portal.core.web import button_action, done, is_safe_next, redirect_next, submit_form
 from portal.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -43,7 +43,8 @@ def _start_session(user: User, remember: bool) -> None:
     chosen = request.cookies.get("lang")
     if chosen in service.SUPPORTED_LOCALES and chosen != user.locale:
         service.set_locale(user, chosen)
-        db.session.commit()
+    # No commit is needed before login_user: it only writes the account's session token into the signed cookie;
+    # the request boundary commits the account's changes with the same response.
     login_user(user, remember=remember)
 
 
@@ -53,20 +54,15 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            user = service.register_user(form.email.data, form.password.data, form.display_name.data,
-                                         form.phone.data, locale=current_locale_code(),
-                                         consent=form.consent.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            _start_session(user, remember=False)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
-            return redirect(url_for("main.index"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("accounts/register.html", form=form), status
+
+    def welcome(user):
+        _start_session(user, remember=False)
+        return done(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), url_for("main.index"))
+
+    return submit_form(form, lambda: service.register_user(form.email.data, form.password.data,
+                                                           form.display_name.data, form.phone.data,
+                                                           locale=current_locale_code(), consent=form.consent.data),
+                       welcome, lambda status: (render_template("accounts/register.html", form=form), status))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -83,7 +79,6 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
-            db.session.commit()
             _start_session(user, remember=form.remember.data)
             target = form.next.data
             return redirect(target if is_safe_next(target) else url_for("main.index"))
@@ -109,7 +104,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         service.request_password_reset(form.email.data)
-        db.session.commit()
         flash(_("If an account uses that email, a reset link is on its way. It works once, within an hour."),
               "success")
         return redirect(url_for("accounts.login"))
@@ -125,17 +119,10 @@ def reset_password(token):
         flash(error.message, "error")
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            service.reset_password(token, form.password.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your password is changed. Sign in with the new one."), "success")
-            return redirect(url_for("accounts.login"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("accounts/reset_password.html", form=form), status
+    return submit_form(form, lambda: service.reset_password(token, form.password.data),
+                       lambda user: done(_("Your password is changed. Sign in with the new one."),
+                                         url_for("accounts.login")),
+                       lambda status: (render_template("accounts/reset_password.html", form=form), status))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -143,18 +130,15 @@ def reset_password(token):
 def profile():
     form = ProfileForm(obj=current_user)
     password_form = ChangePasswordForm(prefix="pw")
-    if form.validate_on_submit():
-        try:
-            service.update_profile(current_user, form.display_name.data, form.phone.data, form.locale.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            g.set_lang_cookie = current_user.locale
-            db.session.commit()
-            flash(_("Your profile is saved."), "success")
-            return redirect(url_for("accounts.profile"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("accounts/profile.html", form=form, password_form=password_form), status
+
+    def saved(result):
+        g.set_lang_cookie = current_user.locale
+        return done(_("Your profile is saved."), url_for("accounts.profile"))
+
+    return submit_form(form, lambda: service.update_profile(current_user, form.display_name.data, form.phone.data,
+                                                            form.locale.data),
+                       saved, lambda status: (render_template("accounts/profile.html", form=form,
+                                                              password_form=password_form), status))
 
 
 @bp.route("/profile/password", methods=["POST"])
@@ -162,18 +146,17 @@ def profile():
 def change_password():
     form = ProfileForm(obj=current_user, formdata=None)
     password_form = ChangePasswordForm(prefix="pw")
-    if password_form.validate_on_submit():
-        try:
-            user = service.change_password(current_user, password_form.current_password.data,
-                                           password_form.password.data)
-        except DomainError as error:
-            show_error(password_form, error)
-        else:
-            db.session.commit()
-            _start_session(user, remember=False)
-            flash(_("Your password is changed. Other devices are signed out."), "success")
-            return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, password_form=password_form), 400
+
+    def changed(user):
+        _start_session(user, remember=False)  # the new session token: other devices are signed out
+        return done(_("Your password is changed. Other devices are signed out."), url_for("accounts.profile"))
+
+    # the page is only ever shown again after a refused change, so always as a 400
+    return submit_form(password_form, lambda: service.change_password(current_user,
+                                                                      password_form.current_password.data,
+                                                                      password_form.password.data),
+                       changed, lambda status: (render_template("accounts/profile.html", form=form,
+                                                                password_form=password_form), 400))
 
 
 @bp.route("/lang/<code>")
@@ -186,7 +169,6 @@ def set_language(code):
         g.set_lang_cookie = code  # remembered for a year, also before signing in
         if current_user.is_authenticated:
             service.set_locale(current_user, code)
-            db.session.commit()
     return redirect_next()
 
 
@@ -196,20 +178,19 @@ def set_language(code):
 @allowed_if(policy.can_manage_roles)
 def manage_roles():
     form = GrantRoleForm()
-    if form.validate_on_submit():
+
+    def grant():
         user = service.find_user_by_email(form.email.data)
-        try:
-            if user is None:
-                raise DomainError(_("No account uses this email."), field="email")
-            scope_id = int(form.scope_id.data) if form.scope_id.data else None
-            service.grant_role(user, form.role.data, form.scope_type.data, scope_id, granted_by=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Role granted."), "success")
-            return redirect(url_for("accounts.manage_roles"))
+        if user is None:
+            raise ValidationFailed(_("No account uses this email."), field="email")
+        scope_id = int(form.scope_id.data) if form.scope_id.data else None
+        return service.grant_role(user, form.role.data, form.scope_type.data, scope_id, granted_by=current_user)
+
+    return submit_form(form, grant, lambda result: done(_("Role granted."), url_for("accounts.manage_roles")),
+                       lambda status: _render_roles(form, status))
+
+
+def _render_roles(form, status: int):
     statement = (select(RoleAssignment).options(joinedload(RoleAssignment.user), joinedload(RoleAssignment.granted_by))
                  .order_by(RoleAssignment.granted_at.desc(), RoleAssignment.id.desc()))
     if role := request.args.get("role"):
@@ -217,7 +198,6 @@ def manage_roles():
     if q := request.args.get("q", "").strip():
         statement = statement.join(RoleAssignment.user).where(User.email.contains(q.lower()))
     page = paginate(statement, per_page=30)
-    status = 400 if form.is_submitted() else 200
     return render_template("accounts/roles.html", form=form, page=page, revoke_form=EmptyForm(),
                            role_labels=roles.ROLE_LABELS, scope_labels=roles.SCOPE_LABELS,
                            scope_names=service.scope_names((a.scope_type, a.scope_id) for a in page.items)), status
@@ -226,17 +206,11 @@ def manage_roles():
 @bp.route("/admin/roles/<int:assignment_id>/revoke", methods=["POST"])
 @allowed_if(policy.can_manage_roles)
 def revoke_role(assignment_id):
+    # role administration is platform-wide (allowed_if, a 403); the assignment only has to exist
     assignment = db.get_or_404(RoleAssignment, assignment_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            service.revoke_role(assignment, revoked_by=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Role revoked."), "success")
-    return redirect(url_for("accounts.manage_roles"))
+    back = url_for("accounts.manage_roles")
+    return button_action(lambda: service.revoke_role(assignment, revoked_by=current_user),
+                         lambda result: done(_("Role revoked."), back), back, form=EmptyForm())
 
 
 # --- personal data -------------------------------------------------------------------------------
@@ -255,17 +229,12 @@ def export_data():
 @signed_in
 def erase_account():
     form = EraseAccountForm()
-    if form.validate_on_submit():
-        try:
-            service.erase_account(current_user, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            logout_user()
-            session.clear()
-            flash(_("Your account is erased. Records of money and actions stay, without your name."), "success")
-            return redirect(url_for("main.index"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("accounts/erase.html", form=form), status
+
+    def erased(result):
+        logout_user()
+        session.clear()
+        return done(_("Your account is erased. Records of money and actions stay, without your name."),
+                    url_for("main.index"))
+
+    return submit_form(form, lambda: service.erase_account(current_user, form.password.data), erased,
+                       lambda status: (render_template("accounts/erase.html", form=form), status))

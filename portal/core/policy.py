@@ -68,12 +68,6 @@ def has_scope_role(user, scope_type: str, scope_id: int, *role_names: str) -> bo
                for a in assignments_of(user))
 
 
-def authorize(allowed: bool) -> None:
-    """Out-of-scope objects answer 404, not a 403 that would confirm they exist."""
-    if not allowed:
-        abort(404)
-
-
 # --- route declarations -------------------------------------------------------------------------
 
 def public(view):
@@ -106,7 +100,7 @@ def allowed_if(check):
     return decorator
 
 
-def object_policy(check, load=None, *, login: bool = True, on_post=None):
+def object_policy(check, load, *, login: bool = True, on_post=None):
     """Load the route's object, enforce `check(current_user, obj)` and hand the object to the view.
 
     `load` is called with the URL values named by its parameters (e.g. `load_need(need_id)`) and returns
@@ -116,13 +110,6 @@ def object_policy(check, load=None, *, login: bool = True, on_post=None):
     page anyone in scope may read but only some may change). The check is looked up on the view at call
     time (`route_check`), so the declared policy is always the one enforced: tests swap it to prove it.
     """
-    if load is None:  # not yet converted: the view loads and authorizes by hand (being removed, issue 10)
-        def label_only(view):
-            wrapped = login_required(view) if login else view
-            wrapped.route_policy = check.__name__
-            return wrapped
-
-        return label_only
     load_parameters = tuple(inspect.signature(load).parameters)
 
     def decorator(view):

@@ -85,13 +85,3 @@ def button_action(action: Callable, on_success: Callable, back: str, form: Flask
         flash(error.message, "error")
         return redirect(back)
     return on_success(result)
-def typed_form_valid(form) -> bool:
-    """validate_on_submit for a small form people type into, posted from a page that shows it: a missing or
-    bad CSRF token stays a 400, but a refused field (too long, control characters) returns False so the view
-    shows the page again with the message beside the field."""
-    if form.validate_on_submit():
-        return True
-    token = getattr(form, "csrf_token", None)
-    if not form.is_submitted() or (token is not None and token.errors):
-        abort(400)
-    return False

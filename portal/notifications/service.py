@@ -79,6 +79,10 @@ def unread_count(user_id: int) -> int:
         Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
 
 
+def load_notification(notification_id: int) -> Notification | None:
+    return db.session.get(Notification, notification_id)
+
+
 def notifications_query(user_id: int):
     return (select(Notification).where(Notification.user_id == user_id)
             .order_by(Notification.created_at.desc(), Notification.id.desc()))

@@ -6,11 +6,9 @@ from wtforms import HiddenField
 
 from portal.core.forms import BaseForm
 from portal.core.pagination import paginate
-from portal.core.policy import authorize, object_policy, signed_in
+from portal.core.policy import object_policy, signed_in
 from portal.core.web import is_safe_next
-from portal.extensions import db
 from portal.notifications import policy, service
-from portal.notifications.models import Notification
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -30,12 +28,8 @@ def index():
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
-@object_policy(policy.can_read_notification)
-def mark_read(notification_id):
-    notification = db.session.get(Notification, notification_id)
-    if notification is None:
-        abort(404)
-    authorize(policy.can_read_notification(current_user, notification))
+@object_policy(policy.can_read_notification, service.load_notification)
+def mark_read(notification):
     form = ReadForm()
     if not form.validate_on_submit():
         abort(400)

@@ -54,6 +54,10 @@ can_view_documents = can_view_internals
 can_view_members = can_view_internals
 
 
+def can_view_document(user, document) -> bool:
+    return can_view_documents(user, document.organisation)
+
+
 def can_manage_organisation(user, organisation) -> bool:
     """Edits details, uploads documents, invites and removes members: its administrators (and platform admins)."""
     return is_org_admin(user, organisation) or (user.is_authenticated and is_platform_admin(user))
@@ -112,8 +116,10 @@ def can_invite_member(user, organisation) -> bool:
     return organisation.status != SUSPENDED and can_manage_organisation(user, organisation)
 
 
-def can_remove_member(user, organisation) -> bool:
-    return can_manage_organisation(user, organisation)
+def can_remove_member(user, membership) -> bool:
+    """Removes one member (`membership`: the organisation and the assignment); the last administrator stays
+    (the service's 409)."""
+    return can_manage_organisation(user, membership.organisation)
 
 
 def can_verify_organisation(user, organisation) -> bool:

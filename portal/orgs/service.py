@@ -4,6 +4,7 @@ import re
 import secrets
 from datetime import timedelta
 from pathlib import PurePath
+from typing import NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
@@ -408,6 +409,38 @@ def remove_member(organisation: Organisation, assignment: RoleAssignment, remove
 
 
 # --- reading ---------------------------------------------------------------------------------------
+
+class Membership(NamedTuple):
+    """A member's role assignment together with the organisation it is in (what a members route acts on)."""
+
+    organisation: Organisation
+    assignment: RoleAssignment
+
+
+def load_organisation(org_id: int) -> Organisation | None:
+    return db.session.scalar(
+        select(Organisation).options(joinedload(Organisation.home_place), selectinload(Organisation.service_areas))
+        .where(Organisation.id == org_id))
+
+
+def load_document(org_id: int, document_id: int) -> OrganisationDocument | None:
+    """The document if it belongs to that organisation (another organisation's document is a 404)."""
+    document = db.session.get(OrganisationDocument, document_id)
+    return document if document is not None and document.organisation_id == org_id else None
+
+
+def load_membership(org_id: int, assignment_id: int) -> Membership | None:
+    """The member's assignment in that organisation, or None (another scope's assignment is a 404)."""
+    assignment = db.session.get(RoleAssignment, assignment_id)
+    if assignment is None or assignment.scope_type != roles.SCOPE_ORGANISATION or assignment.scope_id != org_id:
+        return None
+    organisation = load_organisation(org_id)
+    return Membership(organisation, assignment) if organisation is not None else None
+
+
+def memberships(organisation: Organisation) -> list[Membership]:
+    return [Membership(organisation, assignment) for assignment in member_assignments(organisation)]
+
 
 def directory_query(search: str = "", legal_form: str = "", area: str = "", place: Place | None = None):
     """Verified organisations for the public directory, with what the list shows loaded up front."""

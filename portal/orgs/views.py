@@ -10,12 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts import roles
-from portal.accounts.models import RoleAssignment
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.pagination import paginate
-from portal.core.policy import allowed_if, authorize, forget_assignments, object_policy, public, signed_in
+from portal.core.policy import allowed_if, object_policy, public, signed_in
 from portal.core.uploads import upload_path
-from portal.core.web import show_error, typed_form_valid
+from portal.core.web import button_action, done, submit_form, undo
 from portal.extensions import db
 from portal.orgs import policy, service
 from portal.orgs.forms import (
@@ -35,7 +34,6 @@ from portal.orgs.models import (
     SUSPENDED,
     VERIFIED,
     Organisation,
-    OrganisationDocument,
 )
 from portal.places.models import COMMUNITY, DISTRICT, KIND_LABELS, STREET, Place
 
@@ -61,21 +59,6 @@ def _labels() -> dict:
     return {"legal_forms": LEGAL_FORMS, "status_labels": STATUS_LABELS, "service_areas": SERVICE_AREAS,
             "role_labels": roles.ROLE_LABELS, "kind_labels": KIND_LABELS, "history_labels": HISTORY_LABELS,
             "policy": policy}
-
-
-def _load(org_id: int) -> Organisation:
-    organisation = db.session.scalar(
-        select(Organisation).options(joinedload(Organisation.home_place), selectinload(Organisation.service_areas))
-        .where(Organisation.id == org_id))
-    if organisation is None:
-        abort(404)
-    return organisation
-
-
-def _undo() -> None:
-    """Drop what a failed action wrote, so the re-rendered page shows the state before it."""
-    db.session.rollback()
-    forget_assignments()
 
 
 def _place(value) -> Place | None:
@@ -119,10 +102,8 @@ def _render_detail(organisation: Organisation, reason_forms: dict | None = None,
 
 
 @bp.route("/organisations/<int:org_id>")
-@object_policy(policy.can_view_organisation, login=False)
-def detail(org_id):
-    organisation = _load(org_id)
-    authorize(policy.can_view_organisation(current_user, organisation))
+@object_policy(policy.can_view_organisation, service.load_organisation, login=False)
+def detail(organisation):
     return _render_detail(organisation)
 
 
@@ -132,33 +113,30 @@ def detail(org_id):
 @signed_in
 def register():
     form = RegisterOrganisationForm(places=service.places_for_choices(STREET, COMMUNITY))
-    if form.validate_on_submit():
-        try:
-            organisation = service.register_organisation(current_user, **_details(form))
-            if form.document.data:
-                try:
-                    service.upload_document(organisation, form.document_title.data or _("Registration document"),
-                                            form.document.data, current_user)
-                except ValidationFailed as error:
-                    # the upload's fields are called differently on this form
-                    error.field = {"file": "document", "title": "document_title"}.get(error.field, error.field)
-                    raise
-        except DomainError as error:
-            _undo()
-            show_error(form, error)
-        else:
-            flash(_("%(name)s is registered. Officials will check it; you can follow the verification here.",
-                    name=organisation.name), "success")
-            return redirect(url_for("orgs.detail", org_id=organisation.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("orgs/register.html", form=form), status
+
+    def register_with_document():
+        organisation = service.register_organisation(current_user, **_details(form))
+        if form.document.data:
+            try:
+                service.upload_document(organisation, form.document_title.data or _("Registration document"),
+                                        form.document.data, current_user)
+            except ValidationFailed as error:
+                # the upload's fields are called differently on this form
+                error.field = {"file": "document", "title": "document_title"}.get(error.field, error.field)
+                raise
+        return organisation
+
+    return submit_form(
+        form, register_with_document,
+        lambda organisation: done(_("%(name)s is registered. Officials will check it; you can follow the "
+                                    "verification here.", name=organisation.name),
+                                  url_for("orgs.detail", org_id=organisation.id)),
+        lambda status: (render_template("orgs/register.html", form=form), status))
 
 
 @bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
-@object_policy(policy.can_manage_organisation)
-def edit(org_id):
-    organisation = _load(org_id)
-    authorize(policy.can_manage_organisation(current_user, organisation))
+@object_policy(policy.can_manage_organisation, service.load_organisation)
+def edit(organisation):
     service.check_editable(organisation)
     initial = {"name": organisation.name, "legal_form": organisation.legal_form,
                "credit_code": organisation.credit_code, "home_place": str(organisation.home_place_id),
@@ -171,32 +149,27 @@ def edit(org_id):
         # verified details are shown but not editable; what the browser sends for them is ignored
         for name in service.IDENTITY_FIELDS:
             form[name].data = initial[name]
-    if form.validate_on_submit():
-        resubmit = organisation.status == REJECTED and form.resubmit.data
-        try:
-            service.update_organisation(organisation, current_user, **_details(form))
-            if resubmit:
-                service.resubmit_organisation(organisation, current_user)
-        except DomainError as error:
-            _undo()
-            show_error(form, error)
-        else:
-            flash(_("Resubmitted: officials will check the organisation again.") if resubmit
-                  else _("The details are saved."), "success")
-            return redirect(url_for("orgs.detail", org_id=organisation.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("orgs/edit.html", form=form, organisation=organisation,
-                           identity_locked=identity_locked, **_labels()), status
+    resubmit = organisation.status == REJECTED and form.resubmit.data
+
+    def save():
+        service.update_organisation(organisation, current_user, **_details(form))
+        if resubmit:
+            service.resubmit_organisation(organisation, current_user)
+
+    return submit_form(
+        form, save,
+        lambda result: done(_("Resubmitted: officials will check the organisation again.") if resubmit
+                            else _("The details are saved."), url_for("orgs.detail", org_id=organisation.id)),
+        lambda status: (render_template("orgs/edit.html", form=form, organisation=organisation,
+                                        identity_locked=identity_locked, **_labels()), status))
 
 
 @bp.route("/organisations/<int:org_id>/resubmit", methods=["POST"])
-@object_policy(policy.can_manage_organisation)
-def resubmit(org_id):
-    organisation = _load(org_id)
-    authorize(policy.can_manage_organisation(current_user, organisation))
+@object_policy(policy.can_manage_organisation, service.load_organisation)
+def resubmit(organisation):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    service.resubmit_organisation(organisation, current_user)
+    service.resubmit_organisation(organisation, current_user)  # only a rejected organisation: else a 409
     flash(_("Resubmitted: officials will check the organisation again."), "success")
     return redirect(url_for("orgs.detail", org_id=organisation.id))
 
@@ -204,36 +177,22 @@ def resubmit(org_id):
 # --- documents -------------------------------------------------------------------------------------
 
 @bp.route("/organisations/<int:org_id>/documents", methods=["GET", "POST"])
-@object_policy(policy.can_view_documents)
-def documents(org_id):
-    organisation = _load(org_id)
-    authorize(policy.can_view_documents(current_user, organisation))
+@object_policy(policy.can_view_documents, service.load_organisation, on_post=policy.can_manage_organisation)
+def documents(organisation):
     form = DocumentForm()
     if request.method == "POST":
-        authorize(policy.can_manage_organisation(current_user, organisation))
         service.check_editable(organisation)
-        if form.validate_on_submit():
-            try:
-                document = service.upload_document(organisation, form.title.data, form.file.data, current_user)
-            except DomainError as error:
-                _undo()
-                show_error(form, error)
-            else:
-                flash(_("“%(title)s” is uploaded.", title=document.title), "success")
-                return redirect(url_for("orgs.documents", org_id=organisation.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("orgs/documents.html", organisation=organisation, form=form,
-                           documents=organisation.documents, **_labels()), status
+    return submit_form(
+        form, lambda: service.upload_document(organisation, form.title.data, form.file.data, current_user),
+        lambda document: done(_("“%(title)s” is uploaded.", title=document.title),
+                              url_for("orgs.documents", org_id=organisation.id)),
+        lambda status: (render_template("orgs/documents.html", organisation=organisation, form=form,
+                                        documents=organisation.documents, **_labels()), status))
 
 
 @bp.route("/organisations/<int:org_id>/documents/<int:document_id>")
-@object_policy(policy.can_view_documents)
-def download_document(org_id, document_id):
-    organisation = _load(org_id)
-    authorize(policy.can_view_documents(current_user, organisation))
-    document = db.session.get(OrganisationDocument, document_id)
-    if document is None or document.organisation_id != organisation.id:
-        abort(404)
+@object_policy(policy.can_view_document, service.load_document)
+def download_document(document):
     path = upload_path(document.storage_key)
     if not path.is_file():
         abort(404)
@@ -247,51 +206,27 @@ def download_document(org_id, document_id):
 # --- members and invitations -----------------------------------------------------------------------
 
 @bp.route("/organisations/<int:org_id>/members", methods=["GET", "POST"])
-@object_policy(policy.can_view_members)
-def members(org_id):
-    organisation = _load(org_id)
-    authorize(policy.can_view_members(current_user, organisation))
+@object_policy(policy.can_view_members, service.load_organisation, on_post=policy.can_manage_organisation)
+def members(organisation):
     form = InviteForm()
-    if request.method == "POST":
-        authorize(policy.can_manage_organisation(current_user, organisation))
-        if form.validate_on_submit():
-            try:
-                invitation = service.invite_member(organisation, form.email.data, form.role.data, current_user)
-            except DomainError as error:
-                if error.status_code != 400:
-                    raise
-                _undo()
-                show_error(form, error)
-            else:
-                flash(_("An invitation is on its way to %(email)s. The link works once, for %(days)d days.",
-                        email=invitation.email, days=service.invitation_days()), "success")
-                return redirect(url_for("orgs.members", org_id=organisation.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("orgs/members.html", organisation=organisation, form=form,
-                           members=service.member_assignments(organisation), button_form=EmptyForm(),
-                           **_labels()), status
+    return submit_form(
+        form, lambda: service.invite_member(organisation, form.email.data, form.role.data, current_user),
+        lambda invitation: done(_("An invitation is on its way to %(email)s. The link works once, for %(days)d "
+                                  "days.", email=invitation.email, days=service.invitation_days()),
+                                url_for("orgs.members", org_id=organisation.id)),
+        lambda status: (render_template("orgs/members.html", organisation=organisation, form=form,
+                                        members=service.memberships(organisation), button_form=EmptyForm(),
+                                        **_labels()), status))
 
 
 @bp.route("/organisations/<int:org_id>/members/<int:assignment_id>/remove", methods=["POST"])
-@object_policy(policy.can_remove_member)
-def remove_member(org_id, assignment_id):
-    organisation = _load(org_id)
-    authorize(policy.can_remove_member(current_user, organisation))
-    assignment = db.session.get(RoleAssignment, assignment_id)
-    if (assignment is None or assignment.scope_type != roles.SCOPE_ORGANISATION
-            or assignment.scope_id != organisation.id):
-        abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+@object_policy(policy.can_remove_member, service.load_membership)
+def remove_member(membership):
+    organisation, assignment = membership
     name = assignment.user.display_name
-    try:
-        service.remove_member(organisation, assignment, current_user)
-    except DomainError as error:
-        _undo()
-        flash(error.message, "error")
-    else:
-        flash(_("%(name)s is no longer a member.", name=name), "success")
-    return redirect(url_for("orgs.members", org_id=organisation.id))
+    back = url_for("orgs.members", org_id=organisation.id)
+    return button_action(lambda: service.remove_member(organisation, assignment, current_user),
+                         lambda result: done(_("%(name)s is no longer a member.", name=name), back), back)
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
@@ -312,7 +247,7 @@ def accept_invitation(token):
         try:
             service.accept_invitation(token, current_user)
         except DomainError as error:
-            _undo()
+            undo()
             return render_template("orgs/invitation.html", invitation=None, error=error.message,
                                    form=form), error.status_code
         organisation = invitation.organisation
@@ -358,61 +293,58 @@ def review_queue():
     return _render_queue(status)
 
 
-def _review(org_id: int, action: str, needs_reason: bool):
-    """Shared by the four review buttons: scope (404), CSRF, the service's lifecycle (409), then back."""
-    organisation = _load(org_id)
-    authorize(policy.can_review_organisation(current_user, organisation))
+def _review(organisation: Organisation, action: str, needs_reason: bool):
+    """Shared by the four review buttons (scope checked by the route): CSRF, the service's lifecycle (409)."""
     form = ReasonForm() if needs_reason else EmptyForm()
-    if not typed_form_valid(form):
-        if form.origin.data == "detail":
-            return _render_detail(organisation, reason_forms={action: form}, status=400)
-        return _render_queue(organisation.status, failed={"org_id": org_id, "action": action, "form": form},
-                             http_status=400)
+    org_id, name = organisation.id, organisation.name
     tab = organisation.status  # the queue tab the official came from
     step = {"verify": service.verify_organisation, "reinstate": service.reinstate_organisation,
             "reject": service.reject_organisation, "suspend": service.suspend_organisation}[action]
-    try:
-        if needs_reason:
-            step(organisation, current_user, form.reason.data)
-        else:
-            step(organisation, current_user)
-    except ValidationFailed as error:
-        _undo()
-        show_error(form, error)
-        if form.origin.data == "detail":
-            return _render_detail(_load(org_id), reason_forms={action: form}, status=400)
-        return _render_queue(_load(org_id).status, failed={"org_id": org_id, "action": action, "form": form},
-                             http_status=400)
-    name = organisation.name
+    from_detail = form.origin.data == "detail"
+
+    def render(status):
+        # a missing reason (400) shows the form again beside the organisation; a step its status does not
+        # allow (409) shows the page as it is, with the message flashed
+        failed = {action: form} if status == 400 else None
+        if from_detail:
+            return _render_detail(service.load_organisation(org_id), reason_forms=failed, status=status)
+        return _render_queue(service.load_organisation(org_id).status, http_status=status,
+                             failed={"org_id": org_id, "action": action, "form": form} if failed else None)
+
     message = {"verify": _("%(name)s is verified and listed in the directory.", name=name),
                "reject": _("%(name)s is rejected; the organisation sees your reason.", name=name),
                "suspend": _("%(name)s is suspended and no longer listed in the directory.", name=name),
                "reinstate": _("%(name)s is reinstated and listed in the directory again.", name=name)}[action]
-    flash(message, "success")
-    if form.origin.data == "detail":
-        return redirect(url_for("orgs.detail", org_id=organisation.id))
-    return redirect(url_for("orgs.review_queue", status=tab))
+
+    def act():
+        return step(organisation, current_user, form.reason.data) if needs_reason else step(organisation, current_user)
+
+    return submit_form(
+        form, act,
+        lambda result: done(message, url_for("orgs.detail", org_id=org_id) if from_detail
+                            else url_for("orgs.review_queue", status=tab)),
+        render)
 
 
 @bp.route("/organisations/<int:org_id>/verify", methods=["POST"])
-@object_policy(policy.can_review_organisation)
-def verify(org_id):
-    return _review(org_id, "verify", needs_reason=False)
+@object_policy(policy.can_review_organisation, service.load_organisation)
+def verify(organisation):
+    return _review(organisation, "verify", needs_reason=False)
 
 
 @bp.route("/organisations/<int:org_id>/reject", methods=["POST"])
-@object_policy(policy.can_review_organisation)
-def reject(org_id):
-    return _review(org_id, "reject", needs_reason=True)
+@object_policy(policy.can_review_organisation, service.load_organisation)
+def reject(organisation):
+    return _review(organisation, "reject", needs_reason=True)
 
 
 @bp.route("/organisations/<int:org_id>/suspend", methods=["POST"])
-@object_policy(policy.can_review_organisation)
-def suspend(org_id):
-    return _review(org_id, "suspend", needs_reason=True)
+@object_policy(policy.can_review_organisation, service.load_organisation)
+def suspend(organisation):
+    return _review(organisation, "suspend", needs_reason=True)
 
 
 @bp.route("/organisations/<int:org_id>/reinstate", methods=["POST"])
-@object_policy(policy.can_review_organisation)
-def reinstate(org_id):
-    return _review(org_id, "reinstate", needs_reason=False)
+@object_policy(policy.can_review_organisation, service.load_organisation)
+def reinstate(organisation):
+    return _review(organisation, "reinstate", needs_reason=False)

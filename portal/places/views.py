@@ -1,15 +1,15 @@
 """Places: public browse of the tree and place pages, admin management and CSV import."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from analytics.charts import bar_per_place, figure_data
 from analytics.metrics import rows_of_kind, with_ancestor_name
-from portal.core.errors import DomainError
+from portal.core.errors import ValidationFailed
 from portal.core.pagination import paginate
-from portal.core.policy import allowed_if, authorize, object_policy, public
-from portal.core.web import show_error
+from portal.core.policy import allowed_if, object_policy, public
+from portal.core.web import done, submit_form
 from portal.main.vendor import plotly_url_values
 from portal.places import policy, service
 from portal.places.forms import (
@@ -51,10 +51,8 @@ def browse():
 
 
 @bp.route("/<int:place_id>")
-@object_policy(policy.can_view_place, login=False)
-def detail(place_id):
-    place = service.get_place(place_id) or abort(404)
-    authorize(policy.can_view_place(current_user, place))
+@object_policy(policy.can_view_place, service.get_place, login=False)
+def detail(place):
     frame = service.place_figures(within=place)
     (node,) = service.build_tree(frame)
     return render_template("places/detail.html", place=place, node=node, ancestors=service.ancestors_of(place),
@@ -80,7 +78,7 @@ def _parent_for(form_value: str | None) -> Place | None:
         return None
     place = service.get_place(int(form_value)) if form_value.isdigit() else None
     if place is None:
-        raise DomainError(_("Choose a parent place from the list."), field="parent")
+        raise ValidationFailed(_("Choose a parent place from the list."), field="parent")
     return place
 
 
@@ -94,60 +92,36 @@ def create():
         if parent is not None and parent.kind != "grid":
             form.kind.data = KINDS[parent.depth + 1]
     form.parent.choices = parent_choices(service.possible_parents(), none_label=_("None (a district)"))
-    if form.validate_on_submit():
-        try:
-            place = service.create_place(form.kind.data, form.name.data, form.code.data, _parent_for(form.parent.data),
-                                         form.population.data, form.households.data, actor=current_user)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            flash(_("%(name)s is added.", name=place.name), "success")
-            return redirect(url_for("places.detail", place_id=place.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("places/form.html", form=form, place=None), status
-
-
-def _managed_place(place_id: int) -> Place:
-    return service.get_place(place_id) or abort(404)
+    return submit_form(
+        form, lambda: service.create_place(form.kind.data, form.name.data, form.code.data,
+                                           _parent_for(form.parent.data), form.population.data,
+                                           form.households.data, actor=current_user),
+        lambda place: done(_("%(name)s is added.", name=place.name), url_for("places.detail", place_id=place.id)),
+        lambda status: (render_template("places/form.html", form=form, place=None), status))
 
 
 @bp.route("/<int:place_id>/edit", methods=["GET", "POST"])
-@allowed_if(policy.can_manage_places)
-def edit(place_id):
-    place = _managed_place(place_id)
-    authorize(policy.can_edit_place(current_user, place))
+@object_policy(policy.can_edit_place, service.get_place)
+def edit(place):
     form = EditPlaceForm(obj=place)
-    if form.validate_on_submit():
-        try:
-            service.update_place(place, form.name.data, form.code.data, form.population.data, form.households.data,
-                                 actor=current_user)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            flash(_("%(name)s is saved.", name=place.name), "success")
-            return redirect(url_for("places.detail", place_id=place.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("places/form.html", form=form, place=place), status
+    return submit_form(
+        form, lambda: service.update_place(place, form.name.data, form.code.data, form.population.data,
+                                           form.households.data, actor=current_user),
+        lambda result: done(_("%(name)s is saved.", name=place.name), url_for("places.detail", place_id=place.id)),
+        lambda status: (render_template("places/form.html", form=form, place=place), status))
 
 
 @bp.route("/<int:place_id>/move", methods=["GET", "POST"])
-@allowed_if(policy.can_manage_places)
-def move(place_id):
-    place = _managed_place(place_id)
-    authorize(policy.can_move_place(current_user, place))
+@object_policy(policy.can_move_place, service.get_place)
+def move(place):
     form = MovePlaceForm(parent=str(place.parent_id))
     form.parent.choices = parent_choices(service.possible_parents(place.kind))
-    if form.validate_on_submit():
-        try:
-            service.move_place(place, _parent_for(form.parent.data), actor=current_user)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            flash(_("%(name)s now lies in %(parent)s.", name=place.name, parent=place.parent.name), "success")
-            return redirect(url_for("places.detail", place_id=place.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("places/move.html", form=form, place=place, parent_kind=PARENT_KIND[place.kind],
-                           kind_labels=KIND_LABELS), status
+    return submit_form(
+        form, lambda: service.move_place(place, _parent_for(form.parent.data), actor=current_user),
+        lambda result: done(_("%(name)s now lies in %(parent)s.", name=place.name, parent=place.parent.name),
+                            url_for("places.detail", place_id=place.id)),
+        lambda status: (render_template("places/move.html", form=form, place=place,
+                                        parent_kind=PARENT_KIND[place.kind], kind_labels=KIND_LABELS), status))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -155,23 +129,27 @@ def move(place_id):
 def import_csv():
     form = ImportPlacesForm()
     row_errors = []
-    if form.validate_on_submit():
+
+    def import_rows():
         upload = form.file.data
         data = upload.read(service.IMPORT_MAX_BYTES + 1) if upload and upload.filename else (form.text.data or "")
+        if not data or (isinstance(data, str) and not data.strip()):
+            raise ValidationFailed(_("Choose a CSV file or paste its text."), field="file")
         try:
-            if not data or (isinstance(data, str) and not data.strip()):
-                raise DomainError(_("Choose a CSV file or paste its text."), field="file")
-            result = service.import_places_csv(data, actor=current_user)
+            return service.import_places_csv(data, actor=current_user)
         except service.ImportRejected as error:
-            row_errors = error.errors  # shown as a table of lines, columns and problems
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            flash(_("%(count)d places imported.", count=result.count), "success")
-            return redirect(url_for("places.manage"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("places/import.html", form=form, row_errors=row_errors,
-                           columns=service.CSV_REQUIRED + service.CSV_OPTIONAL), status
+            row_errors.extend(error.errors)  # shown as a table of lines, columns and problems
+            raise
+
+    def render(status):
+        if row_errors:
+            form.file.errors = []  # the table of lines says it, problem by problem
+        return render_template("places/import.html", form=form, row_errors=row_errors,
+                               columns=service.CSV_REQUIRED + service.CSV_OPTIONAL), status
+
+    return submit_form(
+        form, import_rows,
+        lambda result: done(_("%(count)d places imported.", count=result.count), url_for("places.manage")), render)
 
 
 @bp.route("/import/template.csv")

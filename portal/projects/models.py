@@ -55,7 +55,7 @@ class ServiceProject(db.Model):
     organisation = relationship("Organisation")
     created_by = relationship("User")
     places: Mapped[list["ProjectPlace"]] = relationship(cascade="all, delete-orphan")
-    photos: Mapped[list["ProjectPhoto"]] = relationship(order_by="ProjectPhoto.position")
+    photos: Mapped[list["ProjectPhoto"]] = relationship(back_populates="project", order_by="ProjectPhoto.position")
     indicators: Mapped[list["Indicator"]] = relationship(back_populates="project", order_by="Indicator.position")
     updates: Mapped[list["ProjectUpdate"]] = relationship(order_by="ProjectUpdate.created_at.desc()")
 
@@ -77,6 +77,8 @@ class ProjectPhoto(db.Model):
     storage_key: Mapped[str] = mapped_column(String(128))
     caption: Mapped[str] = mapped_column(String(200), default="")
     position: Mapped[int] = mapped_column(default=0)
+
+    project: Mapped[ServiceProject] = relationship(back_populates="photos")
 
 
 INCREASE, DECREASE = "increase", "decrease"
@@ -126,7 +128,7 @@ class IndicatorReport(db.Model):
     review_comment: Mapped[str | None] = mapped_column(Text)
 
     indicator: Mapped[Indicator] = relationship(back_populates="reports")
-    evidence: Mapped[list["ReportEvidence"]] = relationship(order_by="ReportEvidence.id")
+    evidence: Mapped[list["ReportEvidence"]] = relationship(back_populates="report", order_by="ReportEvidence.id")
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
 
@@ -140,6 +142,8 @@ class ReportEvidence(db.Model):
     content_type: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
     storage_key: Mapped[str] = mapped_column(String(128))
+
+    report: Mapped[IndicatorReport] = relationship(back_populates="evidence")
 
 
 class ProjectUpdate(db.Model):
@@ -182,3 +186,4 @@ class ProjectRating(db.Model):
     replied_at = mapped_column(UTCDateTime())
 
     user = relationship("User", foreign_keys=[user_id])
+    project: Mapped[ServiceProject] = relationship()

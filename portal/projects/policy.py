@@ -1,13 +1,14 @@
 """Who may do what with service projects, their results reports, updates and ratings.
 
-Scope answers 404 in views when refused (an outsider never learns a draft exists); whether the project's
-status allows the step is the service's lifecycle table (409). Organisation members (org_admin and
-org_member) manage their organisation's projects; a community worker whose place scope covers one of the
-project's places reviews its results reports.
+Routes declare the scope check (who may act on this object at all; refused is a 404, so an outsider never
+learns a draft exists); whether the project's status allows the step is the service's lifecycle table
+(409). The `..._now` and button functions combine both, for templates deciding what to show.
+Organisation members (org_admin and org_member) manage their organisation's projects; a community worker
+whose place scope covers one of the project's places reviews its results reports.
 """
 from portal.accounts import roles
 from portal.core.policy import has_place_role, has_scope_role, is_platform_admin, places_with_role
-from portal.projects.models import CANCELLED, COMPLETED, DRAFT, IN_PROGRESS, SUBMITTED
+from portal.projects.models import COMPLETED, DRAFT, IN_PROGRESS, SUBMITTED
 
 MEMBER_ROLES = (roles.ORG_ADMIN, roles.ORG_MEMBER)
 EDITABLE = {DRAFT, "published", IN_PROGRESS}
@@ -53,6 +54,20 @@ def can_review_reports(user) -> bool:
     return user.is_authenticated and bool(places_with_role(user, roles.COMMUNITY_WORKER))
 
 
+def can_see_unapproved_reports(user, project) -> bool:
+    """Reports awaiting review or returned: the organisation and the reviewers, not the public."""
+    return can_manage_project(user, project) or is_project_reviewer(user, project)
+
+
+def can_see_draft_filter(user) -> bool:
+    """The list's "draft" status filter: for members of an organisation (who may have drafts)."""
+    return user.is_authenticated and bool(organisation_ids_of(user))
+
+
+def can_view_photo(user, photo) -> bool:
+    return can_view_project(user, photo.project)
+
+
 def can_view_report(user, report) -> bool:
     """Approved reports are public with their project; others only to the organisation and reviewers."""
     project = report.indicator.project
@@ -70,6 +85,24 @@ def can_manage_project(user, project) -> bool:
     return is_project_org_member(user, project)
 
 
+def can_remove_photo(user, photo) -> bool:
+    return can_manage_project(user, photo.project)
+
+
+def can_edit_indicator(user, indicator) -> bool:
+    return can_manage_project(user, indicator.project)
+
+
+def can_report_result(user, indicator) -> bool:
+    """Reports a result on `indicator` (whether the project is running yet is the service's 409)."""
+    return can_manage_project(user, indicator.project)
+
+
+def can_post_update(user, project) -> bool:
+    """The "post an update" form: the organisation, once the project is public."""
+    return project.status != DRAFT and can_manage_project(user, project)
+
+
 def can_edit_project(user, project) -> bool:
     return project.status in EDITABLE and can_manage_project(user, project)
 
@@ -83,7 +116,8 @@ def can_report_on(user, project) -> bool:
 def can_review_report(user, report) -> bool:
     """A community worker of one of the project's places; never a member of the reporting organisation."""
     project = report.indicator.project
-    return (is_project_reviewer(user, project) and not is_project_org_member(user, project))
+    return (can_view_report(user, report) and is_project_reviewer(user, project)
+            and not is_project_org_member(user, project))
 
 
 def can_decide_report(user, report) -> bool:
@@ -97,14 +131,24 @@ def can_follow_project(user, project) -> bool:
 
 
 def can_rate_project(user, project) -> bool:
-    """Any signed-in person who is not a member of the organisation, once the service is running.
+    """Any signed-in person who may see the project and is not a member of its organisation.
 
     The portal cannot cheaply prove who lives in the project's places or received the service, so the
-    guard against self-rating is the organisation boundary; one rating per person keeps it honest.
+    guard against self-rating is the organisation boundary; one rating per person keeps it honest. Whether
+    the service has started yet is the service's 409.
     """
-    return (user.is_authenticated and project.status in RATEABLE and project.status != CANCELLED
+    return (user.is_authenticated and can_view_project(user, project)
             and not is_project_org_member(user, project))
 
 
-def can_reply_to_rating(user, project) -> bool:
-    return can_manage_project(user, project)
+def can_rate_project_now(user, project) -> bool:
+    """The rating form: a rater, once the service is running."""
+    return project.status in RATEABLE and can_rate_project(user, project)
+
+
+def can_reply_to_rating(user, rating) -> bool:
+    return can_manage_project(user, rating.project)
+
+
+def can_view_evidence(user, evidence) -> bool:
+    return can_view_report(user, evidence.report)

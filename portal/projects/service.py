@@ -222,10 +222,15 @@ def create_project(organisation: Organisation, user: User, details: ProjectDetai
     return project
 
 
-def update_project(project: ServiceProject, editor: User, details: ProjectDetails) -> ServiceProject:
+def check_editable(project: ServiceProject) -> None:
+    """A project past its service (completed, cancelled) keeps its details: the edit page is a 409."""
     if project.status not in EDITABLE_STATUSES:
         raise IllegalTransition(_("A project that is “%(status)s” can no longer be edited.",
                                   status=PROJECT_STATUSES[project.status]))
+
+
+def update_project(project: ServiceProject, editor: User, details: ProjectDetails) -> ServiceProject:
+    check_editable(project)
     before = _snapshot(project)
     _apply(project, _clean(details))
     db.session.flush()
@@ -559,6 +564,39 @@ def load_project(project_id: int) -> ServiceProject | None:
                  .joinedload(ProjectPlace.place), selectinload(ServiceProject.photos),
                  selectinload(ServiceProject.indicators))
         .where(ServiceProject.id == project_id))
+
+
+# The loaders of nested routes take every id in the URL and return None when the rows do not belong
+# together (another project's photo is a 404, not a way to reach it through a project one may manage).
+
+def load_photo(project_id: int, photo_id: int) -> ProjectPhoto | None:
+    photo = db.session.get(ProjectPhoto, photo_id)
+    return photo if photo is not None and photo.project_id == project_id else None
+
+
+def load_indicator(project_id: int, indicator_id: int) -> Indicator | None:
+    indicator = db.session.get(Indicator, indicator_id)
+    return indicator if indicator is not None and indicator.project_id == project_id else None
+
+
+def load_report(project_id: int, report_id: int) -> IndicatorReport | None:
+    report = db.session.scalar(select(IndicatorReport).options(
+        joinedload(IndicatorReport.indicator).joinedload(Indicator.project), selectinload(IndicatorReport.evidence),
+        joinedload(IndicatorReport.submitted_by), joinedload(IndicatorReport.reviewed_by))
+        .where(IndicatorReport.id == report_id))
+    return report if report is not None and report.indicator.project_id == project_id else None
+
+
+def load_evidence(project_id: int, report_id: int, evidence_id: int) -> ReportEvidence | None:
+    item = db.session.get(ReportEvidence, evidence_id)
+    if item is None or item.report_id != report_id or load_report(project_id, report_id) is None:
+        return None
+    return item
+
+
+def load_rating(project_id: int, rating_id: int) -> ProjectRating | None:
+    rating = db.session.get(ProjectRating, rating_id)
+    return rating if rating is not None and rating.project_id == project_id else None
 
 
 def projects_query(viewer, search: str = "", category: str = "", status: str = "", organisation_id=None,

@@ -4,14 +4,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.routing import BuildError
 
-from portal.core.errors import DomainError
 from portal.core.pagination import paginate
-from portal.core.policy import allowed_if, authorize, forget_assignments, object_policy, public, signed_in
+from portal.core.policy import allowed_if, object_policy, public, signed_in
 from portal.core.uploads import upload_path
-from portal.core.web import show_error, typed_form_valid
+from portal.core.web import button_action, done, submit_form
 from portal.extensions import db
 from portal.main.vendor import plotly_url_values
 from portal.places.models import KIND_LABELS, Place
@@ -37,11 +35,7 @@ from portal.projects.models import (
     REPORT_STATUSES,
     RETURNED,
     SERVICE_TYPES,
-    Indicator,
     IndicatorReport,
-    ProjectPhoto,
-    ProjectRating,
-    ReportEvidence,
     ServiceProject,
 )
 
@@ -56,26 +50,6 @@ def _labels() -> dict:
     return {"categories": CATEGORIES, "service_types": SERVICE_TYPES, "delivery_models": DELIVERY_MODELS,
             "project_statuses": PROJECT_STATUSES, "report_statuses": REPORT_STATUSES, "directions": DIRECTIONS,
             "kind_labels": KIND_LABELS, "policy": policy}
-
-
-def _undo() -> None:
-    db.session.rollback()
-    forget_assignments()
-
-
-def _project(project_id: int) -> ServiceProject:
-    """The project if `current_user` may see it, else 404 (a draft's existence is not confirmed)."""
-    project = service.load_project(project_id)
-    if project is None:
-        abort(404)
-    authorize(policy.can_view_project(current_user, project))
-    return project
-
-
-def _managed(project_id: int) -> ServiceProject:
-    project = _project(project_id)
-    authorize(policy.can_manage_project(current_user, project))
-    return project
 
 
 def _details(form: ProjectForm) -> service.ProjectDetails:
@@ -107,11 +81,11 @@ def index():
     organisations = service.organisations_for_filter(current_user)
     page = paginate(service.projects_query(current_user, search, category, status, organisation_id, place),
                     per_page=20)
-    own = policy.organisation_ids_of(current_user) if current_user.is_authenticated else []
     filtered = bool(search or category in CATEGORIES or status in PROJECT_STATUSES or organisation_id or place)
     return render_template("projects/index.html", page=page, search=search, category=category, status=status,
                            organisation_id=organisation_id, organisations=organisations, places=places, place=place,
-                           filtered=filtered, show_drafts=bool(own), **_labels())
+                           filtered=filtered,
+                           show_drafts=policy.can_see_draft_filter(current_user), **_labels())
 
 
 # --- posting and editing ---------------------------------------------------------------------------
@@ -125,29 +99,24 @@ def new():
     form = ProjectForm(organisations=organisations, places=service.places_for_choices())
     if request.method == "GET" and request.args.get("organisation"):
         form.organisation.data = request.args["organisation"]
-    if form.validate_on_submit():
+
+    def create():
         organisation = next((o for o in organisations if str(o.id) == form.organisation.data), None)
         if organisation is None:
             abort(404)
-        try:
-            project = service.create_project(organisation, current_user, _details(form))
-        except DomainError as error:
-            _undo()
-            show_error(form, error)
-        else:
-            flash(_("The draft is saved. Add indicators and photos, then publish it."), "success")
-            return redirect(url_for("projects.detail", project_id=project.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("projects/form.html", form=form, project=None, **_labels()), status
+        return service.create_project(organisation, current_user, _details(form))
+
+    return submit_form(form, create,
+                       lambda project: done(_("The draft is saved. Add indicators and photos, then publish it."),
+                                            url_for("projects.detail", project_id=project.id)),
+                       lambda status: (render_template("projects/form.html", form=form, project=None, **_labels()),
+                                       status))
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
-@object_policy(policy.can_manage_project)
-def edit(project_id):
-    project = _managed(project_id)
-    if project.status not in service.EDITABLE_STATUSES:
-        raise DomainError(_("A project that is “%(status)s” can no longer be edited.",
-                            status=PROJECT_STATUSES[project.status]))
+@object_policy(policy.can_manage_project, service.load_project)
+def edit(project):
+    service.check_editable(project)
     initial = {"organisation": str(project.organisation_id), "title": project.title, "summary": project.summary,
                "description_md": project.description_md, "category": project.category,
                "service_type": project.service_type, "delivery_model": project.delivery_model,
@@ -157,23 +126,16 @@ def edit(project_id):
                "funding_sources": project.funding_sources, "beneficiaries_target": str(project.beneficiaries_target)}
     form = ProjectForm(data=initial, organisations=[project.organisation], places=service.places_for_choices())
     form.organisation.data = str(project.organisation_id)  # the organisation of a project never changes
-    if form.validate_on_submit():
-        try:
-            service.update_project(project, current_user, _details(form))
-        except DomainError as error:
-            _undo()
-            show_error(form, error)
-        else:
-            flash(_("The project is saved."), "success")
-            return redirect(url_for("projects.detail", project_id=project.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("projects/form.html", form=form, project=project, **_labels()), status
+    return submit_form(form, lambda: service.update_project(project, current_user, _details(form)),
+                       lambda result: done(_("The project is saved."),
+                                           url_for("projects.detail", project_id=project.id)),
+                       lambda status: (render_template("projects/form.html", form=form, project=project,
+                                                       **_labels()), status))
 
 
 @bp.route("/<int:project_id>/status", methods=["POST"])
-@object_policy(policy.can_manage_project)
-def change_status(project_id):
-    project = _managed(project_id)
+@object_policy(policy.can_manage_project, service.load_project)
+def change_status(project):
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
@@ -198,13 +160,13 @@ def _render_detail(project: ServiceProject, forms: dict | None = None, status: i
     forms = forms or {}
     user = current_user
     manage = policy.can_manage_project(user, project)
-    insider = manage or policy.is_project_reviewer(user, project)
     own_rating = service.rating_of(project, user)
     rating_form = forms.get("rating") or RatingForm(
         data={"score": str(own_rating.score), "comment": own_rating.comment} if own_rating else None)
     context = {
         "project": project, "results": service.results_of(project),
-        "reports": service.reports_of(project, approved_only=not insider),
+        "reports": service.reports_of(project,
+                                      approved_only=not policy.can_see_unapproved_reports(user, project)),
         "updates": service.updates_of(project), "ratings": service.ratings_of(project),
         "average_rating": service.average_rating(project), "own_rating": own_rating,
         "following": service.is_following(project, user), "can_manage": manage,
@@ -218,120 +180,84 @@ def _render_detail(project: ServiceProject, forms: dict | None = None, status: i
     return render_template("projects/detail.html", **context, **_labels()), status
 
 
+def _detail_with(project_id: int, forms: dict):
+    """The project page again with a form showing its errors (reloaded after undo: the state before)."""
+    return lambda status: _render_detail(service.load_project(project_id), forms, status)
+
+
 @bp.route("/<int:project_id>")
-@object_policy(policy.can_view_project, login=False)
-def detail(project_id):
-    return _render_detail(_project(project_id))
+@object_policy(policy.can_view_project, service.load_project, login=False)
+def detail(project):
+    return _render_detail(project)
 
 
 @bp.route("/<int:project_id>/photos/<int:photo_id>")
-@object_policy(policy.can_view_project, login=False)
-def photo(project_id, photo_id):
-    project = _project(project_id)
-    item = db.session.get(ProjectPhoto, photo_id)
-    if item is None or item.project_id != project.id:
-        abort(404)
+@object_policy(policy.can_view_photo, service.load_photo, login=False)
+def photo(item):
     path = upload_path(item.storage_key)
     if not path.is_file():
         abort(404)
     mimetype = "image/png" if item.storage_key.endswith(".png") else "image/jpeg"
-    return send_file(path, mimetype=mimetype, max_age=3600 if project.status != DRAFT else 0)
+    return send_file(path, mimetype=mimetype, max_age=3600 if item.project.status != DRAFT else 0)
 
 
 # --- photos ----------------------------------------------------------------------------------------
 
 @bp.route("/<int:project_id>/photos", methods=["GET", "POST"])
-@object_policy(policy.can_manage_project)
-def photos(project_id):
-    project = _managed(project_id)
+@object_policy(policy.can_manage_project, service.load_project)
+def photos(project):
     form = PhotoForm()
-    if form.validate_on_submit():
-        try:
-            service.add_photo(project, form.photo.data, form.caption.data, current_user)
-        except DomainError as error:
-            _undo()
-            project = _managed(project_id)
-            show_error(form, error)
-        else:
-            flash(_("The photo is added."), "success")
-            return redirect(url_for("projects.photos", project_id=project.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("projects/photos.html", project=project, form=form, button_form=EmptyForm(),
-                           **_labels()), status
+    project_id = project.id
+    return submit_form(form, lambda: service.add_photo(project, form.photo.data, form.caption.data, current_user),
+                       lambda result: done(_("The photo is added."), url_for("projects.photos", project_id=project_id)),
+                       lambda status: (render_template("projects/photos.html", project=service.load_project(project_id),
+                                                       form=form, button_form=EmptyForm(), **_labels()), status))
 
 
 @bp.route("/<int:project_id>/photos/<int:photo_id>/remove", methods=["POST"])
-@object_policy(policy.can_manage_project)
-def remove_photo(project_id, photo_id):
-    project = _managed(project_id)
-    item = db.session.get(ProjectPhoto, photo_id)
-    if item is None or item.project_id != project.id:
-        abort(404)
+@object_policy(policy.can_remove_photo, service.load_photo)
+def remove_photo(item):
     if not EmptyForm().validate_on_submit():
         abort(400)
     service.remove_photo(item, current_user)
     flash(_("The photo is removed."), "success")
-    return redirect(url_for("projects.photos", project_id=project.id))
+    return redirect(url_for("projects.photos", project_id=item.project_id))
 
 
 # --- indicators and reports ------------------------------------------------------------------------
 
-def _indicator(project: ServiceProject, indicator_id: int) -> Indicator:
-    """An indicator of this project; another project's (or organisation's) indicator is a 404."""
-    indicator = db.session.get(Indicator, indicator_id)
-    if indicator is None or indicator.project_id != project.id:
-        abort(404)
-    return indicator
-
-
 @bp.route("/<int:project_id>/indicators", methods=["GET", "POST"])
-@object_policy(policy.can_manage_project)
-def indicators(project_id):
-    project = _managed(project_id)
+@object_policy(policy.can_manage_project, service.load_project)
+def indicators(project):
     form = IndicatorForm()
-    if form.validate_on_submit():
-        try:
-            indicator = service.add_indicator(project, current_user, form.name.data, form.unit.data,
-                                              form.baseline.data, form.target.data, form.direction.data)
-        except DomainError as error:
-            if error.status_code != 400:
-                raise
-            _undo()
-            project = _managed(project_id)
-            show_error(form, error)
-        else:
-            flash(_("“%(name)s” is added.", name=indicator.name), "success")
-            return redirect(url_for("projects.indicators", project_id=project.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("projects/indicators.html", project=project, form=form,
-                           results=service.results_of(project), **_labels()), status
+    project_id = project.id
+
+    def render(status):
+        reloaded = service.load_project(project_id)
+        return render_template("projects/indicators.html", project=reloaded, form=form,
+                               results=service.results_of(reloaded), **_labels()), status
+
+    return submit_form(form, lambda: service.add_indicator(project, current_user, form.name.data, form.unit.data,
+                                                           form.baseline.data, form.target.data, form.direction.data),
+                       lambda indicator: done(_("“%(name)s” is added.", name=indicator.name),
+                                              url_for("projects.indicators", project_id=project_id)),
+                       render)
 
 
 @bp.route("/<int:project_id>/indicators/<int:indicator_id>/edit", methods=["GET", "POST"])
-@object_policy(policy.can_manage_project)
-def edit_indicator(project_id, indicator_id):
-    project = _managed(project_id)
-    indicator = _indicator(project, indicator_id)
+@object_policy(policy.can_edit_indicator, service.load_indicator)
+def edit_indicator(indicator):
     form = IndicatorForm(data={"name": indicator.name, "unit": indicator.unit,
                                "baseline": _plain(indicator.baseline), "target": _plain(indicator.target),
                                "direction": indicator.direction})
-    if form.validate_on_submit():
-        try:
-            service.update_indicator(indicator, current_user, form.name.data, form.unit.data, form.baseline.data,
-                                     form.target.data, form.direction.data)
-        except DomainError as error:
-            if error.status_code != 400:
-                raise
-            _undo()
-            project = _managed(project_id)
-            indicator = _indicator(project, indicator_id)
-            show_error(form, error)
-        else:
-            flash(_("The indicator is saved."), "success")
-            return redirect(url_for("projects.indicators", project_id=project.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("projects/indicator_form.html", project=project, indicator=indicator, form=form,
-                           **_labels()), status
+    project_id = indicator.project_id
+    return submit_form(form, lambda: service.update_indicator(indicator, current_user, form.name.data,
+                                                              form.unit.data, form.baseline.data, form.target.data,
+                                                              form.direction.data),
+                       lambda result: done(_("The indicator is saved."),
+                                           url_for("projects.indicators", project_id=project_id)),
+                       lambda status: (render_template("projects/indicator_form.html", project=indicator.project,
+                                                       indicator=indicator, form=form, **_labels()), status))
 
 
 def _plain(value) -> str:
@@ -340,10 +266,9 @@ def _plain(value) -> str:
 
 
 @bp.route("/<int:project_id>/indicators/<int:indicator_id>/report", methods=["GET", "POST"])
-@object_policy(policy.can_manage_project)
-def new_report(project_id, indicator_id):
-    project = _managed(project_id)
-    indicator = _indicator(project, indicator_id)
+@object_policy(policy.can_report_result, service.load_indicator)
+def new_report(indicator):
+    project = indicator.project
     initial = None
     corrects = None
     if request.method == "GET" and request.args.get("corrects", "").isdigit():
@@ -355,86 +280,50 @@ def new_report(project_id, indicator_id):
         else:
             corrects = None
     form = ReportForm(data=initial)
-    if form.validate_on_submit():
-        try:
-            report = service.submit_report(indicator, current_user, form.period_start.data, form.period_end.data,
-                                           form.actual.data, form.narrative.data,
-                                           request.files.getlist(form.evidence.name))
-        except DomainError as error:
-            if error.status_code != 400:
-                raise
-            _undo()
-            project = _managed(project_id)
-            indicator = _indicator(project, indicator_id)
-            show_error(form, error)
-        else:
-            flash(_("The report is sent to the community worker for review."), "success")
-            return redirect(url_for("projects.report", project_id=project.id, report_id=report.id))
-    elif request.method == "GET" and project.status not in service.REPORTABLE_STATUSES:
+    if request.method == "GET" and project.status not in service.REPORTABLE_STATUSES:
         flash(_("Results are reported once the project is in progress."), "info")
-    status = 400 if form.is_submitted() else 200
-    return render_template("projects/report_form.html", project=project, indicator=indicator, form=form,
-                           corrects=corrects, **_labels()), status
+    return submit_form(form, lambda: service.submit_report(indicator, current_user, form.period_start.data,
+                                                           form.period_end.data, form.actual.data,
+                                                           form.narrative.data,
+                                                           request.files.getlist(form.evidence.name)),
+                       lambda report: done(_("The report is sent to the community worker for review."),
+                                           url_for("projects.report", project_id=report.indicator.project_id,
+                                                   report_id=report.id)),
+                       lambda status: (render_template("projects/report_form.html", project=indicator.project,
+                                                       indicator=indicator, form=form, corrects=corrects,
+                                                       **_labels()), status))
 
 
-def _report(project: ServiceProject, report_id: int) -> IndicatorReport:
-    report = db.session.scalar(select(IndicatorReport).options(
-        joinedload(IndicatorReport.indicator), selectinload(IndicatorReport.evidence),
-        joinedload(IndicatorReport.submitted_by), joinedload(IndicatorReport.reviewed_by))
-        .where(IndicatorReport.id == report_id))
-    if report is None or report.indicator.project_id != project.id:
-        abort(404)
-    authorize(policy.can_view_report(current_user, report))
-    return report
-
-
-def _render_report(project, report, form=None, status=200):
-    return render_template("projects/report.html", project=project, report=report,
+def _render_report(report, form=None, status=200):
+    return render_template("projects/report.html", project=report.indicator.project, report=report,
                            previous=service.previous_approved(report), review_form=form or ReviewForm(),
                            **_labels()), status
 
 
 @bp.route("/<int:project_id>/reports/<int:report_id>")
-@object_policy(policy.can_view_report, login=False)
-def report(project_id, report_id):
-    project = _project(project_id)
-    return _render_report(project, _report(project, report_id))
+@object_policy(policy.can_view_report, service.load_report, login=False)
+def report(report):
+    return _render_report(report)
 
 
 @bp.route("/<int:project_id>/reports/<int:report_id>/review", methods=["POST"])
-@object_policy(policy.can_review_report)
-def review_report(project_id, report_id):
-    project = _project(project_id)
-    report = _report(project, report_id)
-    authorize(policy.can_review_report(current_user, report))
+@object_policy(policy.can_review_report, service.load_report)
+def review_report(report):
     form = ReviewForm()
-    if not typed_form_valid(form):
-        return _render_report(project, report, form, 400)
-    if form.decision.data not in ("approve", "return"):
-        abort(400)
+    if form.is_submitted() and form.decision.data not in ("approve", "return"):
+        abort(400)  # the page's two buttons are the only decisions: anything else is a tampered form
     approve = form.decision.data == "approve"
-    try:
-        service.review_report(report, current_user, approve, form.comment.data)
-    except DomainError as error:
-        if error.status_code != 400:
-            raise
-        _undo()
-        project = _project(project_id)
-        show_error(form, error)
-        return _render_report(project, _report(project, report_id), form, 400)
-    flash(_("The report is approved; its value now counts.") if approve else
-          _("The report is returned to the organisation with your comment."), "success")
-    return redirect(url_for("projects.report", project_id=project.id, report_id=report.id))
+    project_id, report_id = report.indicator.project_id, report.id
+    return submit_form(form, lambda: service.review_report(report, current_user, approve, form.comment.data),
+                       lambda result: done(_("The report is approved; its value now counts.") if approve else
+                                           _("The report is returned to the organisation with your comment."),
+                                           url_for("projects.report", project_id=project_id, report_id=report_id)),
+                       lambda status: _render_report(service.load_report(project_id, report_id), form, status))
 
 
 @bp.route("/<int:project_id>/reports/<int:report_id>/evidence/<int:evidence_id>")
-@object_policy(policy.can_view_report, login=False)
-def evidence(project_id, report_id, evidence_id):
-    project = _project(project_id)
-    report = _report(project, report_id)
-    item = db.session.get(ReportEvidence, evidence_id)
-    if item is None or item.report_id != report.id:
-        abort(404)
+@object_policy(policy.can_view_evidence, service.load_evidence, login=False)
+def evidence(item):
     path = upload_path(item.storage_key)
     if not path.is_file():
         abort(404)
@@ -454,86 +343,58 @@ def reviews():
 # --- updates, followers, ratings -------------------------------------------------------------------
 
 @bp.route("/<int:project_id>/updates", methods=["POST"])
-@object_policy(policy.can_manage_project)
-def post_update(project_id):
-    project = _managed(project_id)
+@object_policy(policy.can_manage_project, service.load_project)
+def post_update(project):
     form = UpdateForm()
-    if not form.validate_on_submit():
-        return _render_detail(project, {"update": form}, 400)
-    try:
-        update_row = service.post_update(project, current_user, form.title.data, form.body_md.data)
-    except DomainError as error:
-        if error.status_code != 400:
-            raise
-        _undo()
-        show_error(form, error)
-        return _render_detail(_project(project_id), {"update": form}, 400)
-    flash(_("The update is posted and followers are notified."), "success")
-    return redirect(url_for("projects.detail", project_id=project.id, _anchor=f"update-{update_row.id}"))
+    return submit_form(form, lambda: service.post_update(project, current_user, form.title.data, form.body_md.data),
+                       lambda update_row: done(_("The update is posted and followers are notified."),
+                                               url_for("projects.detail", project_id=project.id,
+                                                       _anchor=f"update-{update_row.id}")),
+                       _detail_with(project.id, {"update": form}))
 
 
 @bp.route("/<int:project_id>/follow", methods=["POST"])
-@object_policy(policy.can_follow_project)
-def follow(project_id):
-    project = _project(project_id)
-    authorize(policy.can_follow_project(current_user, project))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    if service.follow(project, current_user):
-        flash(_("You follow this project: its updates will appear in your notifications."), "success")
-    return redirect(url_for("projects.detail", project_id=project.id))
+@object_policy(policy.can_follow_project, service.load_project)
+def follow(project):
+    def followed(changed):
+        if changed:
+            flash(_("You follow this project: its updates will appear in your notifications."), "success")
+        return redirect(url_for("projects.detail", project_id=project.id))
+
+    return button_action(lambda: service.follow(project, current_user), followed,
+                         url_for("projects.detail", project_id=project.id))
 
 
 @bp.route("/<int:project_id>/unfollow", methods=["POST"])
-@object_policy(policy.can_follow_project)
-def unfollow(project_id):
-    project = _project(project_id)
-    authorize(policy.can_follow_project(current_user, project))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    if service.unfollow(project, current_user):
-        flash(_("You no longer follow this project."), "success")
-    return redirect(url_for("projects.detail", project_id=project.id))
+@object_policy(policy.can_follow_project, service.load_project)
+def unfollow(project):
+    def unfollowed(changed):
+        if changed:
+            flash(_("You no longer follow this project."), "success")
+        return redirect(url_for("projects.detail", project_id=project.id))
+
+    return button_action(lambda: service.unfollow(project, current_user), unfollowed,
+                         url_for("projects.detail", project_id=project.id))
 
 
 @bp.route("/<int:project_id>/rating", methods=["POST"])
-@object_policy(policy.can_rate_project)
-def rate(project_id):
-    project = _project(project_id)
-    if policy.is_project_org_member(current_user, project):
-        abort(403)  # the organisation does not rate its own project (it knows the project exists: not a 404)
+@object_policy(policy.can_rate_project, service.load_project)
+def rate(project):
     form = RatingForm()
-    if not form.validate_on_submit():
-        return _render_detail(project, {"rating": form}, 400)
-    try:
-        _rating, created = service.rate_project(project, current_user, form.score.data, form.comment.data)
-    except DomainError as error:
-        if error.status_code != 400:
-            raise
-        _undo()
-        show_error(form, error)
-        return _render_detail(_project(project_id), {"rating": form}, 400)
-    flash(_("Thank you: your rating is recorded.") if created else _("Your rating is updated."), "success")
-    return redirect(url_for("projects.detail", project_id=project.id, _anchor="ratings"))
+    return submit_form(form, lambda: service.rate_project(project, current_user, form.score.data, form.comment.data),
+                       lambda result: done(_("Thank you: your rating is recorded.") if result[1]
+                                           else _("Your rating is updated."),
+                                           url_for("projects.detail", project_id=project.id, _anchor="ratings")),
+                       _detail_with(project.id, {"rating": form}))
 
 
 @bp.route("/<int:project_id>/ratings/<int:rating_id>/reply", methods=["POST"])
-@object_policy(policy.can_reply_to_rating)
-def reply_rating(project_id, rating_id):
-    project = _managed(project_id)
-    rating = db.session.get(ProjectRating, rating_id)
-    if rating is None or rating.project_id != project.id:
-        abort(404)
+@object_policy(policy.can_reply_to_rating, service.load_rating)
+def reply_rating(rating):
     form = ReplyForm()
-    if not typed_form_valid(form):
-        return _render_detail(project, {"reply": {rating_id: form}}, 400)
-    try:
-        service.reply_to_rating(rating, current_user, form.reply.data)
-    except DomainError as error:
-        if error.status_code != 400:
-            raise
-        _undo()
-        show_error(form, error)
-        return _render_detail(_project(project_id), {"reply": {rating_id: form}}, 400)
-    flash(_("Your reply is published under the rating."), "success")
-    return redirect(url_for("projects.detail", project_id=project.id, _anchor=f"rating-{rating.id}"))
+    project_id, rating_id = rating.project_id, rating.id
+    return submit_form(form, lambda: service.reply_to_rating(rating, current_user, form.reply.data),
+                       lambda result: done(_("Your reply is published under the rating."),
+                                           url_for("projects.detail", project_id=project_id,
+                                                   _anchor=f"rating-{rating_id}")),
+                       _detail_with(project_id, {"reply": {rating_id: form}}))
