@@ -1,5 +1,5 @@
 """Who may do what with accounts and role assignments."""
-from portal.core.policy import is_platform_admin
+from portal.accounts.scopes import is_platform_admin
 
 
 def can_manage_roles(user) -> bool:

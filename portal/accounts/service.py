@@ -16,6 +16,7 @@ from portal.accounts.passwords import (
     hash_password,
     verify_password,
 )
+from portal.accounts.scopes import forget_assignments
 from portal.audit import service as audit
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.mail import send_mail
@@ -218,8 +219,6 @@ def grant_role(user: User, role: str, scope_type: str, scope_id: int | None, gra
     db.session.flush()
     audit.record("role.granted", "role_assignment", assignment.id, actor=granted_by,
                  after=_assignment_snapshot(assignment))
-    from portal.core.policy import forget_assignments
-
     forget_assignments()
     return assignment
 
@@ -234,8 +233,6 @@ def revoke_role(assignment: RoleAssignment, revoked_by: User | None) -> None:
                  before=_assignment_snapshot(assignment))
     db.session.delete(assignment)
     db.session.flush()
-    from portal.core.policy import forget_assignments
-
     forget_assignments()
 
 

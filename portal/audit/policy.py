@@ -1,5 +1,5 @@
 """Who may read the audit log."""
-from portal.core.policy import is_platform_admin
+from portal.accounts.scopes import is_platform_admin
 
 
 def can_view_audit_log(user) -> bool:

@@ -12,7 +12,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 
 from portal.core.errors import DomainError
-from portal.core.policy import forget_assignments
+from portal.core.request_cache import clear_request_cache
 from portal.extensions import db
 
 
@@ -44,7 +44,7 @@ def show_error(form, error: DomainError) -> None:
 def undo() -> None:
     """Drop what a failed action wrote (and the cached roles), so the page shows the state before it."""
     db.session.rollback()
-    forget_assignments()
+    clear_request_cache()
 
 
 def done(message: str, target: str, category: str = "success"):

@@ -10,7 +10,7 @@ A route declares one `can_...` per action, asked with the route's object: it ans
 combine the two for the campaign page's buttons.
 """
 from portal.accounts import roles
-from portal.core.policy import (
+from portal.accounts.scopes import (
     assignments_of,
     has_place_role,
     has_platform_role,

@@ -38,7 +38,7 @@ def navigation_for(user) -> list[NavItem]:
 
     items.append(NavItem(_l("Notifications"), "notifications.index", "account", badge=unread_count(user.id)))
     from portal.accounts import roles
-    from portal.core.policy import assignments_of
+    from portal.accounts.scopes import assignments_of
 
     if any(a.scope_type == roles.SCOPE_FUND for a in assignments_of(user)):
         items.append(NavItem(_l("Funds you help run"), "funds.fund_list", "manage"))

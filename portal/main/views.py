@@ -2,7 +2,8 @@
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from portal.core.policy import assignments_of, public
+from portal.accounts.scopes import assignments_of
+from portal.core.policy import public
 from portal.main.dashboard import home_highlights, home_summary
 
 bp = Blueprint("main", __name__)

@@ -1,7 +1,7 @@
 """Who may do what with resident needs. Needs are public (residents see what their neighbours need);
 community workers of the need's place triage them; grid workers post for residents in their grid."""
 from portal.accounts import roles
-from portal.core.policy import has_place_role, places_with_role
+from portal.accounts.scopes import has_place_role, places_with_role
 from portal.needs.models import ACCEPTED, ANSWERED, OPEN
 
 BACKABLE = {OPEN, ACCEPTED}

@@ -7,7 +7,7 @@ whether the organisation's status allows the step is the service's lifecycle tab
 from sqlalchemy import false, or_, select, true
 
 from portal.accounts import roles
-from portal.core.policy import (
+from portal.accounts.scopes import (
     has_place_role,
     has_platform_role,
     has_scope_role,

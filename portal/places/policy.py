@@ -1,6 +1,6 @@
 """Who may do what with places. The tree itself is public; changing it is for platform administrators."""
 from portal.accounts import roles
-from portal.core.policy import has_platform_role, is_platform_admin, places_with_role
+from portal.accounts.scopes import has_platform_role, is_platform_admin, places_with_role
 
 
 def can_view_place(user, place) -> bool:

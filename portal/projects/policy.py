@@ -7,7 +7,7 @@ Organisation members (org_admin and org_member) manage their organisation's proj
 whose place scope covers one of the project's places reviews its results reports.
 """
 from portal.accounts import roles
-from portal.core.policy import has_place_role, has_scope_role, is_platform_admin, places_with_role
+from portal.accounts.scopes import has_place_role, has_scope_role, is_platform_admin, places_with_role
 from portal.projects.models import COMPLETED, DRAFT, IN_PROGRESS, SUBMITTED
 
 MEMBER_ROLES = (roles.ORG_ADMIN, roles.ORG_MEMBER)
@@ -23,7 +23,7 @@ def is_project_org_member(user, project) -> bool:
 
 def organisation_ids_of(user) -> list[int]:
     """The organisations in which `user` is an administrator or member."""
-    from portal.core.policy import assignments_of
+    from portal.accounts.scopes import assignments_of
 
     return sorted({a.scope_id for a in assignments_of(user)
                    if a.role in MEMBER_ROLES and a.scope_type == roles.SCOPE_ORGANISATION})

@@ -720,7 +720,7 @@ def results_of(project: ServiceProject, indicators: list[Indicator] | None = Non
 
 def reports_to_review_query(user: User):
     """Submitted reports on projects with a place in `user`'s community-worker scope, oldest first."""
-    from portal.core.policy import places_with_role
+    from portal.accounts.scopes import places_with_role
 
     places = places_with_role(user, roles.COMMUNITY_WORKER)
     if not places:

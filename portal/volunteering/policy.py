@@ -8,7 +8,7 @@ hours count only when the organisation that saw the work vouches for them. A rou
 hour record is in a state that allows the step is the service's 409.
 """
 from portal.accounts import roles
-from portal.core.policy import has_scope_role
+from portal.accounts.scopes import has_scope_role
 from portal.projects.models import DRAFT, IN_PROGRESS, PUBLISHED
 
 # projects on which opportunities and shifts may be published

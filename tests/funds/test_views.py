@@ -124,7 +124,7 @@ def test_admins_appoint_the_committee_on_the_management_page(client, login_as, w
     response = client.post_form(f"/funds/{world.fund.id}/roles", {"email": "newcomer@example.org",
                                                                  "role": "fund_committee"}, token_from=manage)
     assert response.status_code == 302
-    from portal.core.policy import forget_assignments
+    from portal.accounts.scopes import forget_assignments
     from portal.funds.policy import is_committee
 
     forget_assignments()
@@ -141,7 +141,7 @@ def test_the_treasurer_cannot_appoint(client, login_as, world):
     response = client.post_form(f"/funds/{world.fund.id}/roles", {"email": world.resident.email,
                                                                  "role": "treasurer"}, token_from=manage)
     assert response.status_code == 404
-    from portal.core.policy import forget_assignments
+    from portal.accounts.scopes import forget_assignments
     from portal.funds.policy import is_treasurer
 
     forget_assignments()

@@ -9,9 +9,9 @@ from werkzeug.datastructures import FileStorage
 
 from portal.accounts import roles
 from portal.accounts.models import RoleAssignment
+from portal.accounts.scopes import forget_assignments
 from portal.audit.models import AuditEvent
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
-from portal.core.policy import forget_assignments
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.orgs import service

@@ -1,0 +1,61 @@
+"""Who holds which role where: the current user's role assignments (read once per request) and scope checks.
+
+Every domain's policy.py builds its `can_...` functions from these. A role is held on the platform, a place
+(and counts for every place under it), an organisation or a fund.
+"""
+from sqlalchemy import select
+
+from portal.accounts import roles
+from portal.accounts.models import RoleAssignment
+from portal.core.request_cache import clear_request_cache, request_cache
+from portal.extensions import db
+from portal.places.models import Place
+
+
+def assignments_of(user) -> list:
+    """All role assignments of `user`, loaded once per request."""
+    if user is None or not user.is_authenticated:
+        return []
+    cache = request_cache("role_assignments")
+    if user.id not in cache:
+        cache[user.id] = list(db.session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == user.id)))
+    return cache[user.id]
+
+
+def forget_assignments() -> None:
+    """After a rollback or a role change within the request: read the assignments again."""
+    clear_request_cache()
+
+
+def has_platform_role(user, *role_names: str) -> bool:
+    return any(a.role in role_names and a.scope_type == roles.SCOPE_PLATFORM for a in assignments_of(user))
+
+
+def is_platform_admin(user) -> bool:
+    return has_platform_role(user, roles.PLATFORM_ADMIN)
+
+
+def places_with_role(user, *role_names: str) -> list:
+    """The places on which `user` holds one of `role_names` (loaded in one query, cached per request)."""
+    ids = {a.scope_id for a in assignments_of(user) if a.role in role_names and a.scope_type == roles.SCOPE_PLACE}
+    if not ids:
+        return []
+    cache = request_cache("role_places")
+    key = (user.id, frozenset(ids))
+    if key not in cache:
+        cache[key] = list(db.session.scalars(select(Place).where(Place.id.in_(ids))))
+    return cache[key]
+
+
+def has_place_role(user, place, *role_names: str, platform_counts: bool = True) -> bool:
+    """True when `user` holds a role on `place` or on a place above it (or on the whole platform)."""
+    if place is None:
+        return False
+    if platform_counts and has_platform_role(user, *role_names):
+        return True
+    return any(place.is_within(scope) for scope in places_with_role(user, *role_names))
+
+
+def has_scope_role(user, scope_type: str, scope_id: int, *role_names: str) -> bool:
+    return any(a.role in role_names and a.scope_type == scope_type and a.scope_id == scope_id
+               for a in assignments_of(user))
