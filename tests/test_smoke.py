@@ -12,6 +12,18 @@ def test_home_page_in_english_by_accept_language(client):
     assert 'lang="en"' in response.get_data(as_text=True)
 
 
+def test_home_page_falls_back_to_chinese_when_the_browser_asks_for_neither(client):
+    # README: with no choice made the language follows Accept-Language, falling back to zh-CN
+    response = client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9,de;q=0.5"})
+    assert 'lang="zh-CN"' in response.get_data(as_text=True)
+
+
+def test_a_chosen_language_beats_accept_language(client):
+    client.get("/lang/en")
+    response = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert 'lang="en"' in response.get_data(as_text=True)
+
+
 def test_security_headers(client):
     response = client.get("/")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]

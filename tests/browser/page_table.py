@@ -1,0 +1,203 @@
+"""One URL for every page template, on the demo city, signed in as an account that may open it.
+
+test_accessibility_browser.py visits each row in both languages (axe-core and a phone-width check) and
+fails when a template under templates/ has no row, so a new page cannot skip the checks.
+"""
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from portal.accounts import roles
+from portal.accounts.models import PasswordResetToken, User
+from portal.core.time import utcnow
+from portal.demo_city import DEMO_PASSWORD, demo_email
+from portal.extensions import db
+from portal.funds.models import LIVE, Campaign, Disbursement, Fund, InKindPledge, Team
+from portal.needs.models import Need
+from portal.orgs.models import Organisation, OrganisationInvitation
+from portal.payments.models import PENDING, Donation
+from portal.payments.providers.sandbox import checkout_token
+from portal.places.models import Place
+from portal.projects.models import Indicator, IndicatorReport, ServiceProject
+from portal.volunteering import service as volunteering_service
+from portal.volunteering.models import Opportunity, Shift, ShiftSignup
+from tests.factories.payments import make_donation, make_recurring_gift
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+PASSWORD = DEMO_PASSWORD
+
+# Accounts of the demo city (portal/demo.py, portal/funds/demo.py).
+ADMIN = demo_email("admin")
+OFFICIAL = demo_email("official-district")
+COMMUNITY_WORKER = demo_email("community-worker")
+ORG_ADMIN = demo_email("org-admin")
+RESIDENT = demo_email("resident")
+TREASURER = demo_email("treasurer")
+DONOR = "{donor}"  # a resident who gave to the treasurer's fund (found in demo_values)
+TREASURERS_FUND = "铁路坝社区公益金"
+ORG_ADMINS_ORGANISATION = "宜昌市西陵区阳光社会工作服务中心"
+
+
+@dataclass(frozen=True)
+class Visit:
+    template: str          # relative to templates/
+    path: str
+    account: str | None    # None: not signed in
+    submit_empty: bool = False  # send the page's main form empty, to see it with its validation errors
+    status: int = 200
+
+    def resolved(self, values: dict) -> tuple[str | None, str]:
+        """(account, path) with the demo's ids put in."""
+        return (self.account.format(**values) if self.account else None), self.path.format(**values)
+
+
+def page_templates() -> set[str]:
+    """Every template that renders a whole page: partials (`_*.html`) and base.html come in through them."""
+    return {str(path.relative_to(TEMPLATES)) for path in TEMPLATES.rglob("*.html")
+            if not path.name.startswith("_") and path.name != "base.html"}
+
+
+def _first(statement):
+    row = db.session.scalars(statement.limit(1)).first()
+    assert row is not None, f"the demo city has no row for {statement}"
+    return row
+
+
+def _user(email: str) -> User:
+    return _first(select(User).where(User.email == email))
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _digest(token: str) -> str:
+    """Invitation and password-reset links store the SHA-256 of their token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def demo_values() -> dict:
+    """The ids and tokens VISITS' paths name, from the demo city (the tokens it lacks are made and committed)."""
+    fund = _first(select(Fund).where(Fund.name == TREASURERS_FUND))
+    campaign = _first(select(Campaign).where(Campaign.fund_id == fund.id, Campaign.status == LIVE)
+                      .order_by(Campaign.id))
+    team = _first(select(Team).join(Campaign).where(Campaign.fund_id == fund.id).order_by(Team.id))
+    disbursement = _first(select(Disbursement).where(Disbursement.fund_id == fund.id).order_by(Disbursement.id))
+    pledge = _first(select(InKindPledge).where(InKindPledge.fund_id == fund.id).order_by(InKindPledge.id))
+    gift = _first(select(Donation).where(Donation.fund_id == fund.id, Donation.donor_id.is_not(None),
+                                         Donation.status == "succeeded").order_by(Donation.id))
+    donor = db.session.get(User, gift.donor_id)
+    need = _first(select(Need).order_by(Need.id))
+    organisation = _first(select(Organisation).where(Organisation.name == ORG_ADMINS_ORGANISATION))
+    project = _first(select(ServiceProject).where(ServiceProject.organisation_id == organisation.id)
+                     .join(Opportunity, Opportunity.project_id == ServiceProject.id).order_by(ServiceProject.id))
+    indicator = _first(select(Indicator).where(Indicator.project_id == project.id).order_by(Indicator.id))
+    report = _first(select(IndicatorReport).join(Indicator).where(Indicator.project_id == project.id)
+                    .order_by(IndicatorReport.id))
+    opportunity = _first(select(Opportunity).where(Opportunity.project_id == project.id).order_by(Opportunity.id))
+    shift = _first(select(Shift).where(Shift.opportunity_id == opportunity.id).order_by(Shift.id))
+    signup = _first(select(ShiftSignup).where(ShiftSignup.shift_id == shift.id).order_by(ShiftSignup.id))
+    place = _first(select(Place).where(Place.kind == "community").order_by(Place.id))
+
+    # What the demo city lacks: a gift waiting at the sandbox checkout, a monthly gift, links sent by mail.
+    pending_gift = make_donation(fund, donor, status=PENDING)
+    monthly = make_recurring_gift(fund, donor)
+    invitation_token = _token()
+    db.session.add(OrganisationInvitation(
+        organisation_id=organisation.id, email="newcomer@example.org", role=roles.ORG_MEMBER,
+        token_hash=_digest(invitation_token), invited_by_id=_user(ORG_ADMIN).id, created_at=utcnow(),
+        expires_at=utcnow() + timedelta(days=1)))
+    reset_token = _token()
+    db.session.add(PasswordResetToken(user_id=_user(RESIDENT).id, token_hash=_digest(reset_token),
+                                      expires_at=utcnow() + timedelta(hours=1)))
+    db.session.flush()
+    sandbox_token = checkout_token(pending_gift)
+    check_in_token = volunteering_service.check_in_token(signup)
+    db.session.commit()
+
+    return {"fund": fund.id, "campaign": campaign.id, "team": team.id, "disbursement": disbursement.id,
+            "pledge": pledge.id, "gift": gift.id, "monthly": monthly.id, "donor": donor.email, "need": need.id,
+            "organisation": organisation.id, "project": project.id, "indicator": indicator.id, "report": report.id,
+            "opportunity": opportunity.id, "shift": shift.id, "place": place.id, "sandbox_token": sandbox_token,
+            "check_in_token": check_in_token, "invitation_token": invitation_token, "reset_token": reset_token}
+
+
+VISITS = [
+    Visit("main/index.html", "/", None),
+    Visit("main/privacy.html", "/privacy", None),
+    Visit("errors/error.html", "/no-such-page", None, status=404),
+    Visit("accounts/login.html", "/login", None),
+    Visit("accounts/register.html", "/register", None, submit_empty=True),
+    Visit("accounts/forgot_password.html", "/password/forgot", None),
+    Visit("accounts/reset_password.html", "/password/reset/{reset_token}", None),
+    Visit("accounts/profile.html", "/profile", RESIDENT),
+    Visit("accounts/erase.html", "/profile/erase", RESIDENT),
+    Visit("accounts/roles.html", "/admin/roles", ADMIN),
+    Visit("audit/log.html", "/admin/audit/", ADMIN),
+    Visit("notifications/index.html", "/notifications", RESIDENT),
+    Visit("places/browse.html", "/places/", None),
+    Visit("places/detail.html", "/places/{place}", None),
+    Visit("places/form.html", "/places/new", ADMIN),
+    Visit("places/import.html", "/places/import", ADMIN),
+    Visit("places/manage.html", "/places/manage", ADMIN),
+    Visit("places/move.html", "/places/{place}/move", ADMIN),
+    Visit("orgs/directory.html", "/organisations/", None),
+    Visit("orgs/detail.html", "/organisations/{organisation}", None),
+    Visit("orgs/documents.html", "/organisations/{organisation}/documents", ORG_ADMIN),
+    Visit("orgs/edit.html", "/organisations/{organisation}/edit", ORG_ADMIN),
+    Visit("orgs/members.html", "/organisations/{organisation}/members", ORG_ADMIN),
+    Visit("orgs/mine.html", "/organisations/mine", ORG_ADMIN),
+    Visit("orgs/register.html", "/organisations/register", RESIDENT),
+    Visit("orgs/review_queue.html", "/organisations/review", OFFICIAL),
+    Visit("orgs/invitation.html", "/invitations/{invitation_token}", None),
+    Visit("funds/list.html", "/funds/", None),
+    Visit("funds/detail.html", "/funds/{fund}", None),
+    Visit("funds/manage.html", "/funds/{fund}/manage", TREASURER),
+    Visit("funds/fund_form.html", "/funds/{fund}/edit", COMMUNITY_WORKER),
+    Visit("funds/campaigns.html", "/campaigns/", None),
+    Visit("funds/campaign.html", "/campaigns/{campaign}", None),
+    Visit("funds/campaign_form.html", "/funds/{fund}/campaigns/new", TREASURER),
+    Visit("funds/update_form.html", "/campaigns/{campaign}/updates/new", TREASURER),
+    Visit("funds/pool_form.html", "/campaigns/{campaign}/matching/new", TREASURER),
+    Visit("funds/team.html", "/teams/{team}", None),
+    Visit("funds/team_form.html", "/campaigns/{campaign}/teams/new", RESIDENT),
+    Visit("funds/pledge_form.html", "/funds/{fund}/in-kind/new", RESIDENT),
+    Visit("funds/sale_form.html", "/in-kind/{pledge}/sell", TREASURER),
+    Visit("funds/disbursement.html", "/disbursements/{disbursement}", TREASURER),
+    Visit("funds/disbursement_form.html", "/funds/{fund}/disbursements/new", COMMUNITY_WORKER),
+    Visit("payments/give.html", "/give/fund/{fund}", None),
+    Visit("payments/sandbox_checkout.html", "/sandbox/checkout/{sandbox_token}", None),
+    Visit("payments/fund_donations.html", "/funds/{fund}/donations", TREASURER),
+    Visit("payments/manage_donation.html", "/donations/{gift}/manage", TREASURER),
+    Visit("payments/offline_gifts.html", "/funds/{fund}/offline-gifts", TREASURER),
+    Visit("payments/offline_gift_form.html", "/funds/{fund}/offline-gifts/new", TREASURER),
+    Visit("payments/my_giving.html", "/me/giving", DONOR),
+    Visit("payments/receipt.html", "/donations/{gift}/receipt", DONOR),
+    Visit("payments/recurring_gift.html", "/me/giving/monthly/{monthly}", DONOR),
+    Visit("needs/board.html", "/needs/", None),
+    Visit("needs/detail.html", "/needs/{need}", None),
+    Visit("needs/form.html", "/needs/new", RESIDENT, submit_empty=True),
+    Visit("projects/index.html", "/projects/", None),
+    Visit("projects/detail.html", "/projects/{project}", None),
+    Visit("projects/form.html", "/projects/new", ORG_ADMIN),
+    Visit("projects/no_organisation.html", "/projects/new", RESIDENT),
+    Visit("projects/indicators.html", "/projects/{project}/indicators", ORG_ADMIN),
+    Visit("projects/indicator_form.html", "/projects/{project}/indicators/{indicator}/edit", ORG_ADMIN),
+    Visit("projects/report_form.html", "/projects/{project}/indicators/{indicator}/report", ORG_ADMIN),
+    Visit("projects/report.html", "/projects/{project}/reports/{report}", ORG_ADMIN),
+    Visit("projects/photos.html", "/projects/{project}/photos", ORG_ADMIN),
+    Visit("projects/reviews.html", "/projects/reviews", COMMUNITY_WORKER),
+    Visit("volunteering/index.html", "/volunteer/", None),
+    Visit("volunteering/project.html", "/projects/{project}/volunteer", None),
+    Visit("volunteering/me.html", "/volunteer/me", RESIDENT),
+    Visit("volunteering/opportunity_form.html", "/projects/{project}/volunteer/new", ORG_ADMIN),
+    Visit("volunteering/shift_form.html", "/opportunities/{opportunity}/shifts/new", ORG_ADMIN),
+    Visit("volunteering/close_opportunity.html", "/opportunities/{opportunity}/close", ORG_ADMIN),
+    Visit("volunteering/roster.html", "/shifts/{shift}/roster", ORG_ADMIN),
+    Visit("volunteering/hours.html", "/projects/{project}/volunteer/hours", ORG_ADMIN),
+    Visit("volunteering/check_in.html", "/volunteer/check-in/{check_in_token}", ORG_ADMIN),
+]
