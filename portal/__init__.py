@@ -35,6 +35,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     _init_login(app)
     _register_blueprints(app)
+    _wire_domain_hooks()
     _register_error_handlers(app)
     _register_request_hooks(app)
     _register_template_helpers(app)
@@ -99,6 +100,15 @@ def _init_login(app: Flask) -> None:
         if user is None or user.session_token != token or not user.is_active_account:
             return None
         return user
+
+
+def _wire_domain_hooks() -> None:
+    """Higher domains register with the hooks of the layers below them (a lower layer never imports upward):
+    each domain's part of a person's data download and erasure (portal/accounts/personal_data.py)."""
+    from portal.needs import personal_data as _needs  # noqa: F401
+    from portal.payments import personal_data as _payments  # noqa: F401
+    from portal.projects import personal_data as _projects  # noqa: F401
+    from portal.volunteering import personal_data as _volunteering  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

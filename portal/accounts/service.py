@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from portal.accounts import roles
+from portal.accounts import personal_data, roles
 from portal.accounts.models import PasswordResetToken, RoleAssignment, User, new_session_token
 from portal.accounts.passwords import (
     burn_verification_time,
@@ -16,6 +16,7 @@ from portal.accounts.passwords import (
     hash_password,
     verify_password,
 )
+from portal.accounts.personal_data import plain
 from portal.accounts.scopes import forget_assignments
 from portal.audit import service as audit
 from portal.core.errors import DomainError, ValidationFailed
@@ -250,42 +251,18 @@ def create_admin(email: str, password: str, display_name: str = "Administrator")
 # --- personal data (PIPL): download and erasure ------------------------------------------------------
 
 def export_personal_data(user: User) -> dict:
-    """What the portal holds about the user, as plain data for a download (PIPL)."""
-    from portal.needs.models import Need, NeedBacking
-    from portal.payments.models import Donation, RecurringGift
-    from portal.projects.models import ProjectFollower, ProjectRating
-    from portal.volunteering.models import HourRecord, ShiftSignup
-
-    def rows(statement, *fields):
-        return [{name: _plain(getattr(row, name)) for name in fields} for row in db.session.scalars(statement)]
-
-    return {
+    """What the portal holds about the user, as plain data for a download (PIPL): the account here, the rest
+    from each domain's registered part (portal/accounts/personal_data.py)."""
+    data = {
         "account": {"email": user.email, "display_name": user.display_name, "phone": user.phone,
-                    "locale": user.locale, "created_at": _plain(user.created_at),
-                    "privacy_consent_at": _plain(user.privacy_consent_at)},
+                    "locale": user.locale, "created_at": plain(user.created_at),
+                    "privacy_consent_at": plain(user.privacy_consent_at)},
         "roles": [{"role": a.role, "scope_type": a.scope_type, "scope_id": a.scope_id}
                   for a in user.role_assignments],
-        "donations": rows(select(Donation).where(Donation.donor_id == user.id).order_by(Donation.id),
-                          "id", "fund_id", "campaign_id", "team_id", "amount_minor", "refunded_minor", "currency",
-                          "status", "donor_name", "display_mode", "message", "receipt_number", "created_at"),
-        "monthly_gifts": rows(select(RecurringGift).where(RecurringGift.donor_id == user.id),
-                              "id", "fund_id", "campaign_id", "amount_minor", "status", "created_at"),
-        "needs_posted": rows(select(Need).where(Need.posted_by_id == user.id),
-                             "id", "place_id", "title", "description", "status", "created_at"),
-        "needs_backed": rows(select(NeedBacking).where(NeedBacking.user_id == user.id), "need_id", "created_at"),
-        "project_ratings": rows(select(ProjectRating).where(ProjectRating.user_id == user.id),
-                                "project_id", "score", "comment", "created_at"),
-        "projects_followed": rows(select(ProjectFollower).where(ProjectFollower.user_id == user.id),
-                                  "project_id", "created_at"),
-        "volunteer_signups": rows(select(ShiftSignup).where(ShiftSignup.user_id == user.id),
-                                  "shift_id", "status", "created_at", "checked_in_at", "checked_out_at"),
-        "volunteer_hours": rows(select(HourRecord).where(HourRecord.user_id == user.id),
-                                "project_id", "minutes", "status", "recorded_at", "verified_at"),
     }
-
-
-def _plain(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    for part in personal_data.registered_parts():
+        data.update(part.export(user))
+    return data
 
 
 def erase_account(user: User, password: str) -> None:
@@ -298,9 +275,9 @@ def erase_account(user: User, password: str) -> None:
             RoleAssignment.role == roles.PLATFORM_ADMIN, RoleAssignment.user_id != user.id))
         if not others:
             raise DomainError(_("The last platform administrator cannot be removed."))
-    from portal.payments.service import pseudonymise_donor
-
-    pseudonymise_donor(user)  # refuses while a monthly gift runs
+    for part in personal_data.registered_parts():
+        if part.erase is not None:
+            part.erase(user)  # gifts stay in the ledger, pseudonymised; refused while a monthly gift runs
     audit.record("user.erased", "user", user.id, actor=user)
     for assignment in list(user.role_assignments):
         db.session.delete(assignment)

@@ -3,7 +3,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import plotly
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, send_file, url_for
 
 from portal.core.policy import public
 
@@ -26,5 +26,7 @@ def plotly_js():
     return response
 
 
-def plotly_url_values() -> dict:
-    return {"v": PLOTLY_VERSION}
+@bp.app_template_global()
+def plotly_url() -> str:
+    """plotly.min.js with its version in the URL, for the pages that draw charts (templates call it)."""
+    return url_for("vendor.plotly_js", v=PLOTLY_VERSION)

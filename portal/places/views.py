@@ -10,7 +10,6 @@ from portal.core.errors import ValidationFailed
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, object_policy, public
 from portal.core.web import done, submit_form
-from portal.main.vendor import plotly_url_values
 from portal.places import policy, service
 from portal.places.forms import (
     NO_PARENT,
@@ -46,8 +45,7 @@ def browse():
     totals["verified_organisations"] = sum(node.verified_organisations for node in tree)
     chart, street_rows = _street_chart(frame) if not frame.empty else (None, [])
     return render_template("places/browse.html", tree=tree, totals=totals, chart=chart, street_rows=street_rows,
-                           kind_labels=KIND_LABELS, plotly_values=plotly_url_values(),
-                           show_role_holders=policy.can_see_role_holder_counts(current_user))
+                           kind_labels=KIND_LABELS, show_role_holders=policy.can_see_role_holder_counts(current_user))
 
 
 @bp.route("/<int:place_id>")

@@ -11,7 +11,6 @@ from portal.core.policy import allowed_if, object_policy, public, signed_in
 from portal.core.uploads import upload_path
 from portal.core.web import button_action, done, submit_form
 from portal.extensions import db
-from portal.main.vendor import plotly_url_values
 from portal.places.models import KIND_LABELS, Place
 from portal.projects import policy, service
 from portal.projects.forms import (
@@ -174,7 +173,7 @@ def _render_detail(project: ServiceProject, forms: dict | None = None, status: i
         "step_labels": STEP_LABELS, "needs": needs_service.needs_answered_by("project", project.id),
         "volunteer_summary": service.volunteer_summary(project.id),
         "volunteer_url": _optional_url("volunteering.project_opportunities", project_id=project.id),
-        "plotly_values": plotly_url_values(), "update_form": forms.get("update") or UpdateForm(),
+        "update_form": forms.get("update") or UpdateForm(),
         "rating_form": rating_form, "reply_forms": forms.get("reply", {}), "button_form": EmptyForm(),
     }
     return render_template("projects/detail.html", **context, **_labels()), status
