@@ -189,8 +189,9 @@ def fund_new():
 def fund_detail(fund_id):
     fund = _fund(fund_id)
     authorize(policy.can_view_fund(current_user, fund))
-    return render_template("funds/detail.html", fund=fund, ledger=queries.ledger_page(fund),
-                           donors=queries.donor_count(fund_id=fund.id),
+    return render_template("funds/detail.html", fund=fund,
+                           ledger=queries.ledger_page(fund, before=request.args.get("before", type=int)),
+                           donors=fund.donor_count,
                            in_kind=queries.in_kind_totals(fund_id=fund.id),
                            campaigns=queries.fund_campaigns(fund), holders=queries.fund_role_holders(fund),
                            **_labels())
@@ -332,7 +333,7 @@ def campaign_detail(campaign_id):
     my_team = (service.team_of_user_in(campaign.id, current_user.id) if current_user.is_authenticated else None)
     return render_template(
         "funds/campaign.html", campaign=campaign, fund=campaign.fund, closed_reason=closed_reason,
-        donors=queries.donor_count(campaign_id=campaign.id), gifts=queries.recent_gifts(campaign_id=campaign.id),
+        donors=campaign.donor_count, gifts=queries.recent_gifts(campaign_id=campaign.id),
         teams=queries.team_leaderboard(campaign), members=queries.member_leaderboard(campaign),
         pools=queries.matching_pools(campaign), in_kind=queries.in_kind_totals(campaign_id=campaign.id),
         my_team=my_team, button_form=EmptyForm(), refunds_owed=service.gifts_left_to_refund(campaign),
@@ -538,7 +539,7 @@ def team_detail(team_id):
     return render_template("funds/team.html", team=team, campaign=team.campaign, members=members,
                            totals=queries.team_member_totals(team), is_member=current_user.is_authenticated
                            and current_user.id in member_ids, my_team=my_team,
-                           donors=queries.donor_count(team_id=team.id), gifts=queries.recent_gifts(team_id=team.id),
+                           donors=team.donor_count, gifts=queries.recent_gifts(team_id=team.id),
                            button_form=EmptyForm(), **_labels())
 
 
