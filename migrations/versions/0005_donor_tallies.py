@@ -63,6 +63,10 @@ def upgrade():
         op.execute(f"""
             UPDATE {table} SET donor_count = (SELECT count(*) FROM donor_tallies t
                                              WHERE t.scope = '{scope}' AND t.scope_id = {table}.id AND t.gifts > 0)""")
+    if op.get_bind().dialect.name == "postgresql":
+        # fresh statistics, or the planner guesses one row per team and reads every tally of it for the
+        # members' leaderboard instead of one per member (37 ms instead of 0.4 ms at a million gifts)
+        op.execute("ANALYZE donor_tallies")
 
 
 def downgrade():
