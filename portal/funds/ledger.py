@@ -127,19 +127,23 @@ def standing(donation, counted: bool | None = None, net_minor: int | None = None
     return Standing(True, named, donation.amount_minor - donation.refunded_minor if net_minor is None else net_minor)
 
 
-def _upsert_tally(scope: str, scope_id: int, donation, gifts: int, named_gifts: int, named_net: int) -> int:
-    """Add to one donor tally (created on the donor's first gift); the donor's counted gifts after it."""
+def _upsert_tallies(scopes: list[tuple[str, int]], donation, gifts: int, named_gifts: int,
+                    named_net: int) -> dict[tuple[str, int], int]:
+    """Add to the donor's tallies on each (scope, id), created on the donor's first gift there, in one
+    statement (one round trip on the webhook path); (scope, id) -> the donor's counted gifts after it."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(DonorTally).values(
-        scope=scope, scope_id=scope_id, donor_key=donor_key(donation.donor_id, donation.donor_name),
-        donor_id=donation.donor_id, gifts=gifts, named_gifts=named_gifts, named_net_minor=named_net)
+    key = donor_key(donation.donor_id, donation.donor_name)
+    statement = insert(DonorTally).values([
+        {"scope": scope, "scope_id": scope_id, "donor_key": key, "donor_id": donation.donor_id, "gifts": gifts,
+         "named_gifts": named_gifts, "named_net_minor": named_net} for scope, scope_id in scopes])
     statement = statement.on_conflict_do_update(
         index_elements=[DonorTally.scope, DonorTally.scope_id, DonorTally.donor_key],
         set_={"gifts": DonorTally.gifts + statement.excluded.gifts,
               "named_gifts": DonorTally.named_gifts + statement.excluded.named_gifts,
               "named_net_minor": DonorTally.named_net_minor + statement.excluded.named_net_minor})
-    return db.session.scalar(statement.returning(DonorTally.gifts))
+    rows = db.session.execute(statement.returning(DonorTally.scope, DonorTally.scope_id, DonorTally.gifts))
+    return {(scope, scope_id): count for scope, scope_id, count in rows}
 
 
 def move_donor_tallies(donation, before: Standing, after: Standing) -> None:
@@ -154,12 +158,14 @@ def move_donor_tallies(donation, before: Standing, after: Standing) -> None:
     gifts = int(after.counted) - int(before.counted)
     named_gifts = int(after.named) - int(before.named)
     named_net = (after.net_minor if after.named else 0) - (before.net_minor if before.named else 0)
-    for scope, model, scope_id in ((SCOPE_FUND, Fund, donation.fund_id), (SCOPE_CAMPAIGN, Campaign,
-                                   donation.campaign_id), (SCOPE_TEAM, Team, donation.team_id)):
-        if scope_id is None:
-            continue
-        gifts_now = _upsert_tally(scope, scope_id, donation, gifts, named_gifts, named_net)
-        if (gifts > 0 and gifts_now == gifts) or (gifts < 0 and gifts_now == 0):
+    models = {SCOPE_FUND: Fund, SCOPE_CAMPAIGN: Campaign, SCOPE_TEAM: Team}
+    scopes = [(scope, scope_id) for scope, scope_id in ((SCOPE_FUND, donation.fund_id),
+                                                        (SCOPE_CAMPAIGN, donation.campaign_id),
+                                                        (SCOPE_TEAM, donation.team_id)) if scope_id is not None]
+    counts = _upsert_tallies(scopes, donation, gifts, named_gifts, named_net)
+    for scope, scope_id in scopes:  # fund, campaign, team: the order the cached totals were moved in
+        if (gifts > 0 and counts[(scope, scope_id)] == gifts) or (gifts < 0 and counts[(scope, scope_id)] == 0):
+            model = models[scope]
             _bump(model, scope_id, donor_count=model.donor_count + gifts)
 
 

@@ -28,3 +28,17 @@ def test_only_yuan_is_accepted():
     assert check_currency("cny") == "CNY"
     with pytest.raises(ValidationFailed):
         check_currency("USD")
+
+
+def test_the_money_and_number_filters_group_thousands_as_babel_does_in_both_languages(app):
+    from flask_babel import force_locale, format_decimal
+
+    from portal.core.formatting import money, number
+
+    with app.test_request_context():
+        for locale in ("zh_CN", "en"):
+            with force_locale(locale):
+                assert money(123456789) == f"¥{format_decimal(1234567, format='#,##0')}.89" == "¥1,234,567.89"
+                assert money(-5) == "-¥0.05"
+                assert number(1234567) == format_decimal(1234567) == "1,234,567"
+                assert number(None) == "0"
