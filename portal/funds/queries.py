@@ -144,7 +144,10 @@ def ledger_page(fund: Fund, before: int | None = None, per_page: int = 50) -> Le
     """One page of the fund's ledger, newest first, starting below the entry `before` (keyset pagination:
     no count(*) and no OFFSET, so the 1,000th page costs what the first does): 4 queries at most."""
     statement = (select(LedgerEntry).where(LedgerEntry.fund_id == fund.id)
-                 .options(joinedload(LedgerEntry.donation), joinedload(LedgerEntry.disbursement))
+                 # a gift's public name is all a line shows of it: not the donation's other 25 columns
+                 .options(joinedload(LedgerEntry.donation).load_only(
+                              gifts.Donation.donor_name, gifts.Donation.display_mode),
+                          joinedload(LedgerEntry.disbursement))
                  .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()).limit(per_page + 1))
     if before is not None:
         anchor = select(LedgerEntry.created_at).where(LedgerEntry.id == before).scalar_subquery()
