@@ -2,11 +2,15 @@
 
 Every function posts one balanced entry (postings sum to zero) and moves the cached totals on Fund,
 Campaign, Team and MatchingPool with single UPDATE ... SET x = x + :delta statements, so concurrent
-gifts never lose an update. Callers (services, webhook handlers) run inside the request's transaction.
+gifts never lose an update. Gifts, refunds and disputes also move the donor tallies (one upserted row
+per donor and fund, campaign or team) and the donor counts behind them, in the same transaction.
+Callers (services, webhook handlers) run inside the request's transaction.
 """
+from dataclasses import dataclass
 from fractions import Fraction
 
 from sqlalchemy import BigInteger, cast, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.util import identity_key
 
 from portal.core.errors import DomainError
@@ -20,12 +24,17 @@ from portal.funds.models import (
     ENTRY_MATCH,
     ENTRY_REFUND,
     PAYEES_ACCOUNT,
+    SCOPE_CAMPAIGN,
+    SCOPE_FUND,
+    SCOPE_TEAM,
     Campaign,
+    DonorTally,
     Fund,
     LedgerEntry,
     MatchingPool,
     Posting,
     Team,
+    donor_key,
     fund_cash_account,
     matching_pool_account,
 )
@@ -92,6 +101,80 @@ def _move_caches(kind: str, fund_id: int, campaign_id, team_id, cash_delta: int)
         _bump(Team, team_id, raised_minor=Team.raised_minor + cash_delta)
 
 
+# --- donor tallies (who gave, how many distinct donors, the members' leaderboard) ---------------------
+
+@dataclass(frozen=True)
+class Standing:
+    """What one donation adds to its donor's tallies: counted at all, counted by name, its net money."""
+
+    counted: bool = False
+    named: bool = False
+    net_minor: int = 0
+
+
+NOT_COUNTED = Standing()
+
+
+def standing(donation, counted: bool | None = None, net_minor: int | None = None) -> Standing:
+    """The donation's standing, from its status and refunds unless the caller says what they become."""
+    from portal.payments import models as gifts
+
+    if counted is None:
+        counted = donation.status in (gifts.SUCCEEDED, gifts.PARTIALLY_REFUNDED)
+    if not counted:
+        return NOT_COUNTED
+    named = donation.donor_id is not None and donation.display_mode == gifts.NAMED
+    return Standing(True, named, donation.amount_minor - donation.refunded_minor if net_minor is None else net_minor)
+
+
+def _upsert_tallies(scopes: list[tuple[str, int]], donation, gifts: int, named_gifts: int,
+                    named_net: int) -> dict[tuple[str, int], int]:
+    """Add to the donor's tallies on each (scope, id), created on the donor's first gift there, in one
+    statement (one round trip on the webhook path); (scope, id) -> the donor's counted gifts after it."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    key = donor_key(donation.donor_id, donation.donor_name)
+    statement = insert(DonorTally).values([
+        {"scope": scope, "scope_id": scope_id, "donor_key": key, "donor_id": donation.donor_id, "gifts": gifts,
+         "named_gifts": named_gifts, "named_net_minor": named_net} for scope, scope_id in scopes])
+    statement = statement.on_conflict_do_update(
+        index_elements=[DonorTally.scope, DonorTally.scope_id, DonorTally.donor_key],
+        set_={"gifts": DonorTally.gifts + statement.excluded.gifts,
+              "named_gifts": DonorTally.named_gifts + statement.excluded.named_gifts,
+              "named_net_minor": DonorTally.named_net_minor + statement.excluded.named_net_minor})
+    rows = db.session.execute(statement.returning(DonorTally.scope, DonorTally.scope_id, DonorTally.gifts))
+    return {(scope, scope_id): count for scope, scope_id, count in rows}
+
+
+def move_donor_tallies(donation, before: Standing, after: Standing) -> None:
+    """A donation's standing changed: move its donor's tallies on its fund, campaign and team, and the
+    donor counts when it was the donor's first counted gift there, or the last one to stop counting.
+
+    Runs after the entry's cached totals moved, so it takes no row lock the entry did not already hold
+    (the fund, campaign and team rows) before the donor's tally rows.
+    """
+    if before == after:
+        return
+    gifts = int(after.counted) - int(before.counted)
+    named_gifts = int(after.named) - int(before.named)
+    named_net = (after.net_minor if after.named else 0) - (before.net_minor if before.named else 0)
+    models = {SCOPE_FUND: Fund, SCOPE_CAMPAIGN: Campaign, SCOPE_TEAM: Team}
+    scopes = [(scope, scope_id) for scope, scope_id in ((SCOPE_FUND, donation.fund_id),
+                                                        (SCOPE_CAMPAIGN, donation.campaign_id),
+                                                        (SCOPE_TEAM, donation.team_id)) if scope_id is not None]
+    counts = _upsert_tallies(scopes, donation, gifts, named_gifts, named_net)
+    for scope, scope_id in scopes:  # fund, campaign, team: the order the cached totals were moved in
+        if (gifts > 0 and counts[(scope, scope_id)] == gifts) or (gifts < 0 and counts[(scope, scope_id)] == 0):
+            model = models[scope]
+            _bump(model, scope_id, donor_count=model.donor_count + gifts)
+
+
+def forget_named_tallies(donor_id: int) -> None:
+    """An erased account's gifts are shown as anonymous from now on: off the members' leaderboard."""
+    db.session.execute(update(DonorTally).where(DonorTally.donor_id == donor_id)
+                       .values(named_gifts=0, named_net_minor=0), execution_options={"synchronize_session": False})
+
+
 # --- gifts ---------------------------------------------------------------------------------------
 
 def post_gift(donation, actor=None) -> LedgerEntry:
@@ -101,6 +184,7 @@ def post_gift(donation, actor=None) -> LedgerEntry:
                    (fund_cash_account(donation.fund_id), donation.amount_minor)],
                   campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
                   description=f"gift #{donation.id}", actor=actor)
+    move_donor_tallies(donation, NOT_COUNTED, standing(donation, counted=True))
     if donation.campaign_id:
         apply_matching(donation, actor=actor)
     return entry
@@ -174,12 +258,19 @@ def _reverse_matching(donation, share: Fraction, kind: str, actor=None, **links)
 
 
 def post_refund(donation, refund, actor=None) -> LedgerEntry:
-    """A refund (full or partial) of a gift, and the same share of its match back to the sponsor."""
+    """A refund (full or partial) of a gift, and the same share of its match back to the sponsor.
+
+    Posted before the caller adds the refund to donation.refunded_minor (payments' settle_refund).
+    """
     entry = _post(ENTRY_REFUND, donation.fund_id, donation.currency,
                   [(fund_cash_account(donation.fund_id), -refund.amount_minor),
                    (DONORS_ACCOUNT, refund.amount_minor)],
                   campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
                   refund_id=refund.id, description=f"refund of gift #{donation.id}", actor=actor)
+    before = standing(donation)
+    if before.counted:  # a disputed gift stays uncounted; a fully refunded one stops counting
+        net = before.net_minor - refund.amount_minor
+        move_donor_tallies(donation, before, standing(donation, counted=net > 0, net_minor=net))
     _reverse_matching(donation, Fraction(refund.amount_minor, donation.amount_minor), ENTRY_REFUND, actor=actor,
                       refund_id=refund.id)
     return entry
@@ -192,18 +283,30 @@ def post_dispute(donation, dispute, actor=None) -> LedgerEntry:
                    (DONORS_ACCOUNT, dispute.amount_minor)],
                   campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
                   dispute_id=dispute.id, description=f"dispute on gift #{donation.id}", actor=actor)
+    move_donor_tallies(donation, standing(donation), NOT_COUNTED)  # disputed gifts do not count
     _reverse_matching(donation, Fraction(dispute.amount_minor, donation.amount_minor), ENTRY_DISPUTE, actor=actor,
                       dispute_id=dispute.id)
     return entry
 
 
 def post_dispute_won(donation, dispute, actor=None) -> LedgerEntry:
-    """A dispute closed in our favour: the money comes back (the match is not re-applied)."""
-    return _post(ENTRY_DISPUTE_WON, donation.fund_id, donation.currency,
-                 [(DONORS_ACCOUNT, -dispute.amount_minor),
-                  (fund_cash_account(donation.fund_id), dispute.amount_minor)],
-                 campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
-                 dispute_id=dispute.id, description=f"dispute won on gift #{donation.id}", actor=actor)
+    """A dispute closed in our favour: the money comes back (the match is not re-applied).
+
+    Posted after the dispute is marked won and before the caller sets the donation's status again: it
+    counts once no other dispute on it is open, if anything of it is left unrefunded.
+    """
+    from portal.payments.models import Dispute
+
+    entry = _post(ENTRY_DISPUTE_WON, donation.fund_id, donation.currency,
+                  [(DONORS_ACCOUNT, -dispute.amount_minor),
+                   (fund_cash_account(donation.fund_id), dispute.amount_minor)],
+                  campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
+                  dispute_id=dispute.id, description=f"dispute won on gift #{donation.id}", actor=actor)
+    still_open = db.session.scalar(select(func.count()).select_from(Dispute).where(
+        Dispute.donation_id == donation.id, Dispute.status == "open"))
+    counted = not still_open and donation.refunded_minor < donation.amount_minor
+    move_donor_tallies(donation, standing(donation), standing(donation, counted=counted))
+    return entry
 
 
 def post_disbursement(disbursement, actor=None) -> LedgerEntry:

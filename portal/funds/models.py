@@ -2,7 +2,8 @@
 
 Money is integer minor units (fen) beside a currency. Every movement is one LedgerEntry whose Postings
 sum to zero; balances and "raised" figures are sums of postings. The *_minor totals on Fund, Campaign,
-Team and MatchingPool are caches updated in the same transaction; `portal reconcile` proves them.
+Team and MatchingPool are caches updated in the same transaction; `portal reconcile` proves them. So are
+the donor counts and the DonorTally rows behind them and behind the team members' leaderboard.
 """
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
@@ -32,6 +33,7 @@ class Fund(db.Model):
     balance_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     raised_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     disbursed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    donor_count: Mapped[int] = mapped_column(default=0, server_default="0")  # cache (DonorTally)
 
     place = relationship("Place")
     campaigns: Mapped[list["Campaign"]] = relationship(back_populates="fund", order_by="Campaign.id")
@@ -72,6 +74,7 @@ class Campaign(db.Model):
     published_at = mapped_column(UTCDateTime())
     finished_at = mapped_column(UTCDateTime())
     raised_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # cache
+    donor_count: Mapped[int] = mapped_column(default=0, server_default="0")  # cache (DonorTally)
 
     fund: Mapped[Fund] = relationship(back_populates="campaigns")
     created_by = relationship("User")
@@ -116,6 +119,7 @@ class Team(db.Model):
     captain_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at = mapped_column(UTCDateTime(), default=utcnow)
     raised_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # cache
+    donor_count: Mapped[int] = mapped_column(default=0, server_default="0")  # cache (DonorTally)
 
     campaign: Mapped[Campaign] = relationship(back_populates="teams")
     captain = relationship("User")
@@ -131,6 +135,34 @@ class TeamMember(db.Model):
 
     team: Mapped[Team] = relationship(back_populates="members")
     user = relationship("User")
+
+
+# --- donor tallies: what one donor gave to one fund, campaign or team ----------------------------------
+SCOPE_FUND, SCOPE_CAMPAIGN, SCOPE_TEAM = "fund", "campaign", "team"
+
+
+def donor_key(donor_id: int | None, donor_name: str) -> str:
+    """One donor: an account, or for a gift without one (offline) the name typed on it."""
+    return f"u:{donor_id}" if donor_id is not None else f"n:{donor_name}"
+
+
+class DonorTally(db.Model):
+    """Counted gifts of one donor to one fund, campaign or team, moved by the ledger with each gift,
+    refund and dispute. A donor's first counted gift raises the scope's donor_count, the last one
+    leaving lowers it; the named columns feed the team members' leaderboard. All caches: `portal
+    reconcile` proves them against the donations, so no page counts distinct donors over the gifts.
+    """
+
+    __tablename__ = "donor_tallies"
+    __table_args__ = (Index("ix_donor_tallies_donor", "donor_id", "scope", "scope_id"),)
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(primary_key=True)
+    donor_key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    donor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    gifts: Mapped[int] = mapped_column(default=0)  # counted gifts (succeeded or partly refunded)
+    named_gifts: Mapped[int] = mapped_column(default=0)  # of those, under the donor's account and name
+    named_net_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # their money net of refunds
 
 
 # --- matching pools (配捐) -------------------------------------------------------------------------
@@ -251,7 +283,9 @@ class LedgerEntry(db.Model):
     """One money movement. Never updated or deleted; corrections are new entries (reverses_entry_id)."""
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_entries_campaign_kind", "campaign_id", "kind"),)
+    __table_args__ = (Index("ix_ledger_entries_campaign_kind", "campaign_id", "kind"),
+                      # the fund page's public ledger, newest first, one keyset page at a time
+                      Index("ix_ledger_entries_fund_created", "fund_id", "created_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)

@@ -1,12 +1,11 @@
 """What the funds pages show, each in a fixed number of queries (aggregates in SQL, never per row)."""
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, desc, func, select
+from sqlalchemy import and_, case, func, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts import roles
 from portal.accounts.models import RoleAssignment, User
-from portal.core.pagination import Page, paginate
 from portal.extensions import db
 from portal.funds.ledger import sum_minor
 from portal.funds.models import (
@@ -15,12 +14,14 @@ from portal.funds.models import (
     IN_KIND_STATUSES,
     LIVE,
     REQUESTED,
+    SCOPE_TEAM,
     SOLD,
     WITHDRAWN,
     Campaign,
     CampaignImage,
     CampaignUpdate,
     Disbursement,
+    DonorTally,
     Fund,
     InKindPledge,
     LedgerEntry,
@@ -82,24 +83,6 @@ def campaign_counts(fund_ids: list[int]) -> dict[int, dict[str, int]]:
     return counts
 
 
-def donor_count(*, fund_id: int | None = None, campaign_id: int | None = None, team_id: int | None = None) -> int:
-    """Distinct donors: accounts, plus distinct names typed on gifts without an account (offline gifts).
-
-    Two DISTINCTs on plain columns, so the partial indexes on (campaign_id|fund_id, donor_id) serve them;
-    one DISTINCT over a built string took a second with a million gifts (BENCHMARKS.md).
-    """
-    filters = [gifts.Donation.status.in_(COUNTED_GIFTS)]
-    for column, value in ((gifts.Donation.fund_id, fund_id), (gifts.Donation.campaign_id, campaign_id),
-                          (gifts.Donation.team_id, team_id)):
-        if value is not None:
-            filters.append(column == value)
-    accounts = (select(gifts.Donation.donor_id).where(*filters, gifts.Donation.donor_id.is_not(None))
-                .distinct().subquery())
-    names = select(func.count(func.distinct(gifts.Donation.donor_name))).where(
-        *filters, gifts.Donation.donor_id.is_(None)).scalar_subquery()
-    return db.session.scalar(select(select(func.count()).select_from(accounts).scalar_subquery() + names)) or 0
-
-
 @dataclass
 class InKindTotals:
     """Goods, skills and time: counted and valued apart from cash, by status."""
@@ -142,32 +125,87 @@ def fund_campaigns(fund: Fund, include_drafts: bool = False) -> list[Campaign]:
 
 # --- the public ledger -----------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class GiftName:
+    """What the public ledger shows of a gift: the name as its donor chose to show it."""
+
+    donor_name: str
+    display_mode: str
+
+
+@dataclass(frozen=True)
+class Payout:
+    purpose: str
+    payee: str
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One ledger entry as the public ledger shows it (read as plain columns, not as ORM objects)."""
+
+    id: int
+    kind: str
+    created_at: object
+    campaign_id: int | None
+    matching_pool_id: int | None
+    donation: GiftName | None
+    disbursement: Payout | None
+
+
 @dataclass
 class LedgerLine:
-    entry: LedgerEntry
+    entry: LedgerRow
     amount_minor: int  # into (+) or out of (-) the fund's cash
     campaign: Campaign | None
     pool: MatchingPool | None
 
 
-def ledger_page(fund: Fund, per_page: int = 50) -> Page:
-    """One page of the fund's ledger, newest first: 5 queries whatever the page holds."""
-    statement = (select(LedgerEntry).where(LedgerEntry.fund_id == fund.id)
-                 .options(joinedload(LedgerEntry.donation), joinedload(LedgerEntry.disbursement))
-                 .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()))
-    page = paginate(statement, per_page=per_page)
-    ids = [entry.id for entry in page.items]
-    amounts = dict(db.session.execute(select(Posting.entry_id, Posting.amount_minor).where(
-        Posting.entry_id.in_(ids), Posting.account == fund_cash_account(fund.id))).all()) if ids else {}
-    campaign_ids = {entry.campaign_id for entry in page.items if entry.campaign_id}
+@dataclass
+class LedgerPage:
+    """One keyset page of a fund's ledger: `older` is the cursor of the next page, None at the oldest."""
+
+    items: list
+    before: int | None
+    older: int | None
+
+
+def ledger_page(fund: Fund, before: int | None = None, per_page: int = 50) -> LedgerPage:
+    """One page of the fund's ledger, newest first, starting below the entry `before` (keyset pagination:
+    no count(*) and no OFFSET, so the 1,000th page costs what the first does): 3 queries at most.
+
+    The entries, their gift's public name, their payout and their cash posting come in one statement of
+    plain columns: hydrating 50 entries and their gifts as ORM objects was most of this page's Python time.
+    """
+    statement = (select(LedgerEntry.id, LedgerEntry.kind, LedgerEntry.created_at, LedgerEntry.campaign_id,
+                        LedgerEntry.matching_pool_id, LedgerEntry.donation_id, gifts.Donation.donor_name,
+                        gifts.Donation.display_mode, LedgerEntry.disbursement_id, Disbursement.purpose,
+                        Disbursement.payee, Posting.amount_minor)
+                 .outerjoin(gifts.Donation, gifts.Donation.id == LedgerEntry.donation_id)
+                 .outerjoin(Disbursement, Disbursement.id == LedgerEntry.disbursement_id)
+                 .outerjoin(Posting, and_(Posting.entry_id == LedgerEntry.id,
+                                          Posting.account == fund_cash_account(fund.id)))
+                 .where(LedgerEntry.fund_id == fund.id)
+                 .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()).limit(per_page + 1))
+    if before is not None:
+        anchor = select(LedgerEntry.created_at).where(LedgerEntry.id == before).scalar_subquery()
+        statement = statement.where(tuple_(LedgerEntry.created_at, LedgerEntry.id) < tuple_(anchor, before))
+    rows = db.session.execute(statement).all()
+    older = rows[per_page - 1].id if len(rows) > per_page else None
+    rows = rows[:per_page]
+    campaign_ids = {row.campaign_id for row in rows if row.campaign_id}
     campaigns = {c.id: c for c in db.session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids)))} \
         if campaign_ids else {}
-    pool_ids = {entry.matching_pool_id for entry in page.items if entry.matching_pool_id}
+    pool_ids = {row.matching_pool_id for row in rows if row.matching_pool_id}
     pools = {p.id: p for p in db.session.scalars(select(MatchingPool).where(MatchingPool.id.in_(pool_ids)))} \
         if pool_ids else {}
-    page.items = [LedgerLine(entry, amounts.get(entry.id, 0), campaigns.get(entry.campaign_id),
-                             pools.get(entry.matching_pool_id)) for entry in page.items]
-    return page
+    lines = []
+    for row in rows:
+        entry = LedgerRow(row.id, row.kind, row.created_at, row.campaign_id, row.matching_pool_id,
+                          GiftName(row.donor_name, row.display_mode) if row.donation_id else None,
+                          Payout(row.purpose, row.payee) if row.disbursement_id else None)
+        lines.append(LedgerLine(entry, row.amount_minor or 0, campaigns.get(row.campaign_id),
+                                pools.get(row.matching_pool_id)))
+    return LedgerPage(lines, before, older)
 
 
 # --- campaigns -----------------------------------------------------------------------------------
@@ -192,14 +230,21 @@ def team_counts(campaign_ids) -> dict[int, int]:
 
 
 def recent_gifts(*, campaign_id: int | None = None, team_id: int | None = None, limit: int = 20) -> list:
-    """The latest counted gifts, for the donors list (public names are chosen by each donor)."""
-    statement = (select(gifts.Donation).where(gifts.Donation.status.in_(COUNTED_GIFTS))
-                 .order_by(gifts.Donation.succeeded_at.desc(), gifts.Donation.id.desc()).limit(limit))
+    """The latest counted gifts, for the donors list (public names are chosen by each donor).
+
+    Rows of the five columns the list shows (donor_name, display_mode, amount_minor, succeeded_at,
+    message), not Donation objects: loading 20 full gifts as ORM objects cost the campaign page more
+    Python than the rest of its queries together (BENCHMARKS.md).
+    """
+    donation = gifts.Donation
+    statement = (select(donation.donor_name, donation.display_mode, donation.amount_minor, donation.succeeded_at,
+                        donation.message).where(donation.status.in_(COUNTED_GIFTS))
+                 .order_by(donation.succeeded_at.desc(), donation.id.desc()).limit(limit))
     if campaign_id is not None:
-        statement = statement.where(gifts.Donation.campaign_id == campaign_id)
+        statement = statement.where(donation.campaign_id == campaign_id)
     if team_id is not None:
-        statement = statement.where(gifts.Donation.team_id == team_id)
-    return list(db.session.scalars(statement))
+        statement = statement.where(donation.team_id == team_id)
+    return list(db.session.execute(statement))
 
 
 @dataclass
@@ -210,10 +255,10 @@ class TeamRow:
 
 def team_leaderboard(campaign: Campaign) -> list[TeamRow]:
     """Teams of a campaign by money raised (the ledger's cached team totals), with member counts."""
-    members = (select(TeamMember.team_id, func.count().label("members")).group_by(TeamMember.team_id).subquery())
+    members = (select(func.count()).select_from(TeamMember).where(TeamMember.team_id == Team.id)
+               .correlate(Team).scalar_subquery())
     rows = db.session.execute(
-        select(Team, func.coalesce(members.c.members, 0)).outerjoin(members, members.c.team_id == Team.id)
-        .options(joinedload(Team.captain)).where(Team.campaign_id == campaign.id)
+        select(Team, members).options(joinedload(Team.captain)).where(Team.campaign_id == campaign.id)
         .order_by(Team.raised_minor.desc(), Team.id)).all()
     return [TeamRow(team, count) for team, count in rows]
 
@@ -232,20 +277,18 @@ def member_leaderboard(campaign: Campaign, limit: int = 10) -> list[MemberRow]:
 
     Only gifts given under the member's own account count (the portal does not guess who persuaded
     whom), and only those the donor chose to show with their name: a gift shown as initials or
-    anonymous is never tied to a full name here.
+    anonymous is never tied to a full name here. Read from the donor tallies the ledger keeps (one row
+    per member and team), so the cost follows the number of members, not of gifts.
     """
-    net = sum_minor(gifts.Donation.amount_minor - gifts.Donation.refunded_minor)
     rows = db.session.execute(
-        select(User.display_name, Team.name, Team.id, net.label("net"), func.count(gifts.Donation.id))
-        .select_from(gifts.Donation)
-        .join(Team, Team.id == gifts.Donation.team_id)
-        .join(TeamMember, and_(TeamMember.team_id == gifts.Donation.team_id,
-                               TeamMember.user_id == gifts.Donation.donor_id))
-        .join(User, User.id == gifts.Donation.donor_id)
-        .where(Team.campaign_id == campaign.id, gifts.Donation.status.in_(COUNTED_GIFTS),
-               gifts.Donation.display_mode == gifts.NAMED)
-        .group_by(User.id, User.display_name, Team.id, Team.name)
-        .order_by(desc("net"), User.id).limit(limit)).all()
+        select(User.display_name, Team.name, Team.id, DonorTally.named_net_minor, DonorTally.named_gifts)
+        .select_from(TeamMember)
+        .join(Team, Team.id == TeamMember.team_id)
+        .join(DonorTally, and_(DonorTally.donor_id == TeamMember.user_id, DonorTally.scope == SCOPE_TEAM,
+                               DonorTally.scope_id == TeamMember.team_id))
+        .join(User, User.id == TeamMember.user_id)
+        .where(Team.campaign_id == campaign.id, DonorTally.named_gifts > 0)
+        .order_by(DonorTally.named_net_minor.desc(), User.id).limit(limit)).all()
     return [MemberRow(name, team_name, team_id, amount, count) for name, team_name, team_id, amount, count in rows]
 
 
@@ -268,12 +311,11 @@ def team_members(team: Team) -> list[TeamMember]:
 
 
 def team_member_totals(team: Team) -> dict[int, int]:
-    """user id -> net money of that member's own named gifts credited to this team (see member_leaderboard)."""
+    """member id -> net money of that member's own named gifts credited to this team (see member_leaderboard)."""
     return dict(db.session.execute(
-        select(gifts.Donation.donor_id, sum_minor(gifts.Donation.amount_minor - gifts.Donation.refunded_minor))
-        .where(gifts.Donation.team_id == team.id, gifts.Donation.status.in_(COUNTED_GIFTS),
-               gifts.Donation.donor_id.is_not(None), gifts.Donation.display_mode == gifts.NAMED)
-        .group_by(gifts.Donation.donor_id)).all())
+        select(DonorTally.donor_id, DonorTally.named_net_minor)
+        .join(TeamMember, and_(TeamMember.team_id == DonorTally.scope_id, TeamMember.user_id == DonorTally.donor_id))
+        .where(DonorTally.scope == SCOPE_TEAM, DonorTally.scope_id == team.id, DonorTally.named_gifts > 0)).all())
 
 
 # --- management --------------------------------------------------------------------------------------

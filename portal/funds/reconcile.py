@@ -3,7 +3,7 @@
 A handful of GROUP BY queries cover every fund, campaign, team and matching pool at once, so the
 command stays fast with a million gifts. Each difference is one human-readable line.
 """
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from portal.core.money import format_yuan
 from portal.extensions import db
@@ -13,12 +13,17 @@ from portal.funds.models import (
     ENTRY_DISBURSEMENT,
     ENTRY_GIFT,
     ENTRY_REFUND,
+    SCOPE_CAMPAIGN,
+    SCOPE_FUND,
+    SCOPE_TEAM,
     Campaign,
+    DonorTally,
     Fund,
     LedgerEntry,
     MatchingPool,
     Posting,
     Team,
+    donor_key,
 )
 from portal.payments import models as gifts
 
@@ -88,6 +93,53 @@ def cache_differences() -> list[str]:
     return lines
 
 
+def _tallies_from_donations() -> dict[tuple[str, int, str], tuple[int, int, int]]:
+    """(scope, scope id, donor key) -> (counted gifts, named gifts, their net money), from the donations."""
+    donation = gifts.Donation
+    named = and_(donation.donor_id.is_not(None), donation.display_mode == gifts.NAMED)
+    name = case((donation.donor_id.is_(None), donation.donor_name), else_=literal(""))
+    tallies = {}
+    for scope, column in ((SCOPE_FUND, donation.fund_id), (SCOPE_CAMPAIGN, donation.campaign_id),
+                          (SCOPE_TEAM, donation.team_id)):
+        rows = db.session.execute(
+            select(column, donation.donor_id, name, func.count(),
+                   func.coalesce(func.sum(case((named, 1), else_=0)), 0),
+                   sum_minor(case((named, donation.amount_minor - donation.refunded_minor), else_=0)))
+            .where(column.is_not(None), donation.status.in_((gifts.SUCCEEDED, gifts.PARTIALLY_REFUNDED)))
+            .group_by(column, donation.donor_id, name))
+        for scope_id, donor_id, donor_name, count, named_count, named_net in rows:
+            tallies[(scope, scope_id, donor_key(donor_id, donor_name))] = (count, int(named_count), named_net)
+    return tallies
+
+
+def donor_differences() -> list[str]:
+    """The donor tallies and the donor counts of funds, campaigns and teams, against the donations."""
+    lines = []
+    actual = _tallies_from_donations()
+    cached = {(row.scope, row.scope_id, row.donor_key): (row.gifts, row.named_gifts, row.named_net_minor)
+              for row in db.session.execute(select(DonorTally.scope, DonorTally.scope_id, DonorTally.donor_key,
+                                                   DonorTally.gifts, DonorTally.named_gifts,
+                                                   DonorTally.named_net_minor))}
+    for key in sorted(set(actual) | set(cached)):
+        want, have = actual.get(key, (0, 0, 0)), cached.get(key, (0, 0, 0))
+        if want != have:
+            scope, scope_id, donor = key
+            lines.append(f"{scope} {scope_id}: donor tally of {donor} cached {have[0]} gifts "
+                         f"({have[1]} named, {format_yuan(have[2])}), donations say {want[0]} "
+                         f"({want[1]} named, {format_yuan(want[2])})")
+    donors: dict[tuple[str, int], int] = {}
+    for scope, scope_id, _donor in actual:
+        donors[(scope, scope_id)] = donors.get((scope, scope_id), 0) + 1
+    for scope, model, title in ((SCOPE_FUND, Fund, Fund.name), (SCOPE_CAMPAIGN, Campaign, Campaign.title),
+                                (SCOPE_TEAM, Team, Team.name)):
+        for object_id, name, count in db.session.execute(select(model.id, title, model.donor_count)
+                                                         .order_by(model.id)):
+            if count != donors.get((scope, object_id), 0):
+                lines.append(f"{scope} {object_id} ({name}): donor count cached {count}, "
+                             f"donations have {donors.get((scope, object_id), 0)} donors")
+    return lines
+
+
 def ledger_differences() -> list[str]:
     """Entries that do not balance, and gifts whose ledger entries disagree with the donation rows."""
     lines = [f"ledger entry {entry_id}: postings do not sum to zero" for entry_id in ledger.unbalanced_entries()]
@@ -140,7 +192,7 @@ def provider_differences() -> list[str]:
 
 def reconcile(with_provider: bool = True) -> list[str]:
     """Every difference found, as lines for people; empty when the books agree."""
-    lines = cache_differences() + ledger_differences()
+    lines = cache_differences() + donor_differences() + ledger_differences()
     if with_provider:
         lines += provider_differences()
     return lines

@@ -32,6 +32,7 @@ class Donation(db.Model):
         Index("ix_donations_campaign_status", "campaign_id", "status"),
         # the campaign and fund pages with a million gifts (BENCHMARKS.md): recent gifts and donor counts
         Index("ix_donations_campaign_succeeded", "campaign_id", "succeeded_at", "id"),
+        Index("ix_donations_team_succeeded", "team_id", "succeeded_at", "id"),  # a team page's latest gifts
         Index("ix_donations_campaign_donor", "campaign_id", "donor_id",
               postgresql_where=text("status IN ('succeeded', 'partially_refunded')"),
               sqlite_where=text("status IN ('succeeded', 'partially_refunded')")),

@@ -628,4 +628,5 @@ def pseudonymise_donor(user) -> int:
         donor_name=pseudonym, display_mode=ANONYMOUS, message="")).rowcount
     db.session.execute(update(RecurringGift).where(RecurringGift.donor_id == user.id).values(
         donor_name=pseudonym, display_mode=ANONYMOUS))
+    ledger.forget_named_tallies(user.id)  # anonymous now, so off the members' leaderboard
     return changed

@@ -28,3 +28,37 @@ def test_only_yuan_is_accepted():
     assert check_currency("cny") == "CNY"
     with pytest.raises(ValidationFailed):
         check_currency("USD")
+
+
+def test_the_money_and_number_filters_group_thousands_as_babel_does_in_both_languages(app):
+    from flask_babel import force_locale, format_decimal
+
+    from portal.core.formatting import money, number
+
+    with app.test_request_context():
+        for locale in ("zh_CN", "en"):
+            with force_locale(locale):
+                assert money(123456789) == f"¥{format_decimal(1234567, format='#,##0')}.89" == "¥1,234,567.89"
+                assert money(-5) == "-¥0.05"
+                assert number(1234567) == format_decimal(1234567) == "1,234,567"
+                assert number(None) == "0"
+
+
+def test_the_date_filter_formats_as_flask_babel_does_in_the_portals_time_zone(app):
+    from datetime import UTC, date, datetime
+
+    from flask_babel import force_locale, format_date
+
+    from portal.core.formatting import local_date
+
+    moments = [datetime(2026, 12, 6, 16, 30, tzinfo=UTC),  # already the 7th in Asia/Shanghai
+               datetime(2026, 12, 6, 15, 59), date(2026, 1, 31), None]
+    with app.test_request_context():
+        for locale in ("zh_CN", "en"):
+            with force_locale(locale):
+                for moment in moments:
+                    for style in ("medium", "short", "long"):
+                        expected = "—" if moment is None else format_date(moment, style)
+                        assert local_date(moment, style) == expected
+        with force_locale("en"):
+            assert local_date(datetime(2026, 12, 6, 16, 30, tzinfo=UTC)) == "Dec 7, 2026"

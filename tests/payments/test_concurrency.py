@@ -54,6 +54,8 @@ def _delete_everything(ids: dict, audit_mark: int) -> None:
         "DELETE FROM refunds WHERE donation_id IN (SELECT id FROM donations WHERE fund_id = :fund)",
         "DELETE FROM disputes WHERE donation_id IN (SELECT id FROM donations WHERE fund_id = :fund)",
         "DELETE FROM donations WHERE fund_id = :fund",
+        "DELETE FROM donor_tallies WHERE (scope = 'fund' AND scope_id = :fund) "
+        "OR (scope = 'campaign' AND scope_id = :campaign) OR (scope = 'team' AND scope_id = :team)",
         "DELETE FROM recurring_gifts WHERE fund_id = :fund",
         "DELETE FROM webhook_events WHERE id = ANY(:events)",
         "DELETE FROM matching_pools WHERE campaign_id = :campaign",

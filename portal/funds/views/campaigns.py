@@ -62,7 +62,7 @@ def campaign_detail(campaign):
     my_team = (service.team_of_user_in(campaign.id, current_user.id) if current_user.is_authenticated else None)
     return render_template(
         "funds/campaign.html", campaign=campaign, fund=campaign.fund, closed_reason=closed_reason,
-        donors=queries.donor_count(campaign_id=campaign.id), gifts=queries.recent_gifts(campaign_id=campaign.id),
+        donors=campaign.donor_count, gifts=queries.recent_gifts(campaign_id=campaign.id),
         teams=queries.team_leaderboard(campaign), members=queries.member_leaderboard(campaign),
         pools=queries.matching_pools(campaign), in_kind=queries.in_kind_totals(campaign_id=campaign.id),
         my_team=my_team, button_form=EmptyForm(), refunds_owed=service.gifts_left_to_refund(campaign),

@@ -1,5 +1,5 @@
 """Funds: the list, a fund's public page and ledger, setting one up, its management page and its roles."""
-from flask import abort, render_template, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -52,8 +52,9 @@ def fund_new():
 @bp.route("/funds/<int:fund_id>")
 @object_policy(policy.can_view_fund, queries.fund_for_page, login=False)
 def fund_detail(fund):
-    return render_template("funds/detail.html", fund=fund, ledger=queries.ledger_page(fund),
-                           donors=queries.donor_count(fund_id=fund.id),
+    return render_template("funds/detail.html", fund=fund,
+                           ledger=queries.ledger_page(fund, before=request.args.get("before", type=int)),
+                           donors=fund.donor_count,
                            in_kind=queries.in_kind_totals(fund_id=fund.id),
                            campaigns=queries.fund_campaigns(fund), holders=queries.fund_role_holders(fund),
                            **labels())

@@ -64,7 +64,7 @@ def team_detail(team):
     return render_template("funds/team.html", team=team, campaign=team.campaign, members=members,
                            totals=queries.team_member_totals(team), is_member=current_user.is_authenticated
                            and current_user.id in member_ids, my_team=my_team,
-                           donors=queries.donor_count(team_id=team.id), gifts=queries.recent_gifts(team_id=team.id),
+                           donors=team.donor_count, gifts=queries.recent_gifts(team_id=team.id),
                            button_form=EmptyForm(), **labels())
 
 

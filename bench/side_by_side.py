@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""The portal beside a bare Flask app of the same shapes, over HTTP through gunicorn, interleaved.
+
+One command (figures go to BENCHMARKS.md):
+
+    .venv/bin/python bench/side_by_side.py                 # seed `bench` if empty, 3 rounds of 8 s per run
+    .venv/bin/python bench/side_by_side.py --rounds 5 --seconds 10 --webhooks 300
+
+1. Makes sure the PostgreSQL database `bench` (never `test`) holds the hot campaign with 1,000,000 gifts
+   (bench/bench_payments.py seeds it with INSERT ... SELECT generate_series, then the migrations run), plus
+   60 published service projects for the project list, and the bare app's copy tables.
+2. Starts the portal (bench/portal_wsgi.py) and the bare app (bench/bare_app.py) side by side, each under
+   gunicorn with 2 workers x 8 threads (gthread), the same database and pool sizes.
+3. Each round loads one at a time, in turn: portal then bare for each page shape with wrk (2 threads, 16
+   connections, --latency), then webhook gifts: the portal's signed `checkout.session.completed` events
+   to /webhooks/stripe against the bare app's insert + counter update, each from 16 keep-alive
+   connections of a Python load loop. Absolute numbers on a shared 2-core box drift by 2x between
+   minutes; a ratio of two runs a few seconds apart drifts much less, so the ratios are what to read.
+4. Prints every run and the median portal/bare ratio per shape, and checks the books afterwards (the
+   campaign's cached total and donor count against the ledger and donations, balanced entries).
+"""
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+os.environ.setdefault("PORTAL_INSTANCE_DIR", "/tmp/portal-bench-instance")
+
+import bench_payments  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+WRK = "/usr/bin/wrk"
+
+
+def prepare(app, campaign_id: int) -> None:
+    """Projects for the list page, and the bare app's copies of the gift and total tables."""
+    from portal.extensions import db
+
+    with app.app_context():
+        sql = db.session.execute
+        if not sql(text("SELECT count(*) FROM service_projects")).scalar():
+            user = sql(text("SELECT min(id) FROM users")).scalar()
+            place = sql(text("SELECT min(id) FROM places")).scalar()
+            organisation = sql(text("""
+                INSERT INTO organisations (name, legal_form, credit_code, home_place_id, description, contact_name,
+                    contact_phone, contact_email, status, created_by_id, created_at)
+                VALUES ('基准社工服务中心', 'private_non_enterprise', '52420500BENCH0001X', :place, '', '王社工',
+                    '13800000000', 'org@example.org', 'verified', :user, now()) RETURNING id"""),
+                {"place": place, "user": user}).scalar()
+            sql(text("""
+                INSERT INTO service_projects (organisation_id, title, summary, description_md, category, service_type,
+                    delivery_model, target_groups, budget_minor, currency, funding_sources, beneficiaries_target,
+                    status, created_by_id, rating_count, rating_sum, follower_count, created_at, published_at)
+                SELECT :organisation, '长者助餐服务 ' || g, '每天为社区长者送一顿热饭', '', 'elderly_care', 'care',
+                    'professional_social_work', '', 1000000, 'CNY', '', 100, 'published', :user, 0, 0, 0, now(),
+                    now() - make_interval(hours => g)
+                FROM generate_series(1, 60) g"""), {"organisation": organisation, "user": user})
+        sql(text("CREATE TABLE IF NOT EXISTS bench_bare_gifts (LIKE donations INCLUDING ALL)"))
+        sql(text("CREATE TABLE IF NOT EXISTS bench_bare_totals (id integer PRIMARY KEY, raised_minor bigint NOT NULL)"))
+        sql(text("INSERT INTO bench_bare_totals VALUES (:id, 0) ON CONFLICT DO NOTHING"), {"id": campaign_id})
+        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
+
+
+def start(name: str, module: str, port: int, env: dict, args) -> subprocess.Popen:
+    command = [GUNICORN, "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class",
+               "gthread", "--bind", f"127.0.0.1:{port}", "--chdir", str(BENCH), "--log-level", "warning",
+               "--keep-alive", "5", module]
+    process = subprocess.Popen(command, env={**os.environ, **env, "PYTHONPATH": f"{ROOT}:{BENCH}"},
+                               start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/__ready__", timeout=2)
+        except urllib.error.HTTPError:
+            return process  # the app answers (404 for this path): it is up
+        except OSError:
+            time.sleep(0.5)
+    stop(process)
+    sys.exit(f"{name} did not start on port {port}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def wrk(url: str, seconds: int, connections: int) -> dict:
+    output = subprocess.run([WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H",
+                             "Accept-Language: zh-CN", url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", output)
+    p50_ms = float(p50.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p50.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"per_second": rate, "p50_ms": p50_ms, "errors": int(errors.group(1)) if errors else 0}
+
+
+def post_load(port: int, requests: list[tuple[str, bytes, dict]], connections: int, ok) -> dict:
+    """POST every (path, body, headers) from `connections` keep-alive connections; rate and failures."""
+    chunks = [requests[i::connections] for i in range(connections)]
+    latencies, failures, lock = [], [], threading.Lock()
+
+    def worker(chunk):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for path, body, headers in chunk:
+            started = time.perf_counter()
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                if response.status != 200 or not ok(data):
+                    failures.append((response.status, data[:200]))
+        connection.close()
+
+    threads = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    return {"per_second": len(requests) / seconds, "p50_ms": 1000 * statistics.median(latencies),
+            "errors": len(failures), "first_failure": failures[0] if failures else None}
+
+
+def portal_webhooks(app, campaign_id: int, count: int, label: str) -> list:
+    from tests.payments.fake_stripe import signed
+
+    rows = bench_payments.pending_donations(app, campaign_id, count, label)
+    requests = []
+    for row in rows:
+        body, headers = signed(bench_payments.completed_event(*row), bench_payments.WEBHOOK_SECRET)
+        body = body if isinstance(body, bytes) else body.encode()
+        requests.append(("/webhooks/stripe", body, {**headers, "Content-Type": "application/json"}))
+    return requests
+
+
+def bare_gifts(campaign_id: int, count: int) -> list:
+    return [("/gift", json.dumps({"campaign_id": campaign_id, "amount_minor": 2000 + i % 7}).encode(),
+             {"Content-Type": "application/json"}) for i in range(count)]
+
+
+def credited(data: bytes) -> bool:
+    return json.loads(data).get("outcome", "").startswith("credited")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--database", default="bench")
+    parser.add_argument("--gifts", type=int, default=1_000_000, help="gifts seeded when the database is empty")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--webhooks", type=int, default=300, help="gifts per webhook run")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--port", type=int, default=5012, help="the portal's port; the bare app's is +900")
+    parser.add_argument("--only", help="comma-separated shapes: campaign,fund,projects,webhook")
+    args = parser.parse_args()
+    if args.database == "test":
+        sys.exit("the benchmark never touches the `test` database other engineers use")
+
+    from tests.payments.fake_stripe import FakeStripe
+
+    fake = FakeStripe()
+    fake_url = fake.start()
+    bench_payments.ensure_database(args.admin_url, args.database, reset=False)
+    database_url = (args.admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/"
+                    + args.database)
+    app = bench_payments.make_app(database_url, fake_url)
+    import logging
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    seeded = bench_payments.seed(app, args.gifts)
+    campaign, fund = seeded["campaign"], seeded["fund"]
+    prepare(app, campaign)
+    with app.app_context():
+        from portal.extensions import db
+
+        gifts = db.session.execute(text("SELECT count(*) FROM donations WHERE campaign_id = :id"),
+                                   {"id": campaign}).scalar()
+    print(f"database {args.database}: campaign {campaign} holds {gifts:,} gifts", flush=True)
+
+    env = {"BENCH_DATABASE_URL": database_url, "BENCH_STRIPE_API": fake_url}
+    portal = start("portal", "portal_wsgi:app", args.port, env, args)
+    bare = start("bare app", "bare_app:app", args.port + 900, env, args)
+    shapes = [("campaign", f"/campaigns/{campaign}", f"/campaign/{campaign}"),
+              ("fund", f"/funds/{fund}", f"/fund/{fund}"),
+              ("projects", "/projects/", "/projects")]
+    only = set(args.only.split(",")) if args.only else None
+    ratios: dict[str, list[float]] = {}
+    try:
+        for round_number in range(1, args.rounds + 1):
+            for shape, portal_path, bare_path in shapes:
+                if only and shape not in only:
+                    continue
+                mine = wrk(f"http://127.0.0.1:{args.port}{portal_path}", args.seconds, args.connections)
+                theirs = wrk(f"http://127.0.0.1:{args.port + 900}{bare_path}", args.seconds, args.connections)
+                report(round_number, shape, mine, theirs, ratios)
+            if only and "webhook" not in only:
+                continue
+            requests = portal_webhooks(app, campaign, args.webhooks, f"r{round_number}")
+            mine = post_load(args.port, requests, args.connections, credited)
+            theirs = post_load(args.port + 900, bare_gifts(campaign, args.webhooks), args.connections,
+                               lambda data: True)
+            report(round_number, "webhook", mine, theirs, ratios)
+            if mine["first_failure"]:
+                print("   first portal failure:", mine["first_failure"], flush=True)
+    finally:
+        stop(portal)
+        stop(bare)
+        fake.stop()
+    print("\nmedian portal/bare ratio (goal >= 0.5):")
+    for shape, values in ratios.items():
+        print(f"  {shape:9s} {statistics.median(values):.2f}x  (runs: {', '.join(f'{v:.2f}' for v in values)})")
+    check_books(app, campaign)
+
+
+def report(round_number: int, shape: str, mine: dict, theirs: dict, ratios: dict) -> None:
+    ratio = mine["per_second"] / theirs["per_second"]
+    ratios.setdefault(shape, []).append(ratio)
+    print(f"round {round_number} {shape:9s} portal {mine['per_second']:7.1f}/s (p50 {mine['p50_ms']:6.1f} ms, "
+          f"{mine['errors']} errors)  bare {theirs['per_second']:7.1f}/s (p50 {theirs['p50_ms']:6.1f} ms, "
+          f"{theirs['errors']} errors)  ratio {ratio:.2f}", flush=True)
+
+
+def check_books(app, campaign_id: int) -> None:
+    from portal.extensions import db
+    from portal.funds import ledger
+    from portal.funds.reconcile import donor_differences
+
+    with app.app_context():
+        raised, donors = db.session.execute(text("SELECT raised_minor, donor_count FROM campaigns WHERE id = :id"),
+                                            {"id": campaign_id}).one()
+        assert raised == ledger.campaign_raised(campaign_id), "campaign cache differs from the ledger"
+        assert ledger.unbalanced_entries() == [], "unbalanced ledger entries"
+        differences = donor_differences()
+        assert differences == [], differences[:5]
+    print(f"checked: campaign total {raised / 100:,.2f} yuan equals the ledger, {donors:,} donors equal the "
+          "donations, every entry balances", flush=True)
+
+
+if __name__ == "__main__":
+    main()
