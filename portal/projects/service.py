@@ -469,7 +469,7 @@ def ratings_of(project: ServiceProject) -> list[ProjectRating]:
 def volunteer_summary(project_id: int) -> dict | None:
     """From the volunteering service when it exists (it is built alongside): volunteers and verified minutes."""
     try:
-        from portal.volunteering.service import project_volunteer_summary
+        from portal.volunteering.hours import project_volunteer_summary
     except (ImportError, AttributeError):
         return None
     return project_volunteer_summary(project_id)
