@@ -376,6 +376,7 @@ class ChainStep:
 
 def chain_of(need: Need) -> list[ChainStep]:
     """need -> links -> the project's results and ratings, or the campaign's progress."""
+    from portal.projects import results as project_results
     from portal.projects import service as projects
     from portal.projects.models import PROJECT_STATUSES, ServiceProject
 
@@ -392,7 +393,7 @@ def chain_of(need: Need) -> list[ChainStep]:
     for link in links:
         if link.target_type == "project" and link.target_id in projects_by_id:
             project = projects_by_id[link.target_id]
-            results = projects.results_of(project)
+            results = project_results.results_of(project)
             steps.append(ChainStep(
                 link=link, kind="project", title=project.title,
                 url=url_for("projects.detail", project_id=project.id), status=project.status,

@@ -12,7 +12,7 @@ from portal.core.uploads import upload_path
 from portal.core.web import button_action, done, submit_form
 from portal.extensions import db
 from portal.places.models import KIND_LABELS, Place
-from portal.projects import policy, service
+from portal.projects import policy, results, service
 from portal.projects.forms import (
     EmptyForm,
     IndicatorForm,
@@ -163,8 +163,8 @@ def _render_detail(project: ServiceProject, forms: dict | None = None, status: i
     rating_form = forms.get("rating") or RatingForm(
         data={"score": str(own_rating.score), "comment": own_rating.comment} if own_rating else None)
     context = {
-        "project": project, "results": service.results_of(project),
-        "reports": service.reports_of(project,
+        "project": project, "results": results.results_of(project),
+        "reports": results.reports_of(project,
                                       approved_only=not policy.can_see_unapproved_reports(user, project)),
         "updates": service.updates_of(project), "ratings": service.ratings_of(project),
         "average_rating": service.average_rating(project), "own_rating": own_rating,
@@ -234,9 +234,9 @@ def indicators(project):
     def render(status):
         reloaded = service.load_project(project_id)
         return render_template("projects/indicators.html", project=reloaded, form=form,
-                               results=service.results_of(reloaded), **_labels()), status
+                               results=results.results_of(reloaded), **_labels()), status
 
-    return submit_form(form, lambda: service.add_indicator(project, current_user, form.name.data, form.unit.data,
+    return submit_form(form, lambda: results.add_indicator(project, current_user, form.name.data, form.unit.data,
                                                            form.baseline.data, form.target.data, form.direction.data),
                        lambda indicator: done(_("“%(name)s” is added.", name=indicator.name),
                                               url_for("projects.indicators", project_id=project_id)),
@@ -244,13 +244,13 @@ def indicators(project):
 
 
 @bp.route("/<int:project_id>/indicators/<int:indicator_id>/edit", methods=["GET", "POST"])
-@object_policy(policy.can_edit_indicator, service.load_indicator)
+@object_policy(policy.can_edit_indicator, results.load_indicator)
 def edit_indicator(indicator):
     form = IndicatorForm(data={"name": indicator.name, "unit": indicator.unit,
                                "baseline": _plain(indicator.baseline), "target": _plain(indicator.target),
                                "direction": indicator.direction})
     project_id = indicator.project_id
-    return submit_form(form, lambda: service.update_indicator(indicator, current_user, form.name.data,
+    return submit_form(form, lambda: results.update_indicator(indicator, current_user, form.name.data,
                                                               form.unit.data, form.baseline.data, form.target.data,
                                                               form.direction.data),
                        lambda result: done(_("The indicator is saved."),
@@ -265,7 +265,7 @@ def _plain(value) -> str:
 
 
 @bp.route("/<int:project_id>/indicators/<int:indicator_id>/report", methods=["GET", "POST"])
-@object_policy(policy.can_report_result, service.load_indicator)
+@object_policy(policy.can_report_result, results.load_indicator)
 def new_report(indicator):
     project = indicator.project
     initial = None
@@ -281,7 +281,7 @@ def new_report(indicator):
     form = ReportForm(data=initial)
     if request.method == "GET" and project.status not in service.REPORTABLE_STATUSES:
         flash(_("Results are reported once the project is in progress."), "info")
-    return submit_form(form, lambda: service.submit_report(indicator, current_user, form.period_start.data,
+    return submit_form(form, lambda: results.submit_report(indicator, current_user, form.period_start.data,
                                                            form.period_end.data, form.actual.data,
                                                            form.narrative.data,
                                                            request.files.getlist(form.evidence.name)),
@@ -295,33 +295,33 @@ def new_report(indicator):
 
 def _render_report(report, form=None, status=200):
     return render_template("projects/report.html", project=report.indicator.project, report=report,
-                           previous=service.previous_approved(report), review_form=form or ReviewForm(),
+                           previous=results.previous_approved(report), review_form=form or ReviewForm(),
                            **_labels()), status
 
 
 @bp.route("/<int:project_id>/reports/<int:report_id>")
-@object_policy(policy.can_view_report, service.load_report, login=False)
+@object_policy(policy.can_view_report, results.load_report, login=False)
 def report(report):
     return _render_report(report)
 
 
 @bp.route("/<int:project_id>/reports/<int:report_id>/review", methods=["POST"])
-@object_policy(policy.can_review_report, service.load_report)
+@object_policy(policy.can_review_report, results.load_report)
 def review_report(report):
     form = ReviewForm()
     if form.is_submitted() and form.decision.data not in ("approve", "return"):
         abort(400)  # the page's two buttons are the only decisions: anything else is a tampered form
     approve = form.decision.data == "approve"
     project_id, report_id = report.indicator.project_id, report.id
-    return submit_form(form, lambda: service.review_report(report, current_user, approve, form.comment.data),
+    return submit_form(form, lambda: results.review_report(report, current_user, approve, form.comment.data),
                        lambda result: done(_("The report is approved; its value now counts.") if approve else
                                            _("The report is returned to the organisation with your comment."),
                                            url_for("projects.report", project_id=project_id, report_id=report_id)),
-                       lambda status: _render_report(service.load_report(project_id, report_id), form, status))
+                       lambda status: _render_report(results.load_report(project_id, report_id), form, status))
 
 
 @bp.route("/<int:project_id>/reports/<int:report_id>/evidence/<int:evidence_id>")
-@object_policy(policy.can_view_evidence, service.load_evidence, login=False)
+@object_policy(policy.can_view_evidence, results.load_evidence, login=False)
 def evidence(item):
     path = upload_path(item.storage_key)
     if not path.is_file():
@@ -335,7 +335,7 @@ def evidence(item):
 @bp.route("/reviews")
 @allowed_if(policy.can_review_reports)
 def reviews():
-    page = paginate(service.reports_to_review_query(current_user), per_page=20)
+    page = paginate(results.reports_to_review_query(current_user), per_page=20)
     return render_template("projects/reviews.html", page=page, **_labels())
 
 

@@ -38,7 +38,7 @@ class _CertificatePDF(FPDF):
 
 
 def certificate_pdf(volunteer_name: str, lines: list, issued_at: datetime, reference: str) -> bytes:
-    """The certificate as PDF bytes. `lines` are service.ServiceLine rows (verified minutes per project)."""
+    """The certificate as PDF bytes. `lines` are hours.ServiceLine rows (verified minutes per project)."""
     pdf = _CertificatePDF(format="A4")
     pdf.set_title(_("Certificate of volunteer service"))
     pdf.set_author(_("Community Services Portal"))

@@ -21,7 +21,7 @@ from portal.core.time import utcnow
 from portal.demo_city import SEED
 from portal.extensions import db
 from portal.projects.models import IN_PROGRESS, PUBLISHED, ProjectPlace, ServiceProject
-from portal.volunteering import service
+from portal.volunteering import hours, service
 from portal.volunteering.models import (
     CHECKED_OUT,
     NO_SHOW,
@@ -120,7 +120,7 @@ def _past_shift(shift: Shift, volunteers: list[User], organiser: User, pending_f
         db.session.add(signup)
         db.session.flush()
         records.append(HourRecord(signup_id=signup.id, user_id=user.id, project_id=shift.opportunity.project_id,
-                                  minutes=service.shift_minutes(shift), status=RECORDED,
+                                  minutes=hours.shift_minutes(shift), status=RECORDED,
                                   recorded_at=shift.ends_at))
     if absent is not None:
         db.session.add(ShiftSignup(shift=shift, user_id=absent.id, status=NO_SHOW,
@@ -130,7 +130,7 @@ def _past_shift(shift: Shift, volunteers: list[User], organiser: User, pending_f
     db.session.flush()
     for record in records:
         if record.user_id not in pending_for:
-            service.verify_hours(record, organiser)
+            hours.verify_hours(record, organiser)
 
 
 def seed_volunteering() -> dict[str, int]:

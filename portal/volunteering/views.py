@@ -15,6 +15,7 @@ from portal.core.time import utcnow
 from portal.core.web import button_action, done, is_safe_next, submit_form
 from portal.places.models import KIND_LABELS
 from portal.projects.models import PROJECT_STATUSES
+from portal.volunteering import hours as hours_service
 from portal.volunteering import policy, queries, service
 from portal.volunteering.certificate import certificate_pdf, hours_text
 from portal.volunteering.formatting import clock, timespan, where
@@ -46,8 +47,8 @@ def skill_list(shift, own: bool = False) -> list[str]:
 def _template_helpers():
     return {"timespan": timespan, "where": where, "clock": clock, "skill_list": skill_list, "hours": hours_text,
             "signup_statuses": SIGNUP_STATUSES, "hour_statuses": HOUR_STATUSES, "project_statuses": PROJECT_STATUSES,
-            "volunteering_policy": policy, "project_url": project_url,
-            "hours_grace": service.HOURS_GRACE_MINUTES, "short_record_minutes": service.SHORT_RECORD_MINUTES}
+            "volunteering_policy": policy, "project_url": project_url, "hours_grace": hours_service.HOURS_GRACE_MINUTES,
+            "short_record_minutes": hours_service.SHORT_RECORD_MINUTES}
 
 
 def project_url(project) -> str | None:
@@ -188,8 +189,8 @@ def me():
     return render_template("volunteering/me.html", upcoming=upcoming, history=history,
                            records=queries.hour_records_of_volunteer(current_user),
                            codes=codes, soon=soon, positions=service.waitlist_positions(upcoming),
-                           balance=service.time_bank_minutes(current_user.id),
-                           pending=service.pending_minutes(current_user.id),
+                           balance=hours_service.time_bank_minutes(current_user.id),
+                           pending=hours_service.pending_minutes(current_user.id),
                            served=sum(1 for s in signups if s.status == CHECKED_OUT), button_form=EmptyForm(),
                            can_cancel=lambda signup: signup.status in service.ACTIVE and signup.shift.starts_at > now)
 
@@ -197,7 +198,7 @@ def me():
 @bp.route("/volunteer/me/certificate.pdf")
 @signed_in
 def certificate():
-    lines = service.verified_service(current_user.id)
+    lines = hours_service.verified_service(current_user.id)
     if not lines:
         flash(_("The certificate lists verified hours; you have none yet. Hours count once the organisation "
                 "verifies them after your shift."), "info")
@@ -224,7 +225,7 @@ def check_in_by_token(signup):
                              _back(request.path))
     return render_template("volunteering/check_in.html", signup=signup, shift=signup.shift,
                            button_form=EmptyForm(), checkout_form=CheckOutForm(),
-                           full_minutes=service.shift_minutes(signup.shift))
+                           full_minutes=hours_service.shift_minutes(signup.shift))
 
 
 @bp.route("/shifts/<int:shift_id>/roster")
@@ -237,7 +238,8 @@ def roster(shift):
                            taken=taken, waiting=waiting, records=records,
                            checked_in=sum(1 for s in taken if s.status in (CHECKED_IN, CHECKED_OUT)),
                            button_form=EmptyForm(), checkout_form=CheckOutForm(), reason_form=ReasonForm(),
-                           full_minutes=service.shift_minutes(shift), check_in_opens=service.check_in_opens_at(shift),
+                           full_minutes=hours_service.shift_minutes(shift),
+                           check_in_opens=service.check_in_opens_at(shift),
                            roster_closes=service.roster_closes_at(shift), now=utcnow(),
                            statuses=(CONFIRMED, CHECKED_IN, CHECKED_OUT, NO_SHOW))
 
@@ -264,7 +266,7 @@ def check_out(signup):
     def record_minutes():
         if not form.validate():  # said on the roster, like the service's own refusals
             raise ValidationFailed(_("Enter the hours and the minutes as whole numbers."), field="minutes")
-        return service.check_out(signup, current_user, form.served_minutes())
+        return hours_service.check_out(signup, current_user, form.served_minutes())
 
     return button_action(
         record_minutes, lambda record: done(_("%(name)s is checked out: %(hours)s hours recorded, to be verified.",
@@ -301,7 +303,7 @@ def _hours_url(record, **values) -> str:
 @object_policy(policy.can_verify_hours, queries.load_hour_record)
 def verify_hours(record):
     back = _back(_hours_url(record))
-    return button_action(lambda: service.verify_hours(record, current_user),
+    return button_action(lambda: hours_service.verify_hours(record, current_user),
                          lambda entry: done(_("Verified: %(hours)s hours count for %(name)s.",
                                               hours=hours_text(record.minutes), name=record.user.display_name), back),
                          back)
@@ -323,13 +325,13 @@ def _with_reason(record, action, message: str, back: str):
 @bp.route("/hours/<int:record_id>/reject", methods=["POST"])
 @object_policy(policy.can_reject_hours, queries.load_hour_record)
 def reject_hours(record):
-    return _with_reason(record, service.reject_hours, _("The hours are rejected; the volunteer sees your reason."),
-                        _back(_hours_url(record)))
+    return _with_reason(record, hours_service.reject_hours,
+                        _("The hours are rejected; the volunteer sees your reason."), _back(_hours_url(record)))
 
 
 @bp.route("/hours/<int:record_id>/reverse", methods=["POST"])
 @object_policy(policy.can_reverse_hours, queries.load_hour_record)
 def reverse_hours(record):
-    return _with_reason(record, service.reverse_hours,
+    return _with_reason(record, hours_service.reverse_hours,
                         _("The hours are reversed: a reversal entry takes them out of the volunteer's balance."),
                         _back(_hours_url(record, show=VERIFIED)))

@@ -82,8 +82,9 @@ def volunteering_world(organiser, resident, organisation, place) -> dict:
     """Rows for the authorization matrix: a published project of `organisation` with an opportunity, a
     future shift `resident` is confirmed on, and yesterday's shift where the resident's hours are verified
     and another volunteer's await verification. Returns the ids the matrix's URLs use."""
+    from portal.volunteering.hours import verify_hours
     from portal.volunteering.models import CONFIRMED
-    from portal.volunteering.service import check_in_token, verify_hours
+    from portal.volunteering.service import check_in_token
 
     project = make_project(organisation, organiser, places=[place])
     opportunity = make_opportunity(project, organiser)

@@ -14,7 +14,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.orgs.models import PENDING, REJECTED, SUSPENDED
-from portal.projects import service
+from portal.projects import results, service
 from portal.projects.models import (
     APPROVED,
     CANCELLED,
@@ -163,24 +163,24 @@ def test_a_huge_image_is_refused(app, project, member, monkeypatch):
 
 def test_an_indicator_with_a_negative_target_is_refused(project, member):
     with pytest.raises(ValidationFailed) as refused:
-        service.add_indicator(project, member, "助餐人数", "人", "0", "-10")
+        results.add_indicator(project, member, "助餐人数", "人", "0", "-10")
     assert refused.value.field == "target"
     with pytest.raises(ValidationFailed) as refused:
-        service.add_indicator(project, member, "助餐人数", "人", "-1", "10")
+        results.add_indicator(project, member, "助餐人数", "人", "-1", "10")
     assert refused.value.field == "baseline"
     assert project.indicators == []
 
 
 def test_indicator_values_take_two_decimals(project, member):
-    indicator = service.add_indicator(project, member, "满意度", "%", "70.5", "90", "increase")
+    indicator = results.add_indicator(project, member, "满意度", "%", "70.5", "90", "increase")
     assert indicator.baseline == Decimal("70.50")
     with pytest.raises(ValidationFailed, match="two decimals"):
-        service.add_indicator(project, member, "满意度", "%", "70.555", "90", "increase")
+        results.add_indicator(project, member, "满意度", "%", "70.555", "90", "increase")
 
 
 def test_a_report_with_evidence_awaits_review_and_tells_the_worker(indicator, member, worker):
     today = utcnow().date()
-    report = service.submit_report(indicator, member, today - timedelta(days=90), today - timedelta(days=1), "24",
+    report = results.submit_report(indicator, member, today - timedelta(days=90), today - timedelta(days=1), "24",
                                    "签到表见附件", [_file(tiny_pdf(), "签到表.pdf")])
     assert report.status == SUBMITTED
     assert [e.content_type for e in report.evidence] == ["application/pdf"]
@@ -196,7 +196,7 @@ def test_a_report_with_evidence_awaits_review_and_tells_the_worker(indicator, me
 ])
 def test_bad_reports_are_refused(indicator, member, start, end, actual, field):
     with pytest.raises(ValidationFailed) as refused:
-        service.submit_report(indicator, member, start, end, actual, "")
+        results.submit_report(indicator, member, start, end, actual, "")
     assert refused.value.field == field
     assert _count(IndicatorReport) == 0
 
@@ -207,27 +207,27 @@ def test_results_are_reported_only_once_the_project_runs(organisation, member, t
     project = make_project(organisation, member, [tree["community"]], status=PUBLISHED)
     indicator = make_indicator(project)
     with pytest.raises(IllegalTransition):
-        service.submit_report(indicator, member, date(2026, 1, 1), date(2026, 3, 31), "5", "")
+        results.submit_report(indicator, member, date(2026, 1, 1), date(2026, 3, 31), "5", "")
 
 
 def test_only_approved_reports_count_toward_progress(project, indicator, member, worker):
     approved = make_report(indicator, member, actual=30)
     make_report(indicator, member, actual=60, period_end=utcnow().date() - timedelta(days=2))  # awaiting review
-    service.review_report(approved, worker, approve=True, comment="")
-    results = service.results_of(project)
-    (row,) = results.rows
+    results.review_report(approved, worker, approve=True, comment="")
+    progress = results.results_of(project)
+    (row,) = progress.rows
     assert row.latest_actual == 30
     assert row.progress == pytest.approx(50.0)
-    assert results.overall == pytest.approx(50.0)
-    assert results.chart["data"][0]["y"] == [50.0]
+    assert progress.overall == pytest.approx(50.0)
+    assert progress.chart["data"][0]["y"] == [50.0]
 
 
 def test_a_returned_report_needs_a_comment_and_tells_the_organisation(indicator, member, worker):
     report = make_report(indicator, member)
     with pytest.raises(ValidationFailed) as refused:
-        service.review_report(report, worker, approve=False, comment=" ")
+        results.review_report(report, worker, approve=False, comment=" ")
     assert refused.value.field == "comment"
-    service.review_report(report, worker, approve=False, comment="缺少签到表")
+    results.review_report(report, worker, approve=False, comment="缺少签到表")
     assert report.status == RETURNED and report.review_comment == "缺少签到表"
     notification = db.session.scalar(select(Notification).where(Notification.user_id == member.id))
     assert notification.kind == "report_reviewed" and notification.body == "缺少签到表"
@@ -236,7 +236,7 @@ def test_a_returned_report_needs_a_comment_and_tells_the_organisation(indicator,
 def test_a_report_is_reviewed_once(indicator, member, worker):
     report = make_report(indicator, member, status=APPROVED, reviewer=worker)
     with pytest.raises(IllegalTransition):
-        service.review_report(report, worker, approve=False, comment="again")
+        results.review_report(report, worker, approve=False, comment="again")
 
 
 def test_reviewers_are_the_workers_over_the_projects_places_but_not_the_organisations_members(
@@ -249,7 +249,7 @@ def test_reviewers_are_the_workers_over_the_projects_places_but_not_the_organisa
     street_worker = UserFactory()
     grant(street_worker, roles.COMMUNITY_WORKER, tree["street"])
     grant(street_worker, roles.ORG_MEMBER, organisation)  # reviews nothing of its own organisation
-    assert service.reviewer_ids(project) == [worker.id]
+    assert results.reviewer_ids(project) == [worker.id]
 
 
 # --- updates and followers ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from portal.core.errors import DomainError, ValidationFailed
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.orgs.models import VERIFIED
-from portal.volunteering import service
+from portal.volunteering import hours, service
 from portal.volunteering.models import CHECKED_IN, CHECKED_OUT, CONFIRMED, NO_SHOW, RECORDED, HourRecord, ShiftSignup
 from tests.factories.accounts import UserFactory, grant
 from tests.factories.orgs import make_organisation
@@ -100,18 +100,18 @@ def test_the_roster_lists_volunteers_and_checks_them_in_and_out(client, login_as
 def test_check_out_counts_the_minutes_since_check_in_capped_at_the_shift_length(todays_shift, organiser, volunteer):
     signup = make_signup(todays_shift, volunteer, CHECKED_IN)
     signup.checked_in_at = utcnow() - timedelta(minutes=45)
-    record = service.check_out(signup, organiser)
+    record = hours.check_out(signup, organiser)
     assert record.minutes == 45
     forgotten = make_signup(todays_shift, UserFactory(), CHECKED_IN)
     forgotten.checked_in_at = utcnow() - timedelta(hours=9)  # nobody checked them out on the day
-    assert service.check_out(forgotten, organiser).minutes == service.max_minutes(todays_shift) == 180
+    assert hours.check_out(forgotten, organiser).minutes == hours.max_minutes(todays_shift) == 180
 
 
 @pytest.mark.parametrize("minutes", [0, -30, 181])
 def test_check_out_refuses_zero_negative_or_too_many_minutes(todays_shift, organiser, volunteer, minutes):
     signup = make_signup(todays_shift, volunteer, CHECKED_IN)
     with pytest.raises(ValidationFailed) as refused:
-        service.check_out(signup, organiser, minutes)
+        hours.check_out(signup, organiser, minutes)
     assert refused.value.field == "minutes"
     assert db.session.scalar(select(HourRecord).where(HourRecord.signup_id == signup.id)) is None
 

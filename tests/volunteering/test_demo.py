@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.projects.models import IN_PROGRESS, PUBLISHED, ServiceProject
-from portal.volunteering import service
+from portal.volunteering import hours, service
 from portal.volunteering.demo import seed_volunteering
 from portal.volunteering.models import CONFIRMED, WAITLISTED, HourPosting, Opportunity, Shift, ShiftSignup
 
@@ -41,8 +41,8 @@ def test_the_demo_has_opportunities_full_shifts_and_verified_hours(demo_city):
     assert db.session.scalar(select(func.sum(HourPosting.minutes))) == 0
 
     resident = db.session.scalar(select(User).where(User.email == "resident@demo.example.org"))
-    assert service.time_bank_minutes(resident.id) > 0 and service.pending_minutes(resident.id) > 0
-    assert len(service.verified_service(resident.id)) >= 2
+    assert hours.time_bank_minutes(resident.id) > 0 and hours.pending_minutes(resident.id) > 0
+    assert len(hours.verified_service(resident.id)) >= 2
     statuses = set(db.session.scalars(select(ShiftSignup.status).where(ShiftSignup.user_id == resident.id)))
     assert {CONFIRMED, WAITLISTED} <= statuses
 

@@ -11,7 +11,7 @@ from portal.accounts import roles
 from portal.core.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.orgs.models import VERIFIED as ORG_VERIFIED
-from portal.volunteering import service
+from portal.volunteering import hours
 from portal.volunteering.models import (
     CHECKED_OUT,
     CONFIRMED,
@@ -46,63 +46,63 @@ def _stranger(tree):
 
 
 def test_verifying_posts_one_entry_whose_two_postings_sum_to_zero(served, organiser, volunteer, project):
-    entry = service.verify_hours(served, organiser)
+    entry = hours.verify_hours(served, organiser)
     assert served.status == VERIFIED and served.verified_by_id == organiser.id
     postings = {posting.account: posting.minutes for posting in entry.postings}
     assert postings == {volunteer_hours_account(volunteer.id): 120, project_service_account(project.id): -120}
-    assert service.time_bank_minutes(volunteer.id) == 120
-    assert service.pending_minutes(volunteer.id) == 0
+    assert hours.time_bank_minutes(volunteer.id) == 120
+    assert hours.pending_minutes(volunteer.id) == 0
 
 
 def test_recorded_hours_are_pending_and_not_in_the_balance(served, volunteer):
-    assert service.time_bank_minutes(volunteer.id) == 0
-    assert service.pending_minutes(volunteer.id) == 120
+    assert hours.time_bank_minutes(volunteer.id) == 0
+    assert hours.pending_minutes(volunteer.id) == 120
 
 
 def test_hours_are_verified_only_once(served, organiser):
-    service.verify_hours(served, organiser)
+    hours.verify_hours(served, organiser)
     with pytest.raises(DomainError):
-        service.verify_hours(served, organiser)
+        hours.verify_hours(served, organiser)
     assert db.session.scalar(select(func.count()).select_from(HourEntry)) == 1
 
 
 def test_reversing_verified_hours_posts_a_reversal_and_keeps_the_original(served, organiser, volunteer, project):
-    original = service.verify_hours(served, organiser)
-    reversal = service.reverse_hours(served, organiser, "重复登记")
+    original = hours.verify_hours(served, organiser)
+    reversal = hours.reverse_hours(served, organiser, "重复登记")
     assert served.status == REJECTED and served.note == "重复登记"
     assert reversal.reverses_entry_id == original.id and reversal.kind == "reversal"
     assert {p.account: p.minutes for p in reversal.postings} == {
         volunteer_hours_account(volunteer.id): -120, project_service_account(project.id): 120}
-    assert service.time_bank_minutes(volunteer.id) == 0
+    assert hours.time_bank_minutes(volunteer.id) == 0
     assert db.session.scalar(select(func.count()).select_from(HourPosting)) == 4  # nothing erased
-    assert service.project_volunteer_summary(project.id)["verified_minutes"] == 0
+    assert hours.project_volunteer_summary(project.id)["verified_minutes"] == 0
 
 
 def test_rejecting_pending_hours_posts_nothing_and_needs_a_reason(served, organiser, volunteer):
     with pytest.raises(ValidationFailed):
-        service.reject_hours(served, organiser, "  ")
-    service.reject_hours(served, organiser, "没有到场")
+        hours.reject_hours(served, organiser, "  ")
+    hours.reject_hours(served, organiser, "没有到场")
     assert served.status == REJECTED
     assert db.session.scalar(select(func.count()).select_from(HourEntry)) == 0
-    assert service.pending_minutes(volunteer.id) == 0
+    assert hours.pending_minutes(volunteer.id) == 0
 
 
 def test_ledger_rows_are_never_changed(served, organiser):
-    entry = service.verify_hours(served, organiser)
+    entry = hours.verify_hours(served, organiser)
     entry.postings[0].minutes = 999
     with pytest.raises(HourLedgerImmutable), db.session.begin_nested():
         db.session.flush()
 
 
 def test_the_balance_is_the_sum_of_the_ledger_across_projects(tree, served, organiser, volunteer):
-    service.verify_hours(served, organiser)
+    hours.verify_hours(served, organiser)
     from tests.factories.volunteering import make_opportunity, make_organiser_and_project
 
     other_organiser, other_project = make_organiser_and_project(tree["community"])
     shift = make_shift(make_opportunity(other_project, other_organiser), starts_in=-timedelta(days=2))
-    service.verify_hours(make_hour_record(make_signup(shift, volunteer, CHECKED_OUT), minutes=45), other_organiser)
-    assert service.time_bank_minutes(volunteer.id) == 165
-    lines = service.verified_service(volunteer.id)
+    hours.verify_hours(make_hour_record(make_signup(shift, volunteer, CHECKED_OUT), minutes=45), other_organiser)
+    assert hours.time_bank_minutes(volunteer.id) == 165
+    lines = hours.verified_service(volunteer.id)
     assert sorted(line.minutes for line in lines) == [45, 120]
     assert all(line.first_day is not None and line.first_day.tzinfo is not None for line in lines)
 
@@ -115,7 +115,7 @@ def test_the_projects_organisation_verifies_on_the_web(client, login_as, served,
     assert volunteer.display_name in client.get(hours_page).get_data(as_text=True)
     assert client.post_form(f"/hours/{served.id}/verify", token_from=hours_page).status_code == 302
     assert db.session.get(HourRecord, served.id).status == VERIFIED
-    assert service.time_bank_minutes(volunteer.id) == 120
+    assert hours.time_bank_minutes(volunteer.id) == 120
 
 
 def test_another_organisations_member_cannot_verify_hours(client, login_as, tree, served, project, volunteer):
@@ -125,7 +125,7 @@ def test_another_organisations_member_cannot_verify_hours(client, login_as, tree
         response = client.post_form(f"/hours/{served.id}/{action}", {"note": "x"}, token_from="/")
         assert response.status_code == 404, action
     assert db.session.get(HourRecord, served.id).status == RECORDED
-    assert service.time_bank_minutes(volunteer.id) == 0
+    assert hours.time_bank_minutes(volunteer.id) == 0
 
 
 def test_the_volunteer_cannot_verify_their_own_hours(client, login_as, served, volunteer):
@@ -135,22 +135,22 @@ def test_the_volunteer_cannot_verify_their_own_hours(client, login_as, served, v
 
 
 def test_reversing_on_the_web_needs_a_reason(client, login_as, served, organiser, volunteer, project):
-    service.verify_hours(served, organiser)
+    hours.verify_hours(served, organiser)
     organiser.locale = "en"
     login_as(organiser)
     page = f"/projects/{project.id}/volunteer/hours?show=verified"
     response = client.post_form(f"/hours/{served.id}/reverse", {"note": ""}, token_from=page, follow_redirects=True)
     assert "Say why" in response.get_data(as_text=True)
-    assert service.time_bank_minutes(volunteer.id) == 120
+    assert hours.time_bank_minutes(volunteer.id) == 120
     client.post_form(f"/hours/{served.id}/reverse", {"note": "记错了人"}, token_from=page)
-    assert service.time_bank_minutes(volunteer.id) == 0
+    assert hours.time_bank_minutes(volunteer.id) == 0
 
 
 # --- the volunteer's page and certificate ---------------------------------------------------------
 
 def test_the_volunteers_page_shows_verified_and_pending_hours_apart(client, login_as, served, organiser, volunteer,
                                                                    opportunity):
-    service.verify_hours(served, organiser)
+    hours.verify_hours(served, organiser)
     later = make_shift(opportunity, starts_in=-timedelta(hours=5), hours=1)
     make_hour_record(make_signup(later, volunteer, CHECKED_OUT), minutes=30)
     login_as(volunteer)
@@ -161,7 +161,7 @@ def test_the_volunteers_page_shows_verified_and_pending_hours_apart(client, logi
 
 
 def test_the_certificate_is_a_pdf_of_verified_hours(client, login_as, served, organiser, volunteer, tmp_path):
-    service.verify_hours(served, organiser)
+    hours.verify_hours(served, organiser)
     login_as(volunteer)
     response = client.get("/volunteer/me/certificate.pdf")
     assert response.status_code == 200
@@ -184,10 +184,10 @@ def test_without_verified_hours_there_is_no_certificate_yet(client, login_as, se
 # --- the project's summary ------------------------------------------------------------------------
 
 def test_project_volunteer_summary_counts_volunteers_and_verified_minutes(served, organiser, project, opportunity):
-    service.verify_hours(served, organiser)
+    hours.verify_hours(served, organiser)
     shift = make_shift(opportunity)
     make_signup(shift, UserFactory(), CONFIRMED)
     make_signup(shift, UserFactory(), WAITLISTED)  # not (yet) a volunteer
     make_signup(shift, UserFactory(), NO_SHOW)
     make_hour_record(make_signup(make_shift(opportunity, starts_in=-timedelta(days=3)), UserFactory(), CHECKED_OUT))
-    assert service.project_volunteer_summary(project.id) == {"volunteers": 3, "verified_minutes": 120}
+    assert hours.project_volunteer_summary(project.id) == {"volunteers": 3, "verified_minutes": 120}

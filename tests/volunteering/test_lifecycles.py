@@ -10,7 +10,7 @@ from portal.accounts import roles
 from portal.audit.models import AuditEvent
 from portal.core.errors import IllegalTransition
 from portal.extensions import db
-from portal.volunteering import service
+from portal.volunteering import hours, service
 from portal.volunteering.models import (
     CANCELLED,
     CHECKED_IN,
@@ -29,13 +29,13 @@ from tests.factories.volunteering import make_hour_record, make_shift, make_sign
 
 ILLEGAL_SIGNUP_STEPS = [(step, status) for step, (sources, _target) in service.SIGNUP_STEPS.items()
                         for status in SIGNUP_STATUSES if status not in sources]
-ILLEGAL_HOUR_STEPS = [(step, status) for step, (sources, _target) in service.HOUR_STEPS.items()
+ILLEGAL_HOUR_STEPS = [(step, status) for step, (sources, _target) in hours.HOUR_STEPS.items()
                       for status in (RECORDED, VERIFIED, REJECTED) if status not in sources]
 
 
 def test_the_tables_name_every_status_they_lead_to():
     assert {target for _sources, target in service.SIGNUP_STEPS.values()} <= set(SIGNUP_STATUSES)
-    assert {"verify", "reject", "reverse"} == set(service.HOUR_STEPS) == set(service.HOUR_REFUSALS)
+    assert {"verify", "reject", "reverse"} == set(hours.HOUR_STEPS) == set(hours.HOUR_REFUSALS)
     assert set(service.SIGNUP_STEPS) == set(service.SIGNUP_REFUSALS)
 
 
@@ -56,7 +56,7 @@ def test_an_hours_step_from_a_status_outside_the_table_is_a_409(opportunity, vol
     record.status = status
     db.session.flush()
     with pytest.raises(IllegalTransition) as refused:
-        service._move_hours(record, step)
+        hours._move_hours(record, step)
     assert refused.value.status_code == 409
     db.session.refresh(record)
     assert record.status == status
@@ -81,12 +81,12 @@ def test_rejecting_verified_hours_is_refused_they_are_reversed_instead(opportuni
     """Both steps end "rejected"; only reversal posts the entry that takes the minutes back out."""
     signup = make_signup(make_shift(opportunity, starts_in=-timedelta(days=1)), volunteer, CHECKED_OUT)
     record = make_hour_record(signup)
-    service.verify_hours(record, organiser)
+    hours.verify_hours(record, organiser)
     with force_locale("en"), pytest.raises(IllegalTransition, match="Only hours awaiting verification"):
-        service.reject_hours(record, organiser, "不对")
-    assert record.status == VERIFIED and service.time_bank_minutes(volunteer.id) == 120
-    service.reverse_hours(record, organiser, "记错了")
-    assert record.status == REJECTED and service.time_bank_minutes(volunteer.id) == 0
+        hours.reject_hours(record, organiser, "不对")
+    assert record.status == VERIFIED and hours.time_bank_minutes(volunteer.id) == 120
+    hours.reverse_hours(record, organiser, "记错了")
+    assert record.status == REJECTED and hours.time_bank_minutes(volunteer.id) == 0
 
 
 def test_a_cancelled_volunteer_signs_up_again_through_the_reopen_step(opportunity, volunteer):
