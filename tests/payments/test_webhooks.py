@@ -1,6 +1,7 @@
 """The Stripe webhook: signatures, storing each event once, and every event type the portal handles."""
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -68,6 +69,16 @@ def test_a_missing_signature_or_garbage_body_is_refused(client, fake):
     body = b"not json"
     headers = {"Stripe-Signature": signature(body, WEBHOOK_SECRET)}
     assert client.post("/webhooks/stripe", data=body, headers=headers).status_code == 400
+    assert _count(WebhookEvent) == 0
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"x"', b"1", b"null", b"[{\"id\": \"evt_1\"}]"])
+def test_a_signed_body_that_is_json_but_not_an_object_is_a_400_json_error(client, fake, body):
+    headers = {"Stripe-Signature": signature(body, WEBHOOK_SECRET), "Content-Type": "application/json"}
+    response = client.post("/webhooks/stripe", data=body, headers=headers)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert set(error) == {"code", "message", "field"} and error["code"] == "bad_webhook"
     assert _count(WebhookEvent) == 0
 
 

@@ -108,9 +108,12 @@ class StripeProvider(PaymentProvider):
         if not signature:
             raise SignatureError("no Stripe-Signature header")
         try:
-            stripe.Webhook.construct_event(raw_body, signature, self.webhook_secret,
-                                           tolerance=WEBHOOK_TOLERANCE_SECONDS)
-            payload = json.loads(raw_body)
+            # the signature alone, then our own parsing: construct_event assumes a JSON object and
+            # raises AttributeError on a signed `[]`, `"x"` or `1`
+            text = raw_body.decode("utf-8")
+            stripe.WebhookSignature.verify_header(text, signature, self.webhook_secret,
+                                                  tolerance=WEBHOOK_TOLERANCE_SECONDS)
+            payload = json.loads(text)
         except (ValueError, stripe.SignatureVerificationError) as error:
             raise SignatureError(str(error)) from error
         if not isinstance(payload, dict) or not payload.get("id") or not payload.get("type"):
