@@ -4,6 +4,9 @@ from flask.cli import with_appcontext
 
 from portal.extensions import db
 
+# Exit status of `portal reconcile`, so a cron alert means what it says (README, "Scheduled jobs").
+EXIT_AGREE, EXIT_DIFFERENCES, EXIT_REVIEW = 0, 1, 3
+
 
 @click.command("reconcile")
 @click.option("--no-provider", is_flag=True, help="Skip the comparison with the payment provider's records.")
@@ -11,19 +14,29 @@ from portal.extensions import db
 def reconcile_command(no_provider):
     """Recompute every fund, campaign, team and matching-pool total from the ledger and compare.
 
-    Exits with status 1 when anything differs (cached totals, unbalanced entries, gifts against the
-    ledger, the provider's records), so it can run from cron or CI.
+    Exit status: 0 when the books agree and nothing waits for review; 1 when anything differs (cached
+    totals, unbalanced entries, gifts against the ledger, the provider's records), whatever else is
+    listed; 3 when the books agree but gifts await review (paid amount or currency mismatch, a checkout
+    that was not the gift's own): nothing of those was credited, a treasurer looks at them.
     """
-    from portal.funds.reconcile import reconcile
+    from portal.funds.reconcile import reconcile, review_items
 
     lines = reconcile(with_provider=not no_provider)
+    review = review_items() if not no_provider else []
     db.session.rollback()  # read only
+    for line in lines:
+        click.echo(line)
+    if review:
+        click.echo("Awaiting review (nothing of these was credited):")
+        for line in review:
+            click.echo(f"  {line}")
+        click.echo(f"{len(review)} item(s) awaiting review.", err=bool(lines))
     if lines:
-        for line in lines:
-            click.echo(line)
         click.echo(f"{len(lines)} difference(s) found.", err=True)
-        raise SystemExit(1)
+        raise SystemExit(EXIT_DIFFERENCES)
     click.echo("reconcile: the ledger and every cached total agree (0 differences).")
+    if review:
+        raise SystemExit(EXIT_REVIEW)
 
 
 @click.group("campaigns")

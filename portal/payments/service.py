@@ -587,19 +587,37 @@ def expire_stale_pending(older_than: timedelta = timedelta(days=2)) -> int:
 
 # --- for `portal reconcile` ------------------------------------------------------------------------
 
+def items_awaiting_review() -> list[str]:
+    """Money the provider reported that a person must look at (nothing of it was credited): lines for people.
+
+    Gifts whose paid amount or currency did not match, and paid checkouts that did not belong to the gift
+    they named (a session the portal never created, or another gift's reference). These are not
+    differences in the books: `portal reconcile` lists them apart and exits 3 for them alone.
+    """
+    from portal.payments.models import WebhookEvent
+
+    lines = []
+    for donation in db.session.scalars(select(Donation).where(Donation.status == FLAGGED).order_by(Donation.id)):
+        lines.append(f"donation {donation.id} ({donation.provider}): the provider reported another amount or "
+                     f"currency than {format_yuan(donation.amount_minor)} {donation.currency}; nothing was credited")
+    held = db.session.scalars(select(WebhookEvent).where(WebhookEvent.outcome.like("review:%"))
+                              .order_by(WebhookEvent.received_at, WebhookEvent.id))
+    for row in held:
+        lines.append(f"provider event {row.id} ({row.type}) received {row.received_at:%Y-%m-%d %H:%M} UTC: "
+                     f"{row.outcome[len('review: '):]}")
+    return lines
+
+
 def provider_differences(now=None) -> list[str]:
     """What the payment providers told us that the books do not reflect (yet): lines for people.
 
-    Gifts whose paid amount or currency did not match, provider events still waiting for their payment
-    after an hour, and refunds the provider has not confirmed after a day.
+    Provider events still waiting for their payment after an hour, and refunds the provider has not
+    confirmed after a day. (Gifts held for review are items_awaiting_review, not differences.)
     """
     from portal.payments.models import WebhookEvent
 
     now = now or utcnow()
     lines = []
-    for donation in db.session.scalars(select(Donation).where(Donation.status == FLAGGED).order_by(Donation.id)):
-        lines.append(f"donation {donation.id} ({donation.provider}): the provider reported another amount or "
-                     f"currency than {format_yuan(donation.amount_minor)} {donation.currency}; nothing was credited")
     waiting = db.session.scalars(select(WebhookEvent).where(WebhookEvent.processed_at.is_(None),
                                                             WebhookEvent.received_at < now - timedelta(hours=1))
                                  .order_by(WebhookEvent.received_at))

@@ -196,6 +196,71 @@ def test_an_event_for_a_session_that_is_not_ours_is_stored_and_ignored(client, f
     assert response.get_json()["outcome"].startswith("ignored")
 
 
+def _forged_session(world, donation, deployment: str, **fields) -> dict:
+    """A paid session Stripe really sent, but one this portal never created for this gift."""
+    return {"id": "cs_never_created_here", "object": "checkout.session", "mode": "payment",
+            "client_reference_id": f"donation-{donation.id}-{deployment}", "payment_status": "paid",
+            "status": "complete", "amount_total": donation.amount_minor, "currency": "cny",
+            "payment_intent": "pi_never_seen", "metadata": {"donation_id": str(donation.id),
+                                                             "portal_deployment": deployment}, **fields}
+
+
+def test_a_completion_for_a_session_we_never_created_is_held_for_review_not_credited(client, login_as, world,
+                                                                                     fake, app):
+    login_as(world.donor)
+    donation = start_gift(client, world.campaign)
+    forged = _forged_session(world, donation, app.config["PORTAL_DEPLOYMENT_ID"])
+    response = post_webhook(client, event("checkout.session.completed", forged))
+    assert response.status_code == 200
+    assert response.get_json()["outcome"].startswith("review:")
+    db.session.refresh(donation)
+    assert donation.status == "pending" and donation.provider_payment_id is None
+    assert gift_entries(donation) == []
+    assert ledger.campaign_raised(world.campaign.id) == 0
+    # the treasurer sees it in the gift's history, and reconcile lists it as awaiting review
+    from portal.audit.models import AuditEvent
+
+    held = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "donation.payment_held_for_review"))
+    assert held is not None and held.object_id == str(donation.id)
+    from portal.funds.reconcile import reconcile, review_items
+
+    assert [line for line in review_items() if "cs_never_created_here" in line]
+    assert reconcile() == []  # held money is not a difference in the books
+    # the real completion of the gift's own session still credits it
+    real = fake.complete_session(donation.provider_session_id)
+    assert post_webhook(client, event("checkout.session.completed", real)).get_json()["outcome"].startswith(
+        "credited")
+
+
+def test_a_completion_of_our_session_with_another_gifts_reference_credits_nothing(client, login_as, world, fake,
+                                                                                  app):
+    login_as(world.donor)
+    first = start_gift(client, world.campaign)
+    second = start_gift(client, world.campaign, amount_choice="10000")
+    session = fake.complete_session(first.provider_session_id)
+    session["client_reference_id"] = f"donation-{second.id}-{app.config['PORTAL_DEPLOYMENT_ID']}"
+    session["metadata"] = {**session["metadata"], "donation_id": str(second.id)}
+    session["amount_total"] = second.amount_minor
+    outcome = post_webhook(client, event("checkout.session.completed", session)).get_json()["outcome"]
+    assert outcome.startswith("review:"), outcome
+    db.session.refresh(first)
+    db.session.refresh(second)
+    assert (first.status, second.status) == ("pending", "pending")
+
+
+def test_an_event_of_another_deployment_is_acknowledged_and_ignored(client, login_as, world, fake):
+    login_as(world.donor)
+    donation = start_gift(client, world.campaign)
+    # staging's gift number 1 is not production's gift number 1
+    foreign = _forged_session(world, donation, "staging0000", id=donation.provider_session_id)
+    response = post_webhook(client, event("checkout.session.completed", foreign))
+    assert response.status_code == 200
+    assert response.get_json()["outcome"].startswith("ignored: another deployment")
+    db.session.refresh(donation)
+    assert donation.status == "pending"
+    assert gift_entries(donation) == []
+
+
 def test_an_unknown_event_type_is_stored_and_ignored(client, fake):
     response = post_webhook(client, event("customer.created", {"id": "cus_1", "object": "customer"}))
     assert response.status_code == 200
