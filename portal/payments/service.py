@@ -10,7 +10,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from portal.audit import service as audit
@@ -29,6 +28,7 @@ from portal.payments.models import (
     DONATION_STATUSES,
     EXPIRED,
     FAILED,
+    FLAGGED,
     INITIALS,
     MONTHLY,
     NAMED,
@@ -37,6 +37,8 @@ from portal.payments.models import (
     ONE_OFF,
     PARTIALLY_REFUNDED,
     PENDING,
+    RECURRING_STATUSES,
+    REFUND_STATUSES,
     REFUNDED,
     SANDBOX,
     SUCCEEDED,
@@ -49,10 +51,7 @@ from portal.payments.providers.base import ProviderError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-# A gift whose paid amount or currency did not match what we asked for: no money credited, the
-# treasurer looks at it. (The status column is free text; the lead may move this into models.py.)
-FLAGGED = "flagged"
-STATUS_LABELS = {**DONATION_STATUSES, FLAGGED: _l("Needs review (amount did not match)")}
+STATUS_LABELS = DONATION_STATUSES
 # Statuses in which the money arrived (the gift has a receipt).
 SETTLED = (SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED, DISPUTED)
 # A pending gift started again within this window is reused: a double-clicked "pay" makes one gift.
@@ -97,6 +96,55 @@ def public_donor_name(gift) -> str:
 
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
+
+
+# --- lifecycles: current status -> the statuses it may move to (DESIGN.md section 5) ---------------------
+
+DONATION_TRANSITIONS = {
+    PENDING: {SUCCEEDED, FAILED, EXPIRED, FLAGGED},
+    SUCCEEDED: {PARTIALLY_REFUNDED, REFUNDED, DISPUTED},
+    PARTIALLY_REFUNDED: {PARTIALLY_REFUNDED, REFUNDED, DISPUTED},  # a second partial refund stays partial
+    REFUNDED: {DISPUTED},  # a chargeback can follow a refund
+    DISPUTED: {DISPUTED, SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED},  # another dispute; or won, back to before
+}
+RECURRING_TRANSITIONS = {
+    PENDING: {ACTIVE, FAILED, CANCELLED},
+    ACTIVE: {CANCELLED, FAILED},
+}
+REFUND_TRANSITIONS = {PENDING: {SUCCEEDED, FAILED}}
+
+
+def can_move(obj, transitions: dict, target: str) -> bool:
+    return target in transitions.get(obj.status, set())
+
+
+def _move(obj, transitions: dict, labels: dict, target: str, what: str) -> str:
+    """Take a step allowed by its table, or raise IllegalTransition (409); return the status before."""
+    if not can_move(obj, transitions, target):
+        raise IllegalTransition(_("%(what)s that is “%(current)s” cannot become “%(target)s”.", what=what,
+                                  current=labels.get(obj.status, obj.status), target=labels.get(target, target)))
+    before = obj.status
+    obj.status = target
+    return before
+
+
+def move_donation(donation: Donation, target: str) -> str:
+    return _move(donation, DONATION_TRANSITIONS, STATUS_LABELS, target, _("A gift"))
+
+
+def move_recurring_gift(gift: RecurringGift, target: str) -> str:
+    return _move(gift, RECURRING_TRANSITIONS, RECURRING_STATUSES, target, _("A monthly gift"))
+
+
+def move_refund(refund: Refund, target: str) -> str:
+    return _move(refund, REFUND_TRANSITIONS, REFUND_STATUSES, target, _("A refund"))
+
+
+def _ensure_awaiting_payment(gift: Donation | RecurringGift) -> None:
+    paid = SUCCEEDED if isinstance(gift, Donation) else ACTIVE
+    table = DONATION_TRANSITIONS if isinstance(gift, Donation) else RECURRING_TRANSITIONS
+    if not can_move(gift, table, paid):
+        raise IllegalTransition(_("This gift is no longer waiting for payment."))
 
 
 # --- small helpers ---------------------------------------------------------------------------------
@@ -233,8 +281,7 @@ def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: T
 
 def start_checkout(gift: Donation | RecurringGift, success_url: str, cancel_url: str) -> str:
     """Open (or reopen) the provider's checkout for a pending gift; returns where to send the donor."""
-    if gift.status != PENDING:
-        raise IllegalTransition(_("This gift is no longer waiting for payment."))
+    _ensure_awaiting_payment(gift)
     provider = get_provider(gift.provider)
     try:
         checkout = provider.start_checkout(gift, success_url, cancel_url)
@@ -253,10 +300,7 @@ def mark_donation_succeeded(donation: Donation, actor=None, *, at=None) -> bool:
     donation = lock_donation(donation)
     if donation.status in SETTLED:
         return False
-    if donation.status != PENDING:
-        raise IllegalTransition(_("Only a pending gift can be marked as paid (this one is: %(status)s).",
-                                  status=status_label(donation.status)))
-    donation.status = SUCCEEDED
+    move_donation(donation, SUCCEEDED)
     donation.succeeded_at = at or utcnow()
     donation.receipt_number = receipt_number_for(donation)
     db.session.flush()
@@ -287,9 +331,9 @@ def _after_money_arrived(donation: Donation, actor) -> None:
 def flag_donation(donation: Donation, reason: dict) -> None:
     """The provider says something else was paid than what we asked: keep the money out, ask a person."""
     donation = lock_donation(donation)
-    if donation.status != PENDING:
+    if not can_move(donation, DONATION_TRANSITIONS, FLAGGED):
         return
-    donation.status = FLAGGED
+    move_donation(donation, FLAGGED)
     audit.record("donation.flagged", "donation", donation.id, before={"status": PENDING},
                  after={"status": FLAGGED, **reason})
 
@@ -297,9 +341,9 @@ def flag_donation(donation: Donation, reason: dict) -> None:
 def mark_donation_failed(donation: Donation, status: str = FAILED, reason: str = "") -> bool:
     """A checkout that failed or expired without payment. False when it was not pending any more."""
     donation = lock_donation(donation)
-    if donation.status != PENDING:
+    if not can_move(donation, DONATION_TRANSITIONS, status):
         return False
-    donation.status = status
+    move_donation(donation, status)
     audit.record(f"donation.{status}", "donation", donation.id, before={"status": PENDING},
                  after={"status": status, "reason": reason[:200]})
     return True
@@ -321,7 +365,7 @@ def refund_donation(donation: Donation, amount_minor: int, reason: str, actor) -
     if donation.status == DISPUTED:
         raise IllegalTransition(_("This gift is disputed with the card issuer; it cannot be refunded until the "
                                   "dispute is closed."))
-    if donation.status not in (SUCCEEDED, PARTIALLY_REFUNDED):
+    if not can_move(donation, DONATION_TRANSITIONS, REFUNDED):
         raise IllegalTransition(_("Only a paid gift can be refunded (this one is: %(status)s).",
                                   status=status_label(donation.status)))
     amount_minor = check_amount_minor(amount_minor, field="amount")
@@ -350,7 +394,7 @@ def refund_donation(donation: Donation, amount_minor: int, reason: str, actor) -
     if result.status == SUCCEEDED:
         settle_refund(donation, refund, actor)
     elif result.status == FAILED:
-        refund.status = FAILED
+        move_refund(refund, FAILED)
         audit.record("donation.refund_failed", "donation", donation.id, actor=actor, after={"refund_id": refund.id})
     db.session.flush()
     return refund
@@ -360,14 +404,14 @@ def settle_refund(donation: Donation, refund: Refund, actor=None) -> None:
     """A refund the provider confirmed: the ledger reversal, the donation's refunded total and status."""
     if refund.status == SUCCEEDED:
         return
-    refund.status = SUCCEEDED
+    move_refund(refund, SUCCEEDED)
     refund.succeeded_at = utcnow()
     db.session.flush()
     ledger.post_refund(donation, refund, actor=actor)
     before = donation.status
     donation.refunded_minor += refund.amount_minor
-    if donation.status != DISPUTED:
-        donation.status = REFUNDED if donation.refunded_minor >= donation.amount_minor else PARTIALLY_REFUNDED
+    if donation.status != DISPUTED:  # a disputed gift stays disputed until the dispute closes
+        move_donation(donation, REFUNDED if donation.refunded_minor >= donation.amount_minor else PARTIALLY_REFUNDED)
     db.session.flush()
     audit.record("donation.refunded", "donation", donation.id, actor=actor, before={"status": before},
                  after={"status": donation.status, "refund_id": refund.id, "amount_minor": refund.amount_minor,
@@ -421,7 +465,7 @@ def _check_second_member(donation: Donation, member) -> None:
 
     if donation.provider != OFFLINE:
         raise IllegalTransition(_("Only offline gifts are confirmed by the committee."))
-    if donation.status != PENDING:
+    if not can_move(donation, DONATION_TRANSITIONS, SUCCEEDED):
         raise IllegalTransition(_("This gift is already decided (%(status)s).", status=status_label(donation.status)))
     if not is_committee(member, donation.fund):
         raise DomainError(_("Only a member of the fund's committee confirms offline gifts."), code="forbidden")
@@ -448,7 +492,7 @@ def reject_offline_gift(donation: Donation, confirmer, reason: str) -> Donation:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Say why the gift is rejected."), field="reason")
-    donation.status = FAILED
+    move_donation(donation, FAILED)
     donation.confirmed_by_id = confirmer.id
     donation.confirmed_at = utcnow()
     audit.record("donation.offline_rejected", "donation", donation.id, actor=confirmer,
@@ -464,9 +508,9 @@ def activate_recurring_gift(gift: RecurringGift, subscription_id: str | None, cu
         gift.provider_subscription_id = subscription_id
     if customer_id and not gift.provider_customer_id:
         gift.provider_customer_id = customer_id
-    if gift.status != PENDING:
+    if not can_move(gift, RECURRING_TRANSITIONS, ACTIVE):
         return False
-    gift.status = ACTIVE
+    move_recurring_gift(gift, ACTIVE)
     audit.record("recurring_gift.activated", "recurring_gift", gift.id, before={"status": PENDING},
                  after={"status": ACTIVE, "subscription": gift.provider_subscription_id})
     return True
@@ -475,10 +519,9 @@ def activate_recurring_gift(gift: RecurringGift, subscription_id: str | None, cu
 def end_recurring_gift(gift: RecurringGift, status: str, actor=None, reason: str = "") -> bool:
     """Cancelled (by the donor or the provider) or failed (the first payment never came)."""
     gift = lock_recurring_gift(gift)
-    if gift.status not in (PENDING, ACTIVE):
+    if not can_move(gift, RECURRING_TRANSITIONS, status):
         return False
-    before = gift.status
-    gift.status = status
+    before = move_recurring_gift(gift, status)
     if status == CANCELLED:
         gift.cancelled_at = utcnow()
     audit.record(f"recurring_gift.{status}", "recurring_gift", gift.id, actor=actor, before={"status": before},
@@ -489,7 +532,7 @@ def end_recurring_gift(gift: RecurringGift, status: str, actor=None, reason: str
 def cancel_recurring_gift(gift: RecurringGift, actor) -> RecurringGift:
     """The donor stops a monthly gift: the provider's subscription is cancelled first."""
     gift = lock_recurring_gift(gift)
-    if gift.status not in (PENDING, ACTIVE):
+    if not can_move(gift, RECURRING_TRANSITIONS, CANCELLED):
         raise IllegalTransition(_("This monthly gift is already stopped."))
     provider = get_provider(gift.provider)
     try:
@@ -543,8 +586,7 @@ def complete_sandbox_checkout(gift: Donation | RecurringGift, outcome: str) -> l
 
     if gift.provider != SANDBOX:
         raise IllegalTransition(_("This gift is not paid through the sandbox."))
-    if gift.status != PENDING:
-        raise IllegalTransition(_("This gift is no longer waiting for payment."))
+    _ensure_awaiting_payment(gift)
     get_provider(SANDBOX)
     event_type = {SANDBOX_PAY: "checkout.session.completed", SANDBOX_FAIL: "checkout.session.async_payment_failed",
                   SANDBOX_CANCEL: "checkout.session.expired"}.get(outcome)

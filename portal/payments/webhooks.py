@@ -260,7 +260,7 @@ def on_checkout_session(session: dict, row: WebhookEvent) -> Outcome:
         donation = service.lock_donation(donation)
         if donation.status in service.SETTLED:
             return Outcome(f"already credited (donation {donation.id})")
-        if donation.status != PENDING:
+        if not service.can_move(donation, service.DONATION_TRANSITIONS, SUCCEEDED):
             return Outcome(f"ignored: donation {donation.id} is {donation.status}")
         payment_id = _id_of(session.get("payment_intent"))
         if payment_id and not donation.provider_payment_id:
@@ -384,7 +384,7 @@ def on_refund_updated(refund_obj: dict, row: WebhookEvent) -> Outcome:
     if refund is None or refund.status != PENDING:
         return Outcome("ignored: no pending refund of ours")
     if refund_obj.get("status") in ("failed", "canceled"):
-        refund.status = FAILED
+        service.move_refund(refund, FAILED)
         audit.record("donation.refund_failed", "donation", refund.donation_id, after={"refund_id": refund.id})
         return Outcome(f"refund {refund.id} failed")
     return Outcome("refund still on its way; charge.refunded posts it")
@@ -400,8 +400,7 @@ def _open_dispute(donation: Donation, obj: dict) -> Dispute:
     db.session.flush()
     if amount > 0:
         ledger.post_dispute(donation, dispute)
-    before = donation.status
-    donation.status = DISPUTED
+    before = service.move_donation(donation, DISPUTED)
     audit.record("donation.disputed", "donation", donation.id, before={"status": before},
                  after={"status": DISPUTED, "dispute_id": dispute.id, "amount_minor": amount,
                         "reason": dispute.reason})
@@ -451,8 +450,8 @@ def on_dispute_closed(obj: dict, row: WebhookEvent) -> Outcome:
         still_open = db.session.scalar(select(func.count()).select_from(Dispute).where(
             Dispute.donation_id == donation.id, Dispute.status == "open"))
         if not still_open:
-            donation.status = (SUCCEEDED if donation.refunded_minor == 0 else
-                               (PARTIALLY_REFUNDED if donation.refunded_minor < donation.amount_minor else REFUNDED))
+            service.move_donation(donation, SUCCEEDED if donation.refunded_minor == 0 else (
+                PARTIALLY_REFUNDED if donation.refunded_minor < donation.amount_minor else REFUNDED))
     audit.record("donation.dispute_closed", "donation", donation.id,
                  after={"dispute_id": dispute.id, "status": dispute.status, "donation_status": donation.status})
     return Outcome(f"dispute {dispute.id} {dispute.status}")
