@@ -53,12 +53,16 @@ def finish_due_command():
     refund that failed (provider down) is tried again on the next run. Each campaign commits on its
     own, so one failure does not undo the others.
     """
+    from portal.core.retry import run_with_retry
     from portal.funds import service
+    from portal.funds.models import LIVE
 
     finished = problems = 0
     for campaign in service.due_campaigns():
         try:
-            service.finish_campaign(campaign, actor=None)
+            if not run_with_retry(_finish_if_still_live, service, campaign.id, LIVE):
+                db.session.rollback()
+                continue  # another run finished it meanwhile
             db.session.commit()
         except Exception as error:  # one bad campaign must not stop the others; it is retried next run
             db.session.rollback()
@@ -67,8 +71,10 @@ def finish_due_command():
             continue
         finished += 1
         click.echo(f"campaign {campaign.id} ({campaign.title}): {campaign.status}")
+    # failed campaigns still owing money back: refunds that failed, and money that arrived late (also
+    # after the campaign closed), refunded through the provider like a treasurer's refund
     for campaign in service.failed_campaigns_owing_refunds():
-        failures = service.refund_campaign_gifts(campaign, actor=None)
+        failures = run_with_retry(service.refund_campaign_gifts, campaign, actor=None)
         db.session.commit()
         for failure in failures:
             problems += 1
@@ -76,6 +82,15 @@ def finish_due_command():
     click.echo(f"{finished} campaign(s) finished.")
     if problems:
         raise SystemExit(1)
+
+
+def _finish_if_still_live(service, campaign_id: int, live: str) -> bool:
+    """Finish a due campaign unless a run beside this one already did (its row is locked, then read)."""
+    campaign = service.lock_campaign_with_gifts(campaign_id)
+    if campaign.status != live:
+        return False
+    service.finish_campaign(campaign, actor=None)
+    return True
 
 
 def register(app) -> None:

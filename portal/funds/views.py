@@ -12,6 +12,7 @@ from portal.core.errors import DomainError, IllegalTransition
 from portal.core.money import format_yuan, parse_amount
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, authorize, forget_assignments, object_policy, public
+from portal.core.retry import retrying
 from portal.core.uploads import upload_path
 from portal.core.web import show_error
 from portal.extensions import db
@@ -652,6 +653,7 @@ def disbursement_reject(disbursement_id):
 
 @bp.route("/disbursements/<int:disbursement_id>/pay", methods=["POST"])
 @object_policy(policy.can_pay_for_fund)
+@retrying
 def disbursement_pay(disbursement_id):
     disbursement = _disbursement(disbursement_id)
     authorize(policy.can_pay_for_fund(current_user, disbursement.fund))

@@ -2,8 +2,9 @@
 
 Money is credited only by mark_donation_succeeded, which webhook handlers (portal.payments.webhooks),
 the sandbox checkout and the confirmation of an offline gift call; never by a browser redirect.
-Each function locks the row it changes (SELECT ... FOR UPDATE) and flushes; the request, webhook or
-CLI command commits once at its boundary.
+Each function locks the row it changes (SELECT ... FOR UPDATE), in the one order written in
+portal/core/retry.py, and flushes; the request, webhook or CLI command commits once at its boundary,
+retrying the whole unit of work on a deadlock or serialization failure (portal.core.retry).
 """
 import re
 from datetime import timedelta
@@ -220,7 +221,7 @@ def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: T
 
     A pending gift of the same donor, target, amount and provider from the last half hour is reused,
     so a double-clicked "pay" (or a second tab) ends in one gift and one provider session. The donor's
-    row is locked first so two such requests cannot both miss the other's gift.
+    row is locked first (FOR NO KEY UPDATE) so two such requests cannot both miss the other's gift.
     """
     if donor is None or not getattr(donor, "is_authenticated", False):
         raise DomainError(_("Sign in to give, so the receipt belongs to you."), code="sign_in")
@@ -246,7 +247,10 @@ def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: T
 
     from portal.accounts.models import User
 
-    db.session.execute(select(User.id).where(User.id == donor.id).with_for_update())
+    # FOR NO KEY UPDATE, not FOR UPDATE: a payment in flight holds key-share locks on its donor's row
+    # (foreign-key checks); FOR UPDATE would wait for them while they wait for the gift we reuse below,
+    # the deadlock seen under a crowd. The lock order is in portal/core/retry.py.
+    db.session.execute(select(User.id).where(User.id == donor.id).with_for_update(key_share=True))
     model = Donation if frequency == ONE_OFF else RecurringGift
     same = [model.donor_id == donor.id, model.fund_id == fund.id, model.amount_minor == amount_minor,
             model.provider == provider.name, model.status == PENDING, model.created_at >= utcnow() - REUSE_WINDOW,
@@ -254,7 +258,10 @@ def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: T
             model.team_id.is_(None) if team is None else model.team_id == team.id]
     if model is Donation:
         same.append(Donation.recurring_gift_id.is_(None))
-    existing = db.session.scalar(select(model).where(*same).order_by(model.id.desc()).limit(1))
+    # locked and read again: a gift another request is paying right now is no longer pending when that
+    # request commits, and is then passed over (PostgreSQL re-checks the WHERE on the locked row)
+    existing = db.session.scalar(select(model).where(*same).order_by(model.id.desc()).limit(1).with_for_update()
+                                 .execution_options(populate_existing=True))
     if existing is not None:
         # not paid yet: the latest choices of how to appear in public win
         existing.donor_name, existing.display_mode = donor_name, display_mode

@@ -22,6 +22,7 @@ from portal.core.errors import DomainError, ValidationFailed
 from portal.core.money import parse_amount
 from portal.core.pagination import paginate
 from portal.core.policy import authorize, object_policy, public, signed_in
+from portal.core.retry import retrying
 from portal.core.web import show_error
 from portal.extensions import csrf, db
 from portal.funds import policy as funds_policy
@@ -88,6 +89,7 @@ def _give_url(gift, external: bool = True) -> str:
 
 @bp.route("/give/campaign/<int:campaign_id>", methods=["GET", "POST"])
 @object_policy(funds_policy.can_view_campaign)
+@retrying
 def give_to_campaign(campaign_id):
     campaign = db.session.scalar(select(Campaign).options(joinedload(Campaign.fund), selectinload(Campaign.teams))
                                  .where(Campaign.id == campaign_id))
@@ -99,6 +101,7 @@ def give_to_campaign(campaign_id):
 
 @bp.route("/give/fund/<int:fund_id>", methods=["GET", "POST"])
 @signed_in
+@retrying
 def give_to_fund(fund_id):
     fund = db.get_or_404(Fund, fund_id)
     return _give(fund, None)
@@ -194,6 +197,7 @@ def _sandbox_gift(token: str):
 
 @bp.route("/sandbox/checkout/<token>", methods=["GET", "POST"])
 @object_policy(policy.can_use_sandbox_checkout)
+@retrying
 def sandbox_checkout(token):
     gift = _sandbox_gift(token)
     authorize(policy.can_use_sandbox_checkout(current_user, gift))
@@ -224,6 +228,7 @@ def sandbox_checkout(token):
 @bp.route("/webhooks/stripe", methods=["POST"])
 @public
 @csrf.exempt
+@retrying
 def stripe_webhook():
     raw_body = request.get_data()
     try:
@@ -284,6 +289,7 @@ def manage_donation(donation_id):
 
 @bp.route("/donations/<int:donation_id>/refund", methods=["POST"])
 @object_policy(policy.can_view_donation_admin)
+@retrying
 def refund_donation(donation_id):
     donation = _load_donation(donation_id)
     authorize(policy.can_view_donation_admin(current_user, donation))
@@ -343,6 +349,7 @@ def offline_gifts(fund_id):
 
 @bp.route("/funds/<int:fund_id>/offline-gifts/new", methods=["GET", "POST"])
 @object_policy(policy.can_record_offline_gift)
+@retrying
 def record_offline_gift(fund_id):
     fund = db.get_or_404(Fund, fund_id)
     authorize(policy.can_record_offline_gift(current_user, fund))
@@ -385,6 +392,7 @@ def _decide_offline(donation_id: int, decide):
 
 @bp.route("/donations/<int:donation_id>/confirm-offline", methods=["POST"])
 @object_policy(policy.can_confirm_offline_gift)
+@retrying
 def confirm_offline_gift(donation_id):
     def decide(donation):
         if not EmptyForm().validate_on_submit():
@@ -397,6 +405,7 @@ def confirm_offline_gift(donation_id):
 
 @bp.route("/donations/<int:donation_id>/reject-offline", methods=["POST"])
 @object_policy(policy.can_reject_offline_gift)
+@retrying
 def reject_offline_gift(donation_id):
     def decide(donation):
         form = ReasonForm()
@@ -440,6 +449,7 @@ def recurring_gift(gift_id):
 
 @bp.route("/me/giving/monthly/<int:gift_id>/cancel", methods=["POST"])
 @object_policy(policy.can_view_recurring_gift)
+@retrying
 def cancel_recurring_gift(gift_id):
     gift = _load_recurring(gift_id)
     authorize(policy.can_view_recurring_gift(current_user, gift))
