@@ -47,11 +47,13 @@ def campaigns_group():
 @campaigns_group.command("finish-due")
 @with_appcontext
 def finish_due_command():
-    """Finish every live campaign whose end has passed; retry refunds still owed by failed ones.
+    """Finish every live campaign whose end has passed; refund what failed campaigns still owe.
 
-    Safe to run again and again (e.g. hourly from cron): each campaign is finished once, and a
-    refund that failed (provider down) is tried again on the next run. Each campaign commits on its
-    own, so one failure does not undo the others.
+    A failed all-or-nothing campaign owes back refunds that failed (provider down) and money that
+    arrived after it failed or closed (a late webhook): both are refunded here through the payment
+    provider, as a treasurer's refund is. Safe to run again and again (e.g. hourly from cron), also
+    two runs at once: each campaign is finished once and each gift refunded once. Each campaign
+    commits on its own, so one failure does not undo the others; exit status 1 when any failed.
     """
     from portal.core.retry import run_with_retry
     from portal.funds import service

@@ -636,6 +636,23 @@ def expire_stale_pending(older_than: timedelta = timedelta(days=2)) -> int:
 
 # --- for `portal reconcile` ------------------------------------------------------------------------
 
+def payments_held_for_review(fund: Fund, limit: int = 50) -> list[tuple]:
+    """(audit event, donation) of paid checkouts held for review on this fund's gifts, newest first: what
+    the treasurer sees on the fund's gift list (webhooks._hold_for_review records them)."""
+    from portal.audit.models import AuditEvent
+
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "donation.payment_held_for_review",
+                                                         AuditEvent.object_type == "donation")
+                                .order_by(AuditEvent.id.desc()).limit(limit)).all()
+    ids = {int(event.object_id) for event in events if (event.object_id or "").isdigit()}
+    if not ids:
+        return []
+    donations = {donation.id: donation for donation in db.session.scalars(
+        select(Donation).where(Donation.id.in_(ids), Donation.fund_id == fund.id))}
+    return [(event, donations[int(event.object_id)]) for event in events
+            if (event.object_id or "").isdigit() and int(event.object_id) in donations]
+
+
 def items_awaiting_review() -> list[str]:
     """Money the provider reported that a person must look at (nothing of it was credited): lines for people.
 

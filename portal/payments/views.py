@@ -325,7 +325,8 @@ def fund_donations(fund_id):
     if status in service.STATUS_LABELS:
         statement = statement.where(Donation.status == status)
     page = paginate(statement, per_page=50)
-    return render_template("payments/fund_donations.html", fund=fund, page=page, status=status, **_labels())
+    return render_template("payments/fund_donations.html", fund=fund, page=page, status=status,
+                           held=service.payments_held_for_review(fund), **_labels())
 
 
 # --- offline gifts ------------------------------------------------------------------------------------------

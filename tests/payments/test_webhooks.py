@@ -226,6 +226,13 @@ def test_a_completion_for_a_session_we_never_created_is_held_for_review_not_cred
 
     assert [line for line in review_items() if "cs_never_created_here" in line]
     assert reconcile() == []  # held money is not a difference in the books
+    from tests.conftest import login
+
+    treasurer = app.test_client()
+    login(treasurer, world.treasurer)
+    html = treasurer.get(f"/funds/{world.fund.id}/donations", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert "Payments held for review" in html and f"/donations/{donation.id}/manage" in html
     # the real completion of the gift's own session still credits it
     real = fake.complete_session(donation.provider_session_id)
     assert post_webhook(client, event("checkout.session.completed", real)).get_json()["outcome"].startswith(
