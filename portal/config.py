@@ -1,4 +1,5 @@
 """Configuration classes, read from the environment in one place."""
+import hashlib
 import logging
 import os
 import secrets
@@ -37,6 +38,11 @@ def _database_url() -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def deployment_id_from(secret_key: str) -> str:
+    """A short stable id of this deployment that reveals nothing of the key (12 hex digits)."""
+    return hashlib.sha256(f"portal-deployment:{secret_key}".encode()).hexdigest()[:12]
 
 
 class Config:
@@ -91,12 +97,16 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # a local fake in tests
+    # Written into every provider reference, so two portals on one Stripe account (staging and
+    # production both number gifts from 1) never take each other's events. Default: from SECRET_KEY.
+    PORTAL_DEPLOYMENT_ID = os.environ.get("PORTAL_DEPLOYMENT_ID")
 
     @classmethod
     def load(cls) -> dict:
         """Resolve the values that depend on the environment at app-creation time."""
         values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
         values["SECRET_KEY"] = _secret_key()
+        values["PORTAL_DEPLOYMENT_ID"] = values["PORTAL_DEPLOYMENT_ID"] or deployment_id_from(values["SECRET_KEY"])
         values["SQLALCHEMY_DATABASE_URI"] = values["SQLALCHEMY_DATABASE_URI"] or _database_url()
         values["REDIS_URL"] = os.environ.get("REDIS_URL") or values["REDIS_URL"]
         values["RATELIMIT_STORAGE_URI"] = values["RATELIMIT_STORAGE_URI"] or values["REDIS_URL"] or "memory://"

@@ -1,10 +1,11 @@
 """The double-entry ledger: the only code that writes LedgerEntry and Posting rows.
 
-Every function posts one balanced entry (postings sum to zero) and moves the cached totals on Fund,
-Campaign, Team and MatchingPool with single UPDATE ... SET x = x + :delta statements, so concurrent
-gifts never lose an update. Gifts, refunds and disputes also move the donor tallies (one upserted row
-per donor and fund, campaign or team) and the donor counts behind them, in the same transaction.
-Callers (services, webhook handlers) run inside the request's transaction.
+Every function posts one balanced entry (postings sum to zero) and moves the cached totals on Campaign,
+Fund, Team and MatchingPool (in that order, the lock order written in portal/core/retry.py) with single
+UPDATE ... SET x = x + :delta statements, so concurrent gifts never lose an update. Gifts, refunds and
+disputes also move the donor tallies (one upserted row per donor and fund, campaign or team) and the donor
+counts behind them, in the same transaction. Callers (services, webhook handlers) run inside the
+request's transaction.
 """
 from dataclasses import dataclass
 from fractions import Fraction
@@ -94,9 +95,10 @@ def _move_caches(kind: str, fund_id: int, campaign_id, team_id, cash_delta: int)
         _bump(Fund, fund_id, balance_minor=Fund.balance_minor + cash_delta,
               disbursed_minor=Fund.disbursed_minor - cash_delta)
         return
-    _bump(Fund, fund_id, balance_minor=Fund.balance_minor + cash_delta, raised_minor=Fund.raised_minor + cash_delta)
+    # campaign before fund before team: the lock order of every money path (portal/core/retry.py)
     if campaign_id:
         _bump(Campaign, campaign_id, raised_minor=Campaign.raised_minor + cash_delta)
+    _bump(Fund, fund_id, balance_minor=Fund.balance_minor + cash_delta, raised_minor=Fund.raised_minor + cash_delta)
     if team_id:
         _bump(Team, team_id, raised_minor=Team.raised_minor + cash_delta)
 
@@ -311,6 +313,10 @@ def post_dispute_won(donation, dispute, actor=None) -> LedgerEntry:
 
 def post_disbursement(disbursement, actor=None) -> LedgerEntry:
     """Money paid out of the fund; refused above the available balance (the fund row is locked first)."""
+    if disbursement.campaign_id:
+        # the campaign comes before the fund in the lock order; a key-share lock is all the entry needs
+        db.session.execute(select(Campaign.id).where(Campaign.id == disbursement.campaign_id)
+                           .with_for_update(read=True, key_share=True))
     fund = db.session.scalar(select(Fund).where(Fund.id == disbursement.fund_id).with_for_update())
     db.session.refresh(fund)
     if disbursement.amount_minor > fund_balance(fund.id):

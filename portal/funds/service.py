@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import roles
@@ -341,7 +341,7 @@ def _raised_for_outcome(campaign: Campaign) -> int:
 def finish_campaign(campaign: Campaign, actor=None) -> Campaign:
     """live -> succeeded (goal reached) | ended (keep-it-all, goal missed) | failed (all-or-nothing,
     goal missed: every gift is refunded through payments)."""
-    campaign = _lock(Campaign, campaign.id)
+    campaign = lock_campaign_with_gifts(campaign.id)
     raised = _raised_for_outcome(campaign)
     if raised >= campaign.goal_minor:
         target = SUCCEEDED
@@ -402,12 +402,43 @@ def _refundable_gifts(campaign_id: int) -> list[tuple]:
             if donation.amount_minor - donation.refunded_minor - waiting > 0]
 
 
+def _lock_paid_gifts(campaign_id: int) -> None:
+    """The campaign's paid gifts, locked in ascending id: gifts come before their campaign in the lock
+    order (portal/core/retry.py), and a second run of the same step waits here, then finds nothing owed."""
+    db.session.execute(select(gifts.Donation.id).where(gifts.Donation.campaign_id == campaign_id,
+                                                       gifts.Donation.status.in_(MONEY_IN))
+                       .order_by(gifts.Donation.id).with_for_update())
+
+
+def lock_campaign_with_gifts(campaign_id: int) -> Campaign:
+    """The campaign row locked (and read again) after its paid gifts: gifts come before their campaign."""
+    _lock_paid_gifts(campaign_id)
+    return _lock(Campaign, campaign_id)
+
+
+def finished_as_failed(campaign: Campaign) -> bool:
+    """Failed (all-or-nothing, goal missed), or closed after failing. No column keeps the outcome once a
+    campaign is closed; the audit record of its finish does (written by finish_campaign)."""
+    from portal.audit.models import AuditEvent
+
+    if campaign.status == FAILED:
+        return True
+    if campaign.status != CLOSED or campaign.funding_model != ALL_OR_NOTHING:
+        return False
+    finished = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "campaign.finished", AuditEvent.object_type == "campaign",
+        AuditEvent.object_id == str(campaign.id)).order_by(AuditEvent.id.desc()).limit(1))
+    return finished is not None and (finished.after or {}).get("status") == FAILED
+
+
 def refund_campaign_gifts(campaign: Campaign, actor=None) -> list[str]:
-    """Give back every gift of a failed all-or-nothing campaign; returns messages for gifts that could
-    not be refunded now (the `portal campaigns finish-due` command tries them again)."""
+    """Give back every gift of a failed all-or-nothing campaign, also money that arrived after it failed or
+    closed (a late webhook); returns messages for gifts that could not be refunded now (the `portal
+    campaigns finish-due` command tries them again). Takes effect once even when two runs overlap."""
     from portal.payments import service as payments
 
-    if campaign.status != FAILED:
+    _lock_paid_gifts(campaign.id)
+    if not finished_as_failed(campaign):
         raise IllegalTransition(_("Only a failed all-or-nothing campaign refunds its gifts."))
     failures = []
     reason = _("All-or-nothing campaign “%(title)s” did not reach its goal.", title=campaign.title)[:300]
@@ -415,6 +446,11 @@ def refund_campaign_gifts(campaign: Campaign, actor=None) -> list[str]:
         try:
             with db.session.begin_nested():
                 payments.refund_donation(donation, amount, reason, actor)
+                if campaign.finished_at is not None and donation.succeeded_at is not None \
+                        and donation.succeeded_at > campaign.finished_at:
+                    audit.record("campaign.late_gift_refunded", "donation", donation.id, actor=actor,
+                                 after={"campaign_id": campaign.id, "amount_minor": amount,
+                                        "campaign_status": campaign.status})
         except DomainError as error:
             failures.append(f"gift #{donation.id}: {error.message}")
             audit.record("campaign.refund_failed", "donation", donation.id, actor=actor,
@@ -434,12 +470,16 @@ def due_campaigns(now: datetime | None = None) -> list[Campaign]:
 
 
 def failed_campaigns_owing_refunds() -> list[Campaign]:
-    """Failed campaigns with a gift still to give back (a refund failed, or money arrived late)."""
+    """Failed campaigns (also closed ones that had failed) with a gift still to give back: a refund failed,
+    or money arrived late."""
     owing = (select(gifts.Donation.campaign_id)
              .where(gifts.Donation.status.in_(MONEY_IN),
                     gifts.Donation.amount_minor > gifts.Donation.refunded_minor))
-    return list(db.session.scalars(select(Campaign).where(Campaign.status == FAILED, Campaign.id.in_(owing))
-                                   .order_by(Campaign.id)))
+    candidates = db.session.scalars(select(Campaign).where(
+        Campaign.id.in_(owing), or_(Campaign.status == FAILED,
+                                    and_(Campaign.status == CLOSED, Campaign.funding_model == ALL_OR_NOTHING)))
+        .order_by(Campaign.id))
+    return [campaign for campaign in candidates if finished_as_failed(campaign)]
 
 
 # --- campaign updates and images ---------------------------------------------------------------------
@@ -692,6 +732,8 @@ def reject_disbursement(disbursement: Disbursement, decider, reason: str) -> Dis
 def pay_disbursement(disbursement: Disbursement, treasurer, reference: str) -> Disbursement:
     """approved -> paid: the treasurer records the transfer; the ledger posts it (and checks the balance)."""
     reference = _line(reference, "reference", _("Enter the payment reference (transfer or voucher number)."), 64)
+    # the disbursement first (two treasurers paying at once pay once), then campaign and fund in the ledger
+    disbursement = _lock(Disbursement, disbursement.id)
     _check_step(disbursement, DISBURSEMENT_TRANSITIONS, DISBURSEMENT_STATUSES, PAID, _("A disbursement"))
     before = _disbursement_snapshot(disbursement)
     try:

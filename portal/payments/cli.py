@@ -15,10 +15,11 @@ def sandbox_group():
 def renew_monthly_command():
     """Simulate the next monthly cycle of every active sandbox monthly gift (one paid invoice each)."""
     from portal.core.errors import DomainError
+    from portal.core.retry import run_with_retry
     from portal.payments.service import renew_sandbox_monthly_gifts
 
     try:
-        count = renew_sandbox_monthly_gifts()
+        count = run_with_retry(renew_sandbox_monthly_gifts)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
@@ -38,9 +39,10 @@ def expire_stale_command(days):
     """Mark online checkouts abandoned for days as expired (they never took money)."""
     from datetime import timedelta
 
+    from portal.core.retry import run_with_retry
     from portal.payments.service import expire_stale_pending
 
-    count = expire_stale_pending(timedelta(days=days))
+    count = run_with_retry(expire_stale_pending, timedelta(days=days))
     db.session.commit()
     click.echo(f"payments: {count} abandoned checkout(s) expired.")
 

@@ -9,12 +9,14 @@ from portal.extensions import db
 STRIPE, SANDBOX, OFFLINE = "stripe", "sandbox", "offline"
 PROVIDERS = {STRIPE: _l("Card (Stripe)"), SANDBOX: _l("Sandbox card (demo)"), OFFLINE: _l("Cash or bank transfer")}
 
-# Donation lifecycle (DESIGN.md 5): pending -> succeeded -> refunded | disputed; pending -> failed | expired.
-PENDING, SUCCEEDED, FAILED, EXPIRED, REFUNDED, PARTIALLY_REFUNDED, DISPUTED = (
-    "pending", "succeeded", "failed", "expired", "refunded", "partially_refunded", "disputed")
+# Donation lifecycle (DESIGN.md 5; the table is payments.service.DONATION_TRANSITIONS): pending -> succeeded
+# -> refunded | disputed; pending -> failed | expired | flagged (the provider reported another amount or
+# currency than we asked for: no money credited, a treasurer looks at it).
+PENDING, SUCCEEDED, FAILED, EXPIRED, REFUNDED, PARTIALLY_REFUNDED, DISPUTED, FLAGGED = (
+    "pending", "succeeded", "failed", "expired", "refunded", "partially_refunded", "disputed", "flagged")
 DONATION_STATUSES = {PENDING: _l("Pending"), SUCCEEDED: _l("Succeeded"), FAILED: _l("Failed"),
                      EXPIRED: _l("Expired"), REFUNDED: _l("Refunded"), PARTIALLY_REFUNDED: _l("Partly refunded"),
-                     DISPUTED: _l("Disputed")}
+                     DISPUTED: _l("Disputed"), FLAGGED: _l("Needs review (amount did not match)")}
 NAMED, INITIALS, ANONYMOUS = "named", "initials", "anonymous"
 DISPLAY_MODES = {NAMED: _l("Show my name"), INITIALS: _l("Show my initials"), ANONYMOUS: _l("Anonymous")}
 ONE_OFF, MONTHLY = "one_off", "monthly"
@@ -116,6 +118,9 @@ class RecurringGift(db.Model):
     campaign = relationship("Campaign")
     donor = relationship("User")
     donations: Mapped[list[Donation]] = relationship(back_populates="recurring_gift", order_by="Donation.id")
+
+
+REFUND_STATUSES = {PENDING: _l("On its way"), SUCCEEDED: _l("Refunded"), FAILED: _l("Failed")}
 
 
 class Refund(db.Model):

@@ -2,15 +2,15 @@
 
 Money is credited only by mark_donation_succeeded, which webhook handlers (portal.payments.webhooks),
 the sandbox checkout and the confirmation of an offline gift call; never by a browser redirect.
-Each function locks the row it changes (SELECT ... FOR UPDATE) and flushes; the request, webhook or
-CLI command commits once at its boundary.
+Each function locks the row it changes (SELECT ... FOR UPDATE), in the one order written in
+portal/core/retry.py, and flushes; the request, webhook or CLI command commits once at its boundary,
+retrying the whole unit of work on a deadlock or serialization failure (portal.core.retry).
 """
 import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from portal.audit import service as audit
@@ -29,6 +29,7 @@ from portal.payments.models import (
     DONATION_STATUSES,
     EXPIRED,
     FAILED,
+    FLAGGED,
     INITIALS,
     MONTHLY,
     NAMED,
@@ -37,6 +38,8 @@ from portal.payments.models import (
     ONE_OFF,
     PARTIALLY_REFUNDED,
     PENDING,
+    RECURRING_STATUSES,
+    REFUND_STATUSES,
     REFUNDED,
     SANDBOX,
     SUCCEEDED,
@@ -49,10 +52,7 @@ from portal.payments.providers.base import ProviderError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-# A gift whose paid amount or currency did not match what we asked for: no money credited, the
-# treasurer looks at it. (The status column is free text; the lead may move this into models.py.)
-FLAGGED = "flagged"
-STATUS_LABELS = {**DONATION_STATUSES, FLAGGED: _l("Needs review (amount did not match)")}
+STATUS_LABELS = DONATION_STATUSES
 # Statuses in which the money arrived (the gift has a receipt).
 SETTLED = (SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED, DISPUTED)
 # A pending gift started again within this window is reused: a double-clicked "pay" makes one gift.
@@ -97,6 +97,55 @@ def public_donor_name(gift) -> str:
 
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
+
+
+# --- lifecycles: current status -> the statuses it may move to (DESIGN.md section 5) ---------------------
+
+DONATION_TRANSITIONS = {
+    PENDING: {SUCCEEDED, FAILED, EXPIRED, FLAGGED},
+    SUCCEEDED: {PARTIALLY_REFUNDED, REFUNDED, DISPUTED},
+    PARTIALLY_REFUNDED: {PARTIALLY_REFUNDED, REFUNDED, DISPUTED},  # a second partial refund stays partial
+    REFUNDED: {DISPUTED},  # a chargeback can follow a refund
+    DISPUTED: {DISPUTED, SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED},  # another dispute; or won, back to before
+}
+RECURRING_TRANSITIONS = {
+    PENDING: {ACTIVE, FAILED, CANCELLED},
+    ACTIVE: {CANCELLED, FAILED},
+}
+REFUND_TRANSITIONS = {PENDING: {SUCCEEDED, FAILED}}
+
+
+def can_move(obj, transitions: dict, target: str) -> bool:
+    return target in transitions.get(obj.status, set())
+
+
+def _move(obj, transitions: dict, labels: dict, target: str, what: str) -> str:
+    """Take a step allowed by its table, or raise IllegalTransition (409); return the status before."""
+    if not can_move(obj, transitions, target):
+        raise IllegalTransition(_("%(what)s that is “%(current)s” cannot become “%(target)s”.", what=what,
+                                  current=labels.get(obj.status, obj.status), target=labels.get(target, target)))
+    before = obj.status
+    obj.status = target
+    return before
+
+
+def move_donation(donation: Donation, target: str) -> str:
+    return _move(donation, DONATION_TRANSITIONS, STATUS_LABELS, target, _("A gift"))
+
+
+def move_recurring_gift(gift: RecurringGift, target: str) -> str:
+    return _move(gift, RECURRING_TRANSITIONS, RECURRING_STATUSES, target, _("A monthly gift"))
+
+
+def move_refund(refund: Refund, target: str) -> str:
+    return _move(refund, REFUND_TRANSITIONS, REFUND_STATUSES, target, _("A refund"))
+
+
+def _ensure_awaiting_payment(gift: Donation | RecurringGift) -> None:
+    paid = SUCCEEDED if isinstance(gift, Donation) else ACTIVE
+    table = DONATION_TRANSITIONS if isinstance(gift, Donation) else RECURRING_TRANSITIONS
+    if not can_move(gift, table, paid):
+        raise IllegalTransition(_("This gift is no longer waiting for payment."))
 
 
 # --- small helpers ---------------------------------------------------------------------------------
@@ -172,7 +221,7 @@ def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: T
 
     A pending gift of the same donor, target, amount and provider from the last half hour is reused,
     so a double-clicked "pay" (or a second tab) ends in one gift and one provider session. The donor's
-    row is locked first so two such requests cannot both miss the other's gift.
+    row is locked first (FOR NO KEY UPDATE) so two such requests cannot both miss the other's gift.
     """
     if donor is None or not getattr(donor, "is_authenticated", False):
         raise DomainError(_("Sign in to give, so the receipt belongs to you."), code="sign_in")
@@ -198,7 +247,10 @@ def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: T
 
     from portal.accounts.models import User
 
-    db.session.execute(select(User.id).where(User.id == donor.id).with_for_update())
+    # FOR NO KEY UPDATE, not FOR UPDATE: a payment in flight holds key-share locks on its donor's row
+    # (foreign-key checks); FOR UPDATE would wait for them while they wait for the gift we reuse below,
+    # the deadlock seen under a crowd. The lock order is in portal/core/retry.py.
+    db.session.execute(select(User.id).where(User.id == donor.id).with_for_update(key_share=True))
     model = Donation if frequency == ONE_OFF else RecurringGift
     same = [model.donor_id == donor.id, model.fund_id == fund.id, model.amount_minor == amount_minor,
             model.provider == provider.name, model.status == PENDING, model.created_at >= utcnow() - REUSE_WINDOW,
@@ -206,7 +258,10 @@ def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: T
             model.team_id.is_(None) if team is None else model.team_id == team.id]
     if model is Donation:
         same.append(Donation.recurring_gift_id.is_(None))
-    existing = db.session.scalar(select(model).where(*same).order_by(model.id.desc()).limit(1))
+    # locked and read again: a gift another request is paying right now is no longer pending when that
+    # request commits, and is then passed over (PostgreSQL re-checks the WHERE on the locked row)
+    existing = db.session.scalar(select(model).where(*same).order_by(model.id.desc()).limit(1).with_for_update()
+                                 .execution_options(populate_existing=True))
     if existing is not None:
         # not paid yet: the latest choices of how to appear in public win
         existing.donor_name, existing.display_mode = donor_name, display_mode
@@ -233,8 +288,7 @@ def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: T
 
 def start_checkout(gift: Donation | RecurringGift, success_url: str, cancel_url: str) -> str:
     """Open (or reopen) the provider's checkout for a pending gift; returns where to send the donor."""
-    if gift.status != PENDING:
-        raise IllegalTransition(_("This gift is no longer waiting for payment."))
+    _ensure_awaiting_payment(gift)
     provider = get_provider(gift.provider)
     try:
         checkout = provider.start_checkout(gift, success_url, cancel_url)
@@ -253,10 +307,7 @@ def mark_donation_succeeded(donation: Donation, actor=None, *, at=None) -> bool:
     donation = lock_donation(donation)
     if donation.status in SETTLED:
         return False
-    if donation.status != PENDING:
-        raise IllegalTransition(_("Only a pending gift can be marked as paid (this one is: %(status)s).",
-                                  status=status_label(donation.status)))
-    donation.status = SUCCEEDED
+    move_donation(donation, SUCCEEDED)
     donation.succeeded_at = at or utcnow()
     donation.receipt_number = receipt_number_for(donation)
     db.session.flush()
@@ -287,9 +338,9 @@ def _after_money_arrived(donation: Donation, actor) -> None:
 def flag_donation(donation: Donation, reason: dict) -> None:
     """The provider says something else was paid than what we asked: keep the money out, ask a person."""
     donation = lock_donation(donation)
-    if donation.status != PENDING:
+    if not can_move(donation, DONATION_TRANSITIONS, FLAGGED):
         return
-    donation.status = FLAGGED
+    move_donation(donation, FLAGGED)
     audit.record("donation.flagged", "donation", donation.id, before={"status": PENDING},
                  after={"status": FLAGGED, **reason})
 
@@ -297,9 +348,9 @@ def flag_donation(donation: Donation, reason: dict) -> None:
 def mark_donation_failed(donation: Donation, status: str = FAILED, reason: str = "") -> bool:
     """A checkout that failed or expired without payment. False when it was not pending any more."""
     donation = lock_donation(donation)
-    if donation.status != PENDING:
+    if not can_move(donation, DONATION_TRANSITIONS, status):
         return False
-    donation.status = status
+    move_donation(donation, status)
     audit.record(f"donation.{status}", "donation", donation.id, before={"status": PENDING},
                  after={"status": status, "reason": reason[:200]})
     return True
@@ -321,7 +372,7 @@ def refund_donation(donation: Donation, amount_minor: int, reason: str, actor) -
     if donation.status == DISPUTED:
         raise IllegalTransition(_("This gift is disputed with the card issuer; it cannot be refunded until the "
                                   "dispute is closed."))
-    if donation.status not in (SUCCEEDED, PARTIALLY_REFUNDED):
+    if not can_move(donation, DONATION_TRANSITIONS, REFUNDED):
         raise IllegalTransition(_("Only a paid gift can be refunded (this one is: %(status)s).",
                                   status=status_label(donation.status)))
     amount_minor = check_amount_minor(amount_minor, field="amount")
@@ -350,7 +401,7 @@ def refund_donation(donation: Donation, amount_minor: int, reason: str, actor) -
     if result.status == SUCCEEDED:
         settle_refund(donation, refund, actor)
     elif result.status == FAILED:
-        refund.status = FAILED
+        move_refund(refund, FAILED)
         audit.record("donation.refund_failed", "donation", donation.id, actor=actor, after={"refund_id": refund.id})
     db.session.flush()
     return refund
@@ -360,14 +411,14 @@ def settle_refund(donation: Donation, refund: Refund, actor=None) -> None:
     """A refund the provider confirmed: the ledger reversal, the donation's refunded total and status."""
     if refund.status == SUCCEEDED:
         return
-    refund.status = SUCCEEDED
+    move_refund(refund, SUCCEEDED)
     refund.succeeded_at = utcnow()
     db.session.flush()
     ledger.post_refund(donation, refund, actor=actor)
     before = donation.status
     donation.refunded_minor += refund.amount_minor
-    if donation.status != DISPUTED:
-        donation.status = REFUNDED if donation.refunded_minor >= donation.amount_minor else PARTIALLY_REFUNDED
+    if donation.status != DISPUTED:  # a disputed gift stays disputed until the dispute closes
+        move_donation(donation, REFUNDED if donation.refunded_minor >= donation.amount_minor else PARTIALLY_REFUNDED)
     db.session.flush()
     audit.record("donation.refunded", "donation", donation.id, actor=actor, before={"status": before},
                  after={"status": donation.status, "refund_id": refund.id, "amount_minor": refund.amount_minor,
@@ -421,7 +472,7 @@ def _check_second_member(donation: Donation, member) -> None:
 
     if donation.provider != OFFLINE:
         raise IllegalTransition(_("Only offline gifts are confirmed by the committee."))
-    if donation.status != PENDING:
+    if not can_move(donation, DONATION_TRANSITIONS, SUCCEEDED):
         raise IllegalTransition(_("This gift is already decided (%(status)s).", status=status_label(donation.status)))
     if not is_committee(member, donation.fund):
         raise DomainError(_("Only a member of the fund's committee confirms offline gifts."), code="forbidden")
@@ -448,7 +499,7 @@ def reject_offline_gift(donation: Donation, confirmer, reason: str) -> Donation:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Say why the gift is rejected."), field="reason")
-    donation.status = FAILED
+    move_donation(donation, FAILED)
     donation.confirmed_by_id = confirmer.id
     donation.confirmed_at = utcnow()
     audit.record("donation.offline_rejected", "donation", donation.id, actor=confirmer,
@@ -464,9 +515,9 @@ def activate_recurring_gift(gift: RecurringGift, subscription_id: str | None, cu
         gift.provider_subscription_id = subscription_id
     if customer_id and not gift.provider_customer_id:
         gift.provider_customer_id = customer_id
-    if gift.status != PENDING:
+    if not can_move(gift, RECURRING_TRANSITIONS, ACTIVE):
         return False
-    gift.status = ACTIVE
+    move_recurring_gift(gift, ACTIVE)
     audit.record("recurring_gift.activated", "recurring_gift", gift.id, before={"status": PENDING},
                  after={"status": ACTIVE, "subscription": gift.provider_subscription_id})
     return True
@@ -475,10 +526,9 @@ def activate_recurring_gift(gift: RecurringGift, subscription_id: str | None, cu
 def end_recurring_gift(gift: RecurringGift, status: str, actor=None, reason: str = "") -> bool:
     """Cancelled (by the donor or the provider) or failed (the first payment never came)."""
     gift = lock_recurring_gift(gift)
-    if gift.status not in (PENDING, ACTIVE):
+    if not can_move(gift, RECURRING_TRANSITIONS, status):
         return False
-    before = gift.status
-    gift.status = status
+    before = move_recurring_gift(gift, status)
     if status == CANCELLED:
         gift.cancelled_at = utcnow()
     audit.record(f"recurring_gift.{status}", "recurring_gift", gift.id, actor=actor, before={"status": before},
@@ -489,7 +539,7 @@ def end_recurring_gift(gift: RecurringGift, status: str, actor=None, reason: str
 def cancel_recurring_gift(gift: RecurringGift, actor) -> RecurringGift:
     """The donor stops a monthly gift: the provider's subscription is cancelled first."""
     gift = lock_recurring_gift(gift)
-    if gift.status not in (PENDING, ACTIVE):
+    if not can_move(gift, RECURRING_TRANSITIONS, CANCELLED):
         raise IllegalTransition(_("This monthly gift is already stopped."))
     provider = get_provider(gift.provider)
     try:
@@ -543,8 +593,7 @@ def complete_sandbox_checkout(gift: Donation | RecurringGift, outcome: str) -> l
 
     if gift.provider != SANDBOX:
         raise IllegalTransition(_("This gift is not paid through the sandbox."))
-    if gift.status != PENDING:
-        raise IllegalTransition(_("This gift is no longer waiting for payment."))
+    _ensure_awaiting_payment(gift)
     get_provider(SANDBOX)
     event_type = {SANDBOX_PAY: "checkout.session.completed", SANDBOX_FAIL: "checkout.session.async_payment_failed",
                   SANDBOX_CANCEL: "checkout.session.expired"}.get(outcome)
@@ -587,19 +636,54 @@ def expire_stale_pending(older_than: timedelta = timedelta(days=2)) -> int:
 
 # --- for `portal reconcile` ------------------------------------------------------------------------
 
+def payments_held_for_review(fund: Fund, limit: int = 50) -> list[tuple]:
+    """(audit event, donation) of paid checkouts held for review on this fund's gifts, newest first: what
+    the treasurer sees on the fund's gift list (webhooks._hold_for_review records them)."""
+    from portal.audit.models import AuditEvent
+
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "donation.payment_held_for_review",
+                                                         AuditEvent.object_type == "donation")
+                                .order_by(AuditEvent.id.desc()).limit(limit)).all()
+    ids = {int(event.object_id) for event in events if (event.object_id or "").isdigit()}
+    if not ids:
+        return []
+    donations = {donation.id: donation for donation in db.session.scalars(
+        select(Donation).where(Donation.id.in_(ids), Donation.fund_id == fund.id))}
+    return [(event, donations[int(event.object_id)]) for event in events
+            if (event.object_id or "").isdigit() and int(event.object_id) in donations]
+
+
+def items_awaiting_review() -> list[str]:
+    """Money the provider reported that a person must look at (nothing of it was credited): lines for people.
+
+    Gifts whose paid amount or currency did not match, and paid checkouts that did not belong to the gift
+    they named (a session the portal never created, or another gift's reference). These are not
+    differences in the books: `portal reconcile` lists them apart and exits 3 for them alone.
+    """
+    from portal.payments.models import WebhookEvent
+
+    lines = []
+    for donation in db.session.scalars(select(Donation).where(Donation.status == FLAGGED).order_by(Donation.id)):
+        lines.append(f"donation {donation.id} ({donation.provider}): the provider reported another amount or "
+                     f"currency than {format_yuan(donation.amount_minor)} {donation.currency}; nothing was credited")
+    held = db.session.scalars(select(WebhookEvent).where(WebhookEvent.outcome.like("review:%"))
+                              .order_by(WebhookEvent.received_at, WebhookEvent.id))
+    for row in held:
+        lines.append(f"provider event {row.id} ({row.type}) received {row.received_at:%Y-%m-%d %H:%M} UTC: "
+                     f"{row.outcome[len('review: '):]}")
+    return lines
+
+
 def provider_differences(now=None) -> list[str]:
     """What the payment providers told us that the books do not reflect (yet): lines for people.
 
-    Gifts whose paid amount or currency did not match, provider events still waiting for their payment
-    after an hour, and refunds the provider has not confirmed after a day.
+    Provider events still waiting for their payment after an hour, and refunds the provider has not
+    confirmed after a day. (Gifts held for review are items_awaiting_review, not differences.)
     """
     from portal.payments.models import WebhookEvent
 
     now = now or utcnow()
     lines = []
-    for donation in db.session.scalars(select(Donation).where(Donation.status == FLAGGED).order_by(Donation.id)):
-        lines.append(f"donation {donation.id} ({donation.provider}): the provider reported another amount or "
-                     f"currency than {format_yuan(donation.amount_minor)} {donation.currency}; nothing was credited")
     waiting = db.session.scalars(select(WebhookEvent).where(WebhookEvent.processed_at.is_(None),
                                                             WebhookEvent.received_at < now - timedelta(hours=1))
                                  .order_by(WebhookEvent.received_at))

@@ -8,6 +8,7 @@ from portal.core.errors import DomainError, ValidationFailed
 from portal.core.money import parse_amount
 from portal.core.pagination import paginate
 from portal.core.policy import object_policy, public, signed_in
+from portal.core.retry import retrying
 from portal.core.web import button_action, done, submit_form
 from portal.extensions import csrf, db
 from portal.funds.models import Campaign, Fund, Team
@@ -61,12 +62,14 @@ def _give_url(gift, external: bool = True) -> str:
 
 @bp.route("/give/campaign/<int:campaign_id>", methods=["GET", "POST"])
 @object_policy(policy.can_give_to_campaign, queries.campaign_for_giving)
+@retrying
 def give_to_campaign(campaign):
     return _give(campaign.fund, campaign)
 
 
 @bp.route("/give/fund/<int:fund_id>", methods=["GET", "POST"])
 @object_policy(policy.can_give_to_fund, queries.load_fund)
+@retrying
 def give_to_fund(fund):
     return _give(fund, None)
 
@@ -153,6 +156,7 @@ def _give(fund: Fund, campaign: Campaign | None):
 
 @bp.route("/sandbox/checkout/<token>", methods=["GET", "POST"])
 @object_policy(policy.can_use_sandbox_checkout, queries.load_sandbox_gift)
+@retrying
 def sandbox_checkout(gift):
     form = EmptyForm()
     if request.method == "GET":
@@ -177,6 +181,7 @@ def sandbox_checkout(gift):
 @bp.route("/webhooks/stripe", methods=["POST"])
 @public
 @csrf.exempt
+@retrying
 def stripe_webhook():
     raw_body = request.get_data()
     try:
@@ -235,6 +240,7 @@ def _refunded(refund):
 
 @bp.route("/donations/<int:donation_id>/refund", methods=["POST"])
 @object_policy(policy.can_refund_donation, queries.load_donation)
+@retrying
 def refund_donation(donation):
     form = RefundForm()
     return submit_form(
@@ -249,7 +255,8 @@ def fund_donations(fund):
     status = request.args.get("status", "")
     page = paginate(queries.fund_donations_query(fund, status if status in service.STATUS_LABELS else None),
                     per_page=50)
-    return render_template("payments/fund_donations.html", fund=fund, page=page, status=status, **_labels())
+    return render_template("payments/fund_donations.html", fund=fund, page=page, status=status,
+                           held=service.payments_held_for_review(fund), **_labels())
 
 
 # --- offline gifts ------------------------------------------------------------------------------------------
@@ -265,6 +272,7 @@ def offline_gifts(fund):
 
 @bp.route("/funds/<int:fund_id>/offline-gifts/new", methods=["GET", "POST"])
 @object_policy(policy.can_record_offline_gift, queries.load_fund)
+@retrying
 def record_offline_gift(fund):
     campaigns = queries.live_campaigns(fund)
     form = OfflineGiftForm(campaigns=campaigns)
@@ -296,6 +304,7 @@ def _offline_desk(donation: Donation) -> str:
 
 @bp.route("/donations/<int:donation_id>/confirm-offline", methods=["POST"])
 @object_policy(policy.can_confirm_offline_gift, queries.load_offline_gift)
+@retrying
 def confirm_offline_gift(donation):
     return button_action(lambda: service.confirm_offline_gift(donation, current_user),
                          lambda result: done(_("Confirmed. The gift now counts and is on the public ledger."),
@@ -305,6 +314,7 @@ def confirm_offline_gift(donation):
 
 @bp.route("/donations/<int:donation_id>/reject-offline", methods=["POST"])
 @object_policy(policy.can_reject_offline_gift, queries.load_offline_gift)
+@retrying
 def reject_offline_gift(donation):
     form = ReasonForm()
 
@@ -338,6 +348,7 @@ def recurring_gift(gift):
 
 @bp.route("/me/giving/monthly/<int:gift_id>/cancel", methods=["POST"])
 @object_policy(policy.can_cancel_recurring_gift, queries.load_recurring_gift)
+@retrying
 def cancel_recurring_gift(gift):
     return button_action(lambda: service.cancel_recurring_gift(gift, current_user),
                          lambda result: done(_("Your monthly gift is stopped. Nothing more will be charged."),

@@ -16,6 +16,7 @@ can never post a refund twice.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -40,7 +41,7 @@ from portal.payments.models import (
     Refund,
     WebhookEvent,
 )
-from portal.payments.providers.base import ProviderEvent
+from portal.payments.providers.base import ProviderEvent, parse_gift_reference
 
 DUPLICATE = "duplicate"
 # Stripe stops retrying a delivery after three days; an event still waiting after that is for a person.
@@ -62,9 +63,21 @@ def _id_of(value) -> str | None:
 
 
 def _reference_id(reference: str | None, prefix: str) -> int | None:
-    if reference and reference.startswith(prefix) and reference[len(prefix):].isdigit():
-        return int(reference[len(prefix):])
-    return None
+    return parse_gift_reference(reference, prefix)[0]
+
+
+def _deployment_of(obj: dict) -> str | None:
+    """The deployment an object was made by: its metadata, its checkout reference, or its subscription's."""
+    metadata = obj.get("metadata") or {}
+    if isinstance(metadata, dict) and metadata.get("portal_deployment"):
+        return str(metadata["portal_deployment"])
+    for prefix in ("donation-", "recurring-"):
+        _gift_id, deployment = parse_gift_reference(obj.get("client_reference_id"), prefix)
+        if deployment:
+            return deployment
+    details = ((obj.get("parent") or {}).get("subscription_details") or obj.get("subscription_details") or {})
+    deployment = (details.get("metadata") or {}).get("portal_deployment")
+    return str(deployment) if deployment else None
 
 
 def _metadata_id(obj: dict, key: str) -> int | None:
@@ -93,7 +106,14 @@ def receive_event(provider_name: str, event: ProviderEvent) -> str:
 def apply_stored_event(row: WebhookEvent) -> Outcome:
     handler = HANDLERS.get(row.type)
     obj = (row.payload.get("data") or {}).get("object") or {}
-    outcome = handler(obj, row) if handler else Outcome("ignored: not an event the portal uses")
+    deployment = _deployment_of(obj) if isinstance(obj, dict) else None
+    if deployment is not None and deployment != current_app.config["PORTAL_DEPLOYMENT_ID"]:
+        # a staging and a production portal on one Stripe account both receive every event
+        outcome = Outcome(f"ignored: another deployment ({deployment[:40]})")
+    elif handler:
+        outcome = handler(obj, row)
+    else:
+        outcome = Outcome("ignored: not an event the portal uses")
     row.outcome = outcome.text[:2000]
     if outcome.done:
         row.processed_at = utcnow()
@@ -123,22 +143,53 @@ def deferred_count() -> int:
 
 # --- finding our rows ------------------------------------------------------------------------------
 
-def _donation_for_session(session: dict) -> Donation | None:
-    donation_id = _reference_id(session.get("client_reference_id"), "donation-") or _metadata_id(session,
-                                                                                                  "donation_id")
-    if donation_id is not None:
-        return db.session.get(Donation, donation_id)
+def _gift_for_session(model, session: dict, provider_name: str, prefix: str, metadata_key: str):
+    """(our gift whose stored session id this is, or None; the gift id the session's reference claims).
+
+    Only the stored session id finds a gift: a reference or metadata alone (which anyone who can create a
+    session on the Stripe account can set) never does.
+    """
+    claimed = _reference_id(session.get("client_reference_id"), prefix) or _metadata_id(session, metadata_key)
+    gift = None
     if session.get("id"):
-        return db.session.scalar(select(Donation).where(Donation.provider_session_id == session["id"]))
-    return None
+        gift = db.session.scalar(select(model).where(model.provider == provider_name,
+                                                     model.provider_session_id == str(session["id"])))
+    return gift, claimed
 
 
-def _recurring_for_session(session: dict) -> RecurringGift | None:
-    gift_id = _reference_id(session.get("client_reference_id"), "recurring-") or _metadata_id(
-        session, "recurring_gift_id")
-    if gift_id is not None:
-        return db.session.get(RecurringGift, gift_id)
-    return None
+def _hold_for_review(model, gift, claimed_id: int | None, session: dict, row: WebhookEvent, why: str) -> Outcome:
+    """A paid completion that does not belong to the gift it names: recorded on that gift's history for the
+    treasurer (and listed by `portal reconcile`), never credited."""
+    object_type = "donation" if model is Donation else "recurring_gift"
+    target = gift.id if gift is not None else claimed_id
+    audit.record(f"{object_type}.payment_held_for_review", object_type, target,
+                 after={"event": row.id, "session": str(session.get("id"))[:255], "reason": why,
+                        "claimed_id": claimed_id, "paid_minor": session.get("amount_total"),
+                        "paid_currency": session.get("currency"),
+                        "payment": _id_of(session.get("payment_intent")) or _id_of(session.get("subscription"))})
+    return Outcome(f"review: {why} (session {str(session.get('id'))[:80]}, {object_type} {target}); "
+                   "nothing credited")
+
+
+def _completion_is_paid(session: dict, row: WebhookEvent) -> bool:
+    return (row.type in ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+            and session.get("payment_status") in ("paid", "no_payment_required"))
+
+
+def _session_mismatch(model, gift, claimed_id, session: dict, row: WebhookEvent) -> Outcome | None:
+    """None when the session is our gift's own; else what to answer (review for money, ignore otherwise)."""
+    kind = "donation" if model is Donation else "monthly gift"
+    if gift is not None and (claimed_id is None or claimed_id == gift.id):
+        return None
+    if gift is None and (claimed_id is None or db.session.get(model, claimed_id) is None):
+        return Outcome(f"ignored: no {kind} of ours for this checkout")
+    if not _completion_is_paid(session, row):
+        return Outcome(f"ignored: the session is not the one we created for {kind} {claimed_id}")
+    if gift is None:
+        return _hold_for_review(model, None, claimed_id, session, row,
+                                f"paid session the portal never created for {kind} {claimed_id}")
+    return _hold_for_review(model, gift, claimed_id, session, row,
+                            f"session of {kind} {gift.id} names {kind} {claimed_id}")
 
 
 def _subscription_of_invoice(invoice: dict) -> tuple[str | None, int | None]:
@@ -198,9 +249,10 @@ def _paid_matches(donation_or_gift, amount, currency) -> bool:
 def on_checkout_session(session: dict, row: WebhookEvent) -> Outcome:
     if session.get("mode") == "subscription" or _reference_id(session.get("client_reference_id"), "recurring-"):
         return _on_subscription_checkout(session, row)
-    donation = _donation_for_session(session)
-    if donation is None or donation.provider != row.provider:
-        return Outcome("ignored: no donation of ours for this checkout")
+    donation, claimed = _gift_for_session(Donation, session, row.provider, "donation-", "donation_id")
+    mismatch = _session_mismatch(Donation, donation, claimed, session, row)
+    if mismatch is not None:
+        return mismatch
     paid = session.get("payment_status") in ("paid", "no_payment_required")
     if row.type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if not paid:
@@ -208,7 +260,7 @@ def on_checkout_session(session: dict, row: WebhookEvent) -> Outcome:
         donation = service.lock_donation(donation)
         if donation.status in service.SETTLED:
             return Outcome(f"already credited (donation {donation.id})")
-        if donation.status != PENDING:
+        if not service.can_move(donation, service.DONATION_TRANSITIONS, SUCCEEDED):
             return Outcome(f"ignored: donation {donation.id} is {donation.status}")
         payment_id = _id_of(session.get("payment_intent"))
         if payment_id and not donation.provider_payment_id:
@@ -231,9 +283,10 @@ def on_checkout_session(session: dict, row: WebhookEvent) -> Outcome:
 
 
 def _on_subscription_checkout(session: dict, row: WebhookEvent) -> Outcome:
-    gift = _recurring_for_session(session)
-    if gift is None or gift.provider != row.provider:
-        return Outcome("ignored: no monthly gift of ours for this checkout")
+    gift, claimed = _gift_for_session(RecurringGift, session, row.provider, "recurring-", "recurring_gift_id")
+    mismatch = _session_mismatch(RecurringGift, gift, claimed, session, row)
+    if mismatch is not None:
+        return mismatch
     paid = session.get("payment_status") in ("paid", "no_payment_required")
     if row.type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if not paid:
@@ -331,7 +384,7 @@ def on_refund_updated(refund_obj: dict, row: WebhookEvent) -> Outcome:
     if refund is None or refund.status != PENDING:
         return Outcome("ignored: no pending refund of ours")
     if refund_obj.get("status") in ("failed", "canceled"):
-        refund.status = FAILED
+        service.move_refund(refund, FAILED)
         audit.record("donation.refund_failed", "donation", refund.donation_id, after={"refund_id": refund.id})
         return Outcome(f"refund {refund.id} failed")
     return Outcome("refund still on its way; charge.refunded posts it")
@@ -347,8 +400,7 @@ def _open_dispute(donation: Donation, obj: dict) -> Dispute:
     db.session.flush()
     if amount > 0:
         ledger.post_dispute(donation, dispute)
-    before = donation.status
-    donation.status = DISPUTED
+    before = service.move_donation(donation, DISPUTED)
     audit.record("donation.disputed", "donation", donation.id, before={"status": before},
                  after={"status": DISPUTED, "dispute_id": dispute.id, "amount_minor": amount,
                         "reason": dispute.reason})
@@ -398,8 +450,8 @@ def on_dispute_closed(obj: dict, row: WebhookEvent) -> Outcome:
         still_open = db.session.scalar(select(func.count()).select_from(Dispute).where(
             Dispute.donation_id == donation.id, Dispute.status == "open"))
         if not still_open:
-            donation.status = (SUCCEEDED if donation.refunded_minor == 0 else
-                               (PARTIALLY_REFUNDED if donation.refunded_minor < donation.amount_minor else REFUNDED))
+            service.move_donation(donation, SUCCEEDED if donation.refunded_minor == 0 else (
+                PARTIALLY_REFUNDED if donation.refunded_minor < donation.amount_minor else REFUNDED))
     audit.record("donation.dispute_closed", "donation", donation.id,
                  after={"dispute_id": dispute.id, "status": dispute.status, "donation_status": donation.status})
     return Outcome(f"dispute {dispute.id} {dispute.status}")

@@ -8,6 +8,7 @@ from portal.funds.models import Fund
 from tests.factories.accounts import UserFactory, grant
 from tests.factories.funds import make_campaign, make_fund
 from tests.factories.places import make_tree
+from tests.payments.conftest import fake, stripe_server  # noqa: F401  (the Stripe fake: refunds through the provider)
 
 
 @dataclass

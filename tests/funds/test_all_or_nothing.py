@@ -107,3 +107,59 @@ def test_finish_due_finishes_every_campaign_past_its_end_and_is_idempotent(runne
     assert again.exit_code == 0 and "0 campaign(s) finished" in again.output
     db.session.expire_all()
     assert gift.refunded_minor == 2_000
+
+
+# --- money that arrives after a failed campaign finished ------------------------------------------------
+
+
+
+def _late_stripe_gift(world, fake, campaign, amount_minor: int = 1_500) -> Donation:
+    """A card gift whose checkout completes (the webhook arrives) after the campaign finished."""
+    from portal.payments import service as payments
+
+    payment = fake._new_payment(amount_minor, "cny", {})
+    late = Donation(fund_id=world.fund.id, campaign_id=campaign.id, donor_id=world.resident.id, donor_name="迟到",
+                    amount_minor=amount_minor, provider="stripe", status=PENDING, provider_payment_id=payment["id"])
+    db.session.add(late)
+    db.session.flush()
+    payments.mark_donation_succeeded(late)
+    return late
+
+
+def test_late_money_on_a_failed_campaign_that_was_closed_is_refunded_by_finish_due_once(runner, world, fake):
+    from portal.audit.models import AuditEvent
+    from portal.payments.models import Refund
+
+    campaign = _failing_campaign(world)
+    make_gift(world.fund, 2_000, campaign=campaign, donor=world.other_resident)
+    service.finish_campaign(campaign, world.treasurer)
+    service.close_campaign(campaign, world.treasurer)
+    late = _late_stripe_gift(world, fake, campaign)
+    assert campaign.status == CLOSED and late.status == "succeeded"
+
+    result = runner.invoke(args=["campaigns", "finish-due"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert late.status == REFUNDED and late.refunded_minor == 1_500
+    refunds = [params for method, path, params in fake.requests if path == "/v1/refunds"]
+    assert len(refunds) == 1 and refunds[0]["payment_intent"] == late.provider_payment_id
+    noted = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "campaign.late_gift_refunded"))
+    assert noted is not None and noted.object_id == str(late.id) and noted.after["campaign_id"] == campaign.id
+    assert ledger.campaign_raised(campaign.id) == 0
+
+    again = runner.invoke(args=["campaigns", "finish-due"])
+    assert again.exit_code == 0, again.output
+    assert db.session.scalar(select(func.count()).select_from(Refund).where(Refund.donation_id == late.id)) == 1
+    assert len([p for m, path, p in fake.requests if path == "/v1/refunds"]) == 1
+
+
+def test_late_money_on_a_closed_campaign_that_succeeded_is_kept(runner, world, fake):
+    campaign = _failing_campaign(world, goal_minor=1_000)
+    make_gift(world.fund, 2_000, campaign=campaign, donor=world.other_resident)
+    service.finish_campaign(campaign, world.treasurer)
+    service.close_campaign(campaign, world.treasurer)
+    late = _late_stripe_gift(world, fake, campaign)
+    result = runner.invoke(args=["campaigns", "finish-due"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert late.status == "succeeded" and late.refunded_minor == 0

@@ -28,16 +28,43 @@ def test_clean_books_exit_zero(runner, world):
     assert with_provider.exit_code == 0, with_provider.output
 
 
-def test_the_providers_differences_are_printed_and_fail_the_run(runner, world):
+def _flagged_gift(world):
     from portal.payments.models import Donation
     from portal.payments.service import FLAGGED
 
     flagged = Donation(fund_id=world.fund.id, donor_name="x", amount_minor=100, provider="sandbox", status=FLAGGED)
     db.session.add(flagged)
     db.session.flush()
+    return flagged
+
+
+def test_gifts_awaiting_review_are_listed_with_their_own_exit_code_not_as_differences(runner, world):
+    _busy_books(world)
+    flagged = _flagged_gift(world)
     result = runner.invoke(args=["reconcile"])
-    assert result.exit_code == 1
+    assert result.exit_code == 3, result.output
     assert f"donation {flagged.id} (sandbox): the provider reported another amount" in result.output
+    assert "1 item(s) awaiting review" in result.output
+    assert "0 differences" in result.output
+
+
+def test_a_difference_exits_one_even_with_items_awaiting_review(runner, world):
+    _busy_books(world)
+    flagged = _flagged_gift(world)
+    db.session.execute(text("UPDATE funds SET balance_minor = balance_minor + 1 WHERE id = :id"), {"id": world.fund.id})
+    result = runner.invoke(args=["reconcile"])
+    assert result.exit_code == 1, result.output
+    assert f"fund {world.fund.id} (铁路坝社区公益金): balance cached" in result.output
+    assert f"donation {flagged.id} (sandbox)" in result.output
+
+
+def test_reconcile_separates_differences_from_review_items(world):
+    from portal.funds.reconcile import reconcile, review_items
+
+    _busy_books(world)
+    flagged = _flagged_gift(world)
+    assert reconcile() == []
+    assert [line for line in review_items() if f"donation {flagged.id} " in line]
 
 
 def test_a_tampered_fund_cache_is_named_and_exits_one(runner, world):

@@ -12,7 +12,7 @@ def _creates(fake) -> list[dict]:
     return [params for method, path, params in fake.requests if path == "/v1/checkout/sessions"]
 
 
-def test_a_one_off_gift_is_a_pending_donation_first_then_a_payment_session(client, login_as, world, fake):
+def test_a_one_off_gift_is_a_pending_donation_first_then_a_payment_session(client, login_as, world, fake, app):
     login_as(world.donor)
     response = give(client, world.campaign, amount_choice="other", custom_amount="88.80", team=str(world.team.id))
     donation = db.session.scalar(select(Donation))
@@ -21,21 +21,23 @@ def test_a_one_off_gift_is_a_pending_donation_first_then_a_payment_session(clien
     assert response.headers["Location"] == session["url"]
     params = _creates(fake)[0]
     assert params["mode"] == "payment"
-    assert params["client_reference_id"] == f"donation-{donation.id}"
+    deployment = app.config["PORTAL_DEPLOYMENT_ID"]
+    assert params["client_reference_id"] == f"donation-{donation.id}-{deployment}"
     assert params["line_items"][0]["price_data"]["unit_amount"] == "8880"
     assert params["line_items"][0]["price_data"]["currency"] == "cny"
     assert params["metadata"]["donation_id"] == str(donation.id)
+    assert params["metadata"]["portal_deployment"] == deployment
     assert params["success_url"].endswith(f"/donations/{donation.id}/receipt")
-    assert ("/v1/checkout/sessions", f"donation-{donation.id}") in fake.idempotent
+    assert ("/v1/checkout/sessions", f"donation-{donation.id}-{deployment}") in fake.idempotent
 
 
-def test_a_monthly_gift_is_a_subscription_session_with_a_monthly_price(client, login_as, world, fake):
+def test_a_monthly_gift_is_a_subscription_session_with_a_monthly_price(client, login_as, world, fake, app):
     login_as(world.donor)
     gift = start_gift(client, world.campaign, frequency="monthly", amount_choice="10000")
     assert isinstance(gift, RecurringGift) and gift.status == "pending"
     params = _creates(fake)[0]
     assert params["mode"] == "subscription"
-    assert params["client_reference_id"] == f"recurring-{gift.id}"
+    assert params["client_reference_id"] == f"recurring-{gift.id}-{app.config['PORTAL_DEPLOYMENT_ID']}"
     assert params["line_items"][0]["price_data"]["recurring"] == {"interval": "month"}
     assert params["line_items"][0]["price_data"]["unit_amount"] == "10000"
     assert params["subscription_data"]["metadata"]["recurring_gift_id"] == str(gift.id)

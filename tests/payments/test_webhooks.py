@@ -1,6 +1,7 @@
 """The Stripe webhook: signatures, storing each event once, and every event type the portal handles."""
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -68,6 +69,16 @@ def test_a_missing_signature_or_garbage_body_is_refused(client, fake):
     body = b"not json"
     headers = {"Stripe-Signature": signature(body, WEBHOOK_SECRET)}
     assert client.post("/webhooks/stripe", data=body, headers=headers).status_code == 400
+    assert _count(WebhookEvent) == 0
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"x"', b"1", b"null", b"[{\"id\": \"evt_1\"}]"])
+def test_a_signed_body_that_is_json_but_not_an_object_is_a_400_json_error(client, fake, body):
+    headers = {"Stripe-Signature": signature(body, WEBHOOK_SECRET), "Content-Type": "application/json"}
+    response = client.post("/webhooks/stripe", data=body, headers=headers)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert set(error) == {"code", "message", "field"} and error["code"] == "bad_webhook"
     assert _count(WebhookEvent) == 0
 
 
@@ -183,6 +194,78 @@ def test_an_event_for_a_session_that_is_not_ours_is_stored_and_ignored(client, f
         "payment_status": "paid", "amount_total": 100, "currency": "cny"}))
     assert response.status_code == 200
     assert response.get_json()["outcome"].startswith("ignored")
+
+
+def _forged_session(world, donation, deployment: str, **fields) -> dict:
+    """A paid session Stripe really sent, but one this portal never created for this gift."""
+    return {"id": "cs_never_created_here", "object": "checkout.session", "mode": "payment",
+            "client_reference_id": f"donation-{donation.id}-{deployment}", "payment_status": "paid",
+            "status": "complete", "amount_total": donation.amount_minor, "currency": "cny",
+            "payment_intent": "pi_never_seen", "metadata": {"donation_id": str(donation.id),
+                                                             "portal_deployment": deployment}, **fields}
+
+
+def test_a_completion_for_a_session_we_never_created_is_held_for_review_not_credited(client, login_as, world,
+                                                                                     fake, app):
+    login_as(world.donor)
+    donation = start_gift(client, world.campaign)
+    forged = _forged_session(world, donation, app.config["PORTAL_DEPLOYMENT_ID"])
+    response = post_webhook(client, event("checkout.session.completed", forged))
+    assert response.status_code == 200
+    assert response.get_json()["outcome"].startswith("review:")
+    db.session.refresh(donation)
+    assert donation.status == "pending" and donation.provider_payment_id is None
+    assert gift_entries(donation) == []
+    assert ledger.campaign_raised(world.campaign.id) == 0
+    # the treasurer sees it in the gift's history, and reconcile lists it as awaiting review
+    from portal.audit.models import AuditEvent
+
+    held = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "donation.payment_held_for_review"))
+    assert held is not None and held.object_id == str(donation.id)
+    from portal.funds.reconcile import reconcile, review_items
+
+    assert [line for line in review_items() if "cs_never_created_here" in line]
+    assert reconcile() == []  # held money is not a difference in the books
+    from tests.conftest import login
+
+    treasurer = app.test_client()
+    login(treasurer, world.treasurer)
+    html = treasurer.get(f"/funds/{world.fund.id}/donations", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert "Payments held for review" in html and f"/donations/{donation.id}/manage" in html
+    # the real completion of the gift's own session still credits it
+    real = fake.complete_session(donation.provider_session_id)
+    assert post_webhook(client, event("checkout.session.completed", real)).get_json()["outcome"].startswith(
+        "credited")
+
+
+def test_a_completion_of_our_session_with_another_gifts_reference_credits_nothing(client, login_as, world, fake,
+                                                                                  app):
+    login_as(world.donor)
+    first = start_gift(client, world.campaign)
+    second = start_gift(client, world.campaign, amount_choice="10000")
+    session = fake.complete_session(first.provider_session_id)
+    session["client_reference_id"] = f"donation-{second.id}-{app.config['PORTAL_DEPLOYMENT_ID']}"
+    session["metadata"] = {**session["metadata"], "donation_id": str(second.id)}
+    session["amount_total"] = second.amount_minor
+    outcome = post_webhook(client, event("checkout.session.completed", session)).get_json()["outcome"]
+    assert outcome.startswith("review:"), outcome
+    db.session.refresh(first)
+    db.session.refresh(second)
+    assert (first.status, second.status) == ("pending", "pending")
+
+
+def test_an_event_of_another_deployment_is_acknowledged_and_ignored(client, login_as, world, fake):
+    login_as(world.donor)
+    donation = start_gift(client, world.campaign)
+    # staging's gift number 1 is not production's gift number 1
+    foreign = _forged_session(world, donation, "staging0000", id=donation.provider_session_id)
+    response = post_webhook(client, event("checkout.session.completed", foreign))
+    assert response.status_code == 200
+    assert response.get_json()["outcome"].startswith("ignored: another deployment")
+    db.session.refresh(donation)
+    assert donation.status == "pending"
+    assert gift_entries(donation) == []
 
 
 def test_an_unknown_event_type_is_stored_and_ignored(client, fake):

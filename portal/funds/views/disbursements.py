@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portal.core.money import parse_amount
 from portal.core.policy import object_policy
+from portal.core.retry import retrying
 from portal.core.web import done, submit_form
 from portal.extensions import db
 from portal.funds import fundable, policy, queries, service
@@ -77,6 +78,7 @@ def disbursement_reject(disbursement):
 
 @bp.route("/disbursements/<int:disbursement_id>/pay", methods=["POST"])
 @object_policy(policy.can_pay_disbursement, queries.disbursement_of)
+@retrying
 def disbursement_pay(disbursement):
     form = PaymentForm()
     return submit_form(

@@ -3,6 +3,26 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 
+def gift_reference(gift, deployment_id: str) -> str:
+    """`donation-<id>-<deployment>` or `recurring-<id>-<deployment>`: the checkout's client_reference_id and
+    idempotency key. The deployment part keeps two portals on one Stripe account (staging and production
+    both number gifts from 1) from matching, or reusing, each other's sessions."""
+    from portal.payments.models import Donation
+
+    kind = "donation" if isinstance(gift, Donation) else "recurring"
+    return f"{kind}-{gift.id}-{deployment_id}"
+
+
+def parse_gift_reference(reference, prefix: str) -> tuple[int | None, str | None]:
+    """(gift id, deployment) of a reference made by gift_reference (deployment None in older references)."""
+    if not isinstance(reference, str) or not reference.startswith(prefix):
+        return None, None
+    number, _sep, deployment = reference[len(prefix):].partition("-")
+    if not number.isdigit():
+        return None, None
+    return int(number), deployment or None
+
+
 class ProviderError(RuntimeError):
     """The provider could not be reached or refused the call; the message is for logs, not for people."""
 

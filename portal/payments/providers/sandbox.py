@@ -18,6 +18,7 @@ from portal.payments.providers.base import (
     ProviderEvent,
     RefundResult,
     SignatureError,
+    gift_reference,
 )
 
 SESSION_PREFIX = "sb_cs_"
@@ -65,14 +66,16 @@ def session_event(gift, event_type: str) -> ProviderEvent:
     """checkout.session.completed (paid) / async_payment_failed / expired for a sandbox checkout."""
     paid = event_type == "checkout.session.completed"
     one_off = isinstance(gift, Donation)
+    deployment = current_app.config["PORTAL_DEPLOYMENT_ID"]
     session = {"id": gift.provider_session_id, "object": "checkout.session",
-               "client_reference_id": f"donation-{gift.id}" if one_off else f"recurring-{gift.id}",
+               "client_reference_id": gift_reference(gift, deployment),
                "mode": "payment" if one_off else "subscription", "amount_total": gift.amount_minor,
                "currency": gift.currency.lower(), "payment_status": "paid" if paid else "unpaid",
                "status": "complete" if paid else ("expired" if event_type.endswith("expired") else "open"),
                "payment_intent": f"sb_pi_{secrets.token_hex(10)}" if (paid and one_off) else None,
                "subscription": f"sb_sub_{secrets.token_hex(10)}" if (paid and not one_off) else None,
-               "customer": f"sb_cus_{gift.donor_id}" if not one_off else None, "metadata": {}}
+               "customer": f"sb_cus_{gift.donor_id}" if not one_off else None,
+               "metadata": {"portal_deployment": deployment}}
     return _event(event_type, session)
 
 
@@ -85,5 +88,6 @@ def invoice_paid_event(recurring_gift) -> ProviderEvent:
                "payment_intent": f"sb_pi_{secrets.token_hex(10)}",
                "parent": {"type": "subscription_details", "subscription_details": {
                    "subscription": recurring_gift.provider_subscription_id,
-                   "metadata": {"recurring_gift_id": str(recurring_gift.id)}}}}
+                   "metadata": {"recurring_gift_id": str(recurring_gift.id),
+                                "portal_deployment": current_app.config["PORTAL_DEPLOYMENT_ID"]}}}}
     return _event("invoice.paid", invoice)

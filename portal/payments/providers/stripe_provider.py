@@ -1,8 +1,9 @@
 """Stripe Checkout behind the provider interface: the only module that imports the `stripe` library.
 
 One-off gifts are Checkout Sessions in `payment` mode, monthly gifts in `subscription` mode with an
-inline monthly price. The pending gift's id is the session's client_reference_id and the idempotency
-key of the create call, so a repeated "pay" gets the same session back from Stripe. Webhooks are
+inline monthly price. The pending gift's reference (`donation-<id>-<deployment>`, base.gift_reference) is the
+session's client_reference_id and the idempotency key of the create call, so a repeated "pay" gets the
+same session back from Stripe; every metadata block carries `portal_deployment` too. Webhooks are
 verified on the raw body with the endpoint secret (stripe.Webhook.construct_event, 5-minute tolerance).
 """
 import json
@@ -17,13 +18,10 @@ from portal.payments.providers.base import (
     ProviderEvent,
     RefundResult,
     SignatureError,
+    gift_reference,
 )
 
 WEBHOOK_TOLERANCE_SECONDS = 300
-
-
-def client_reference_for(gift) -> str:
-    return f"donation-{gift.id}" if isinstance(gift, Donation) else f"recurring-{gift.id}"
 
 
 class StripeProvider(PaymentProvider):
@@ -35,6 +33,7 @@ class StripeProvider(PaymentProvider):
         self.secret_key = config.get("STRIPE_SECRET_KEY")
         self.webhook_secret = config.get("STRIPE_WEBHOOK_SECRET")
         self.api_base = config.get("STRIPE_API_BASE")
+        self.deployment_id = config.get("PORTAL_DEPLOYMENT_ID") or ""
 
     def _client(self) -> "stripe.StripeClient":
         if not self.secret_key:
@@ -44,12 +43,12 @@ class StripeProvider(PaymentProvider):
 
     # --- checkout ---------------------------------------------------------------------------------
     def start_checkout(self, gift, success_url: str, cancel_url: str) -> Checkout:
-        reference = client_reference_for(gift)
+        reference = gift_reference(gift, self.deployment_id)
         what = gift.campaign.title if gift.campaign is not None else gift.fund.name
         price = {"currency": gift.currency.lower(), "unit_amount": gift.amount_minor,
                  "product_data": {"name": what[:250]}}
         metadata = {"fund_id": str(gift.fund_id), "campaign_id": str(gift.campaign_id or ""),
-                    "team_id": str(gift.team_id or "")}
+                    "team_id": str(gift.team_id or ""), "portal_deployment": self.deployment_id}
         params = {"client_reference_id": reference, "success_url": success_url, "cancel_url": cancel_url,
                   "line_items": [{"quantity": 1, "price_data": price}]}
         if isinstance(gift, Donation):
@@ -74,7 +73,8 @@ class StripeProvider(PaymentProvider):
         if not payment:
             raise ProviderError(f"donation {donation.id} has no Stripe payment to refund")
         params = {"amount": refund.amount_minor, "reason": "requested_by_customer",
-                  "metadata": {"donation_id": str(donation.id), "refund_id": str(refund.id)}}
+                  "metadata": {"donation_id": str(donation.id), "refund_id": str(refund.id),
+                               "portal_deployment": self.deployment_id}}
         params["charge" if payment.startswith(("ch_", "py_")) else "payment_intent"] = payment
         try:
             # the key is unique per Refund row even where a rolled-back id is handed out again (SQLite)
@@ -108,9 +108,12 @@ class StripeProvider(PaymentProvider):
         if not signature:
             raise SignatureError("no Stripe-Signature header")
         try:
-            stripe.Webhook.construct_event(raw_body, signature, self.webhook_secret,
-                                           tolerance=WEBHOOK_TOLERANCE_SECONDS)
-            payload = json.loads(raw_body)
+            # the signature alone, then our own parsing: construct_event assumes a JSON object and
+            # raises AttributeError on a signed `[]`, `"x"` or `1`
+            text = raw_body.decode("utf-8")
+            stripe.WebhookSignature.verify_header(text, signature, self.webhook_secret,
+                                                  tolerance=WEBHOOK_TOLERANCE_SECONDS)
+            payload = json.loads(text)
         except (ValueError, stripe.SignatureVerificationError) as error:
             raise SignatureError(str(error)) from error
         if not isinstance(payload, dict) or not payload.get("id") or not payload.get("type"):
