@@ -104,9 +104,12 @@ def _init_login(app: Flask) -> None:
 
 def _wire_domain_hooks() -> None:
     """Higher domains register with the hooks of the layers below them (a lower layer never imports upward):
-    each domain's part of a person's data download and erasure (portal/accounts/personal_data.py)."""
+    each domain's part of a person's data download and erasure (portal/accounts/personal_data.py), and what
+    payments does for funds' campaigns and reconcile (portal/funds/hooks.py)."""
     from portal.needs import personal_data as _needs  # noqa: F401
+    from portal.payments import campaigns as _payments_campaigns  # noqa: F401
     from portal.payments import personal_data as _payments  # noqa: F401
+    from portal.payments import review as _payments_review  # noqa: F401
     from portal.projects import personal_data as _projects  # noqa: F401
     from portal.volunteering import personal_data as _volunteering  # noqa: F401
 

@@ -362,6 +362,7 @@ def seed_funds() -> list[str]:
     db.session.flush()
 
     # --- the money, through payments and the ledger, booked when it happened ---
+    from portal.payments import offline
     from portal.payments import service as payments
 
     pending = []
@@ -393,11 +394,11 @@ def seed_funds() -> list[str]:
                     continue
                 receipts += 1
                 clock["now"] = gift.at
-                donation = payments.record_offline_gift(
+                donation = offline.record_offline_gift(
                     plan.fund, plan.campaign, None, gift.donor_name, gift.display_mode, gift.amount_minor, "cash",
                     f"SJ-{plan.campaign.id:03d}-{receipts:04d}", treasurer_of[plan.fund.id])
                 donation.created_at = gift.at
-                payments.confirm_offline_gift(donation, committee_of[plan.fund.id])
+                offline.confirm_offline_gift(donation, committee_of[plan.fund.id])
                 donation.succeeded_at = gift.at
 
         # --- gifts in kind: pledged, received, sold (then confirmed as cash), withdrawn ---
@@ -416,7 +417,7 @@ def seed_funds() -> list[str]:
             if number % 4 == 2 and category == "goods":
                 sale = service.sell_in_kind(pledge, treasurer, amount_minor=value * 80, method="cash",
                                             receipt_ref=f"YM-{pledge.id:04d}")
-                payments.confirm_offline_gift(sale, committee_of[plan.fund.id])
+                offline.confirm_offline_gift(sale, committee_of[plan.fund.id])
                 _stamp(sale, created_at=clock["now"], succeeded_at=clock["now"])
             if number % 4 == 3:
                 service.withdraw_in_kind(pledge, donor)

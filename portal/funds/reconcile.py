@@ -7,7 +7,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 
 from portal.core.money import format_yuan
 from portal.extensions import db
-from portal.funds import ledger
+from portal.funds import hooks, ledger
 from portal.funds.ledger import sum_minor
 from portal.funds.models import (
     ENTRY_DISBURSEMENT,
@@ -181,24 +181,14 @@ def ledger_differences() -> list[str]:
 
 
 def provider_differences() -> list[str]:
-    """The payment provider's own records against ours, when payments offers the comparison."""
-    try:
-        from portal.payments import service as payments
-    except ImportError:
-        return []
-    compare = getattr(payments, "provider_differences", None)
-    return list(compare()) if compare is not None else []
+    """The payment provider's own records against ours, from payments (portal/funds/hooks.py)."""
+    return [line for lines in hooks.provider_differences() for line in lines]
 
 
 def review_items() -> list[str]:
     """Gifts held for a person to look at (amount mismatch, a checkout that is not the gift's own): listed
     by `portal reconcile` apart from differences, because the books are right and nothing was credited."""
-    try:
-        from portal.payments import service as payments
-    except ImportError:
-        return []
-    listing = getattr(payments, "items_awaiting_review", None)
-    return list(listing()) if listing is not None else []
+    return [line for lines in hooks.review_items() for line in lines]
 
 
 def reconcile(with_provider: bool = True) -> list[str]:

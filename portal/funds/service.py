@@ -6,18 +6,17 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import roles
-from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.core.money import MAX_AMOUNT_MINOR, check_amount_minor
 from portal.core.time import utcnow
 from portal.core.uploads import IMAGE_TYPES, store_upload
 from portal.extensions import db
-from portal.funds import fundable, ledger, policy
+from portal.funds import fundable, hooks, ledger, policy
 from portal.funds.ledger import sum_minor
 from portal.funds.models import (
     ALL_OR_NOTHING,
@@ -354,28 +353,13 @@ def finish_campaign(campaign: Campaign, actor=None) -> Campaign:
     db.session.flush()
     audit.record("campaign.finished", "campaign", campaign.id, actor=actor, before={"status": before},
                  after={"status": target, "raised_minor": raised, "goal_minor": campaign.goal_minor})
-    _stop_monthly_gifts(campaign, actor)
-    if target == FAILED:
-        refund_campaign_gifts(campaign, actor)
+    hooks.campaign_finished(campaign, actor)  # payments stops its monthly gifts; a failed one's gifts go back
     return campaign
-
-
-def _stop_monthly_gifts(campaign: Campaign, actor) -> None:
-    """A finished campaign takes no more monthly gifts; a provider that cannot be reached now does not
-    keep the campaign open (the cancellation is noted, and late money is still recorded, never lost)."""
-    from portal.payments import service as payments
-
-    try:
-        with db.session.begin_nested():
-            payments.cancel_recurring_gifts_for_campaign(campaign, actor)
-    except DomainError as error:
-        audit.record("campaign.monthly_gifts_not_cancelled", "campaign", campaign.id, actor=actor,
-                     after={"error": error.message[:300]})
 
 
 def close_campaign(campaign: Campaign, actor) -> Campaign:
     _check_step(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, CLOSED, _("A campaign"))
-    if campaign.status == FAILED and _refundable_gifts(campaign.id):
+    if campaign.status == FAILED and refundable_gifts(campaign.id):
         raise DomainError(_("Some gifts of this campaign are not refunded yet; it can close once they are."),
                           code="refunds_owed")
     before = _move(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, CLOSED, _("A campaign"))
@@ -385,7 +369,7 @@ def close_campaign(campaign: Campaign, actor) -> Campaign:
     return campaign
 
 
-def _refundable_gifts(campaign_id: int) -> list[tuple]:
+def refundable_gifts(campaign_id: int) -> list[tuple]:
     """(donation, amount still to refund) for gifts of a campaign with money not yet given back.
 
     Refunds still waiting for the provider's confirmation count as given back, so a retry never
@@ -402,7 +386,7 @@ def _refundable_gifts(campaign_id: int) -> list[tuple]:
             if donation.amount_minor - donation.refunded_minor - waiting > 0]
 
 
-def _lock_paid_gifts(campaign_id: int) -> None:
+def lock_paid_gifts(campaign_id: int) -> None:
     """The campaign's paid gifts, locked in ascending id: gifts come before their campaign in the lock
     order (portal/core/retry.py), and a second run of the same step waits here, then finds nothing owed."""
     db.session.execute(select(gifts.Donation.id).where(gifts.Donation.campaign_id == campaign_id,
@@ -412,7 +396,7 @@ def _lock_paid_gifts(campaign_id: int) -> None:
 
 def lock_campaign_with_gifts(campaign_id: int) -> Campaign:
     """The campaign row locked (and read again) after its paid gifts: gifts come before their campaign."""
-    _lock_paid_gifts(campaign_id)
+    lock_paid_gifts(campaign_id)
     return _lock(Campaign, campaign_id)
 
 
@@ -431,35 +415,8 @@ def finished_as_failed(campaign: Campaign) -> bool:
     return finished is not None and (finished.after or {}).get("status") == FAILED
 
 
-def refund_campaign_gifts(campaign: Campaign, actor=None) -> list[str]:
-    """Give back every gift of a failed all-or-nothing campaign, also money that arrived after it failed or
-    closed (a late webhook); returns messages for gifts that could not be refunded now (the `portal
-    campaigns finish-due` command tries them again). Takes effect once even when two runs overlap."""
-    from portal.payments import service as payments
-
-    _lock_paid_gifts(campaign.id)
-    if not finished_as_failed(campaign):
-        raise IllegalTransition(_("Only a failed all-or-nothing campaign refunds its gifts."))
-    failures = []
-    reason = _("All-or-nothing campaign “%(title)s” did not reach its goal.", title=campaign.title)[:300]
-    for donation, amount in _refundable_gifts(campaign.id):
-        try:
-            with db.session.begin_nested():
-                payments.refund_donation(donation, amount, reason, actor)
-                if campaign.finished_at is not None and donation.succeeded_at is not None \
-                        and donation.succeeded_at > campaign.finished_at:
-                    audit.record("campaign.late_gift_refunded", "donation", donation.id, actor=actor,
-                                 after={"campaign_id": campaign.id, "amount_minor": amount,
-                                        "campaign_status": campaign.status})
-        except DomainError as error:
-            failures.append(f"gift #{donation.id}: {error.message}")
-            audit.record("campaign.refund_failed", "donation", donation.id, actor=actor,
-                         after={"campaign_id": campaign.id, "amount_minor": amount, "error": error.message[:300]})
-    return failures
-
-
 def gifts_left_to_refund(campaign: Campaign) -> int:
-    return len(_refundable_gifts(campaign.id)) if campaign.status == FAILED else 0
+    return len(refundable_gifts(campaign.id)) if campaign.status == FAILED else 0
 
 
 def due_campaigns(now: datetime | None = None) -> list[Campaign]:
@@ -467,19 +424,6 @@ def due_campaigns(now: datetime | None = None) -> list[Campaign]:
     now = now or utcnow()
     return list(db.session.scalars(select(Campaign).where(Campaign.status == LIVE, Campaign.ends_at < now)
                                    .order_by(Campaign.ends_at, Campaign.id)))
-
-
-def failed_campaigns_owing_refunds() -> list[Campaign]:
-    """Failed campaigns (also closed ones that had failed) with a gift still to give back: a refund failed,
-    or money arrived late."""
-    owing = (select(gifts.Donation.campaign_id)
-             .where(gifts.Donation.status.in_(MONEY_IN),
-                    gifts.Donation.amount_minor > gifts.Donation.refunded_minor))
-    candidates = db.session.scalars(select(Campaign).where(
-        Campaign.id.in_(owing), or_(Campaign.status == FAILED,
-                                    and_(Campaign.status == CLOSED, Campaign.funding_model == ALL_OR_NOTHING)))
-        .order_by(Campaign.id))
-    return [campaign for campaign in candidates if finished_as_failed(campaign)]
 
 
 # --- campaign updates and images ---------------------------------------------------------------------
@@ -806,8 +750,6 @@ def receive_in_kind(pledge: InKindPledge, treasurer) -> InKindPledge:
 
 def sell_in_kind(pledge: InKindPledge, treasurer, *, amount_minor: int, method: str, receipt_ref: str):
     """received -> sold: the sale becomes an offline money gift (pending until a second member confirms it)."""
-    from portal.payments import service as payments
-
     before = _pledge_snapshot(pledge)
     _move(pledge, IN_KIND_TRANSITIONS, IN_KIND_STATUSES, SOLD, _("A pledge"))
     amount_minor = check_amount_minor(amount_minor, field="amount")
@@ -817,9 +759,7 @@ def sell_in_kind(pledge: InKindPledge, treasurer, *, amount_minor: int, method: 
             ensure_campaign_accepts_gifts(campaign)
         except DomainError:
             campaign = None  # the campaign has finished: the money still goes to the fund
-    donation = payments.record_offline_gift(pledge.fund, campaign, None, pledge.donor_name, pledge.display_mode,
-                                            amount_minor, method, receipt_ref, treasurer,
-                                            donor=db.session.get(User, pledge.donor_id) if pledge.donor_id else None)
+    donation = hooks.in_kind_sold.call_one(pledge, campaign, amount_minor, method, receipt_ref, treasurer)
     pledge.sold_donation_id = donation.id
     db.session.flush()
     audit.record("in_kind.sold", "in_kind_pledge", pledge.id, actor=treasurer, before=before,

@@ -1,8 +1,14 @@
-"""Payments commands: `portal sandbox renew-monthly` and `portal payments expire-stale`."""
+"""Payments commands: `portal sandbox renew-monthly`, `portal payments expire-stale` and `portal campaigns
+finish-due` (on funds' campaigns group: finishing a campaign may move money back)."""
 import click
 from flask.cli import with_appcontext
 
+from portal.core.retry import run_with_retry
 from portal.extensions import db
+from portal.funds import service as funds_service
+from portal.funds.cli import campaigns_group
+from portal.funds.models import LIVE
+from portal.payments import campaigns
 
 
 @click.group("sandbox")
@@ -16,7 +22,7 @@ def renew_monthly_command():
     """Simulate the next monthly cycle of every active sandbox monthly gift (one paid invoice each)."""
     from portal.core.errors import DomainError
     from portal.core.retry import run_with_retry
-    from portal.payments.service import renew_sandbox_monthly_gifts
+    from portal.payments.sandbox_checkout import renew_sandbox_monthly_gifts
 
     try:
         count = run_with_retry(renew_sandbox_monthly_gifts)
@@ -45,6 +51,53 @@ def expire_stale_command(days):
     count = run_with_retry(expire_stale_pending, timedelta(days=days))
     db.session.commit()
     click.echo(f"payments: {count} abandoned checkout(s) expired.")
+
+
+@campaigns_group.command("finish-due")
+@with_appcontext
+def finish_due_command():
+    """Finish every live campaign whose end has passed; refund what failed campaigns still owe.
+
+    A failed all-or-nothing campaign owes back refunds that failed (provider down) and money that
+    arrived after it failed or closed (a late webhook): both are refunded here through the payment
+    provider, as a treasurer's refund is. Safe to run again and again (e.g. hourly from cron), also
+    two runs at once: each campaign is finished once and each gift refunded once. Each campaign
+    commits on its own, so one failure does not undo the others; exit status 1 when any failed.
+    """
+    finished = problems = 0
+    for campaign in funds_service.due_campaigns():
+        try:
+            if not run_with_retry(_finish_if_still_live, campaign.id):
+                db.session.rollback()
+                continue  # another run finished it meanwhile
+            db.session.commit()
+        except Exception as error:  # one bad campaign must not stop the others; it is retried next run
+            db.session.rollback()
+            problems += 1
+            click.echo(f"campaign {campaign.id}: could not finish: {error}", err=True)
+            continue
+        finished += 1
+        click.echo(f"campaign {campaign.id} ({campaign.title}): {campaign.status}")
+    # failed campaigns still owing money back: refunds that failed, and money that arrived late (also
+    # after the campaign closed), refunded through the provider like a treasurer's refund
+    for campaign in campaigns.failed_campaigns_owing_refunds():
+        failures = run_with_retry(campaigns.refund_campaign_gifts, campaign, actor=None)
+        db.session.commit()
+        for failure in failures:
+            problems += 1
+            click.echo(f"campaign {campaign.id}: {failure}", err=True)
+    click.echo(f"{finished} campaign(s) finished.")
+    if problems:
+        raise SystemExit(1)
+
+
+def _finish_if_still_live(campaign_id: int) -> bool:
+    """Finish a due campaign unless a run beside this one already did (its row is locked, then read)."""
+    campaign = funds_service.lock_campaign_with_gifts(campaign_id)
+    if campaign.status != LIVE:
+        return False
+    funds_service.finish_campaign(campaign, actor=None)
+    return True
 
 
 def register(app) -> None:

@@ -1,4 +1,6 @@
-"""The only code that changes donations: giving online, offline gifts, success, refunds, monthly gifts.
+"""The only code that changes donations: giving online, success, refunds, monthly gifts (offline gifts are in
+portal/payments/offline.py, the sandbox's buttons in sandbox_checkout.py, what funds' campaigns ask of
+payments in campaigns.py).
 
 Money is credited only by mark_donation_succeeded, which webhook handlers (portal.payments.webhooks),
 the sandbox checkout and the confirmation of an offline gift call; never by a browser redirect.
@@ -34,14 +36,12 @@ from portal.payments.models import (
     MONTHLY,
     NAMED,
     OFFLINE,
-    OFFLINE_METHODS,
     ONE_OFF,
     PARTIALLY_REFUNDED,
     PENDING,
     RECURRING_STATUSES,
     REFUND_STATUSES,
     REFUNDED,
-    SANDBOX,
     SUCCEEDED,
     Donation,
     RecurringGift,
@@ -141,7 +141,7 @@ def move_refund(refund: Refund, target: str) -> str:
     return _move(refund, REFUND_TRANSITIONS, REFUND_STATUSES, target, _("A refund"))
 
 
-def _ensure_awaiting_payment(gift: Donation | RecurringGift) -> None:
+def ensure_awaiting_payment(gift: Donation | RecurringGift) -> None:
     paid = SUCCEEDED if isinstance(gift, Donation) else ACTIVE
     table = DONATION_TRANSITIONS if isinstance(gift, Donation) else RECURRING_TRANSITIONS
     if not can_move(gift, table, paid):
@@ -186,7 +186,7 @@ def ensure_campaign_accepts_gifts(campaign: Campaign, team: Team | None = None) 
     funds_check(campaign, team)
 
 
-def _clean_name(donor_name: str, display_mode: str) -> tuple[str, str]:
+def clean_donor_name(donor_name: str, display_mode: str) -> tuple[str, str]:
     if display_mode not in DISPLAY_MODES:
         raise ValidationFailed(_("Choose how your name is shown."), field="display_mode")
     donor_name = (donor_name or "").strip()
@@ -198,7 +198,7 @@ def _clean_name(donor_name: str, display_mode: str) -> tuple[str, str]:
     return donor_name, display_mode
 
 
-def _gift_target(fund: Fund | None, campaign: Campaign | None, team: Team | None) -> Fund:
+def gift_target(fund: Fund | None, campaign: Campaign | None, team: Team | None) -> Fund:
     if campaign is not None:
         if fund is not None and campaign.fund_id != fund.id:
             raise ValidationFailed(_("Choose a campaign of this fund."), field="campaign")
@@ -232,12 +232,12 @@ def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: T
     currency = check_currency(currency)
     if frequency not in (ONE_OFF, MONTHLY):
         raise ValidationFailed(_("Choose a one-off or a monthly gift."), field="frequency")
-    donor_name, display_mode = _clean_name(donor_name or donor.display_name, display_mode)
+    donor_name, display_mode = clean_donor_name(donor_name or donor.display_name, display_mode)
     message = (message or "").strip()
     if len(message) > MAX_MESSAGE:
         raise ValidationFailed(_("The message is too long (at most %(max)d characters).", max=MAX_MESSAGE),
                                field="message")
-    fund = _gift_target(fund, campaign, team)
+    fund = gift_target(fund, campaign, team)
     if campaign is not None:
         if campaign.currency != currency:
             raise ValidationFailed(_("Only Chinese yuan (CNY) is accepted."), field="currency")
@@ -288,7 +288,7 @@ def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: T
 
 def start_checkout(gift: Donation | RecurringGift, success_url: str, cancel_url: str) -> str:
     """Open (or reopen) the provider's checkout for a pending gift; returns where to send the donor."""
-    _ensure_awaiting_payment(gift)
+    ensure_awaiting_payment(gift)
     provider = get_provider(gift.provider)
     try:
         checkout = provider.start_checkout(gift, success_url, cancel_url)
@@ -425,88 +425,6 @@ def settle_refund(donation: Donation, refund: Refund, actor=None) -> None:
                         "refunded_minor": donation.refunded_minor})
 
 
-# --- offline gifts -----------------------------------------------------------------------------------
-
-def record_offline_gift(fund: Fund, campaign: Campaign | None, team: Team | None, donor_name: str,
-                        display_mode: str, amount_minor: int, method: str, receipt_ref: str, recorded_by,
-                        donor=None) -> Donation:
-    """Cash or a bank transfer the treasurer received: pending until a second committee member confirms."""
-    from portal.funds.policy import is_treasurer
-
-    if not is_treasurer(recorded_by, fund):
-        raise DomainError(_("Only the fund's treasurer records offline gifts."), code="forbidden")
-    get_provider(OFFLINE)
-    amount_minor = check_amount_minor(amount_minor, field="amount")
-    if method not in OFFLINE_METHODS:
-        raise ValidationFailed(_("Choose cash or bank transfer."), field="method")
-    receipt_ref = (receipt_ref or "").strip()
-    if not receipt_ref:
-        raise ValidationFailed(_("Enter the number of the paper receipt or the bank transfer."), field="receipt_ref")
-    if len(receipt_ref) > 64:
-        raise ValidationFailed(_("The receipt number is too long (at most 64 characters)."), field="receipt_ref")
-    donor_name, display_mode = _clean_name(donor_name, display_mode)
-    fund = _gift_target(fund, campaign, team)
-    if campaign is not None:
-        ensure_campaign_accepts_gifts(campaign, team)
-    duplicate = db.session.scalar(select(Donation.id).where(
-        Donation.fund_id == fund.id, Donation.provider == OFFLINE, Donation.offline_receipt_ref == receipt_ref,
-        Donation.status != FAILED).limit(1))
-    if duplicate is not None:
-        raise ValidationFailed(_("A gift with this receipt number is already recorded for this fund."),
-                               field="receipt_ref")
-    donation = Donation(fund_id=fund.id, campaign_id=getattr(campaign, "id", None), team_id=getattr(team, "id", None),
-                        donor_id=getattr(donor, "id", None), donor_name=donor_name, display_mode=display_mode,
-                        amount_minor=amount_minor, currency=fund.currency, provider=OFFLINE, frequency=ONE_OFF,
-                        status=PENDING, offline_method=method, offline_receipt_ref=receipt_ref,
-                        recorded_by_id=recorded_by.id)
-    db.session.add(donation)
-    db.session.flush()
-    audit.record("donation.offline_recorded", "donation", donation.id, actor=recorded_by,
-                 after={"amount_minor": amount_minor, "method": method, "receipt_ref": receipt_ref,
-                        "fund_id": fund.id, "campaign_id": donation.campaign_id})
-    return donation
-
-
-def _check_second_member(donation: Donation, member) -> None:
-    from portal.funds.policy import is_committee, is_second_person
-
-    if donation.provider != OFFLINE:
-        raise IllegalTransition(_("Only offline gifts are confirmed by the committee."))
-    if not can_move(donation, DONATION_TRANSITIONS, SUCCEEDED):
-        raise IllegalTransition(_("This gift is already decided (%(status)s).", status=status_label(donation.status)))
-    if not is_committee(member, donation.fund):
-        raise DomainError(_("Only a member of the fund's committee confirms offline gifts."), code="forbidden")
-    if not is_second_person(member, donation.recorded_by_id):
-        raise DomainError(_("A second committee member, not the person who recorded the gift, must confirm it."),
-                          code="same_person")
-
-
-def confirm_offline_gift(donation: Donation, confirmer) -> Donation:
-    donation = lock_donation(donation)
-    _check_second_member(donation, confirmer)
-    donation.confirmed_by_id = confirmer.id
-    donation.confirmed_at = utcnow()
-    db.session.flush()
-    mark_donation_succeeded(donation, actor=confirmer)
-    audit.record("donation.offline_confirmed", "donation", donation.id, actor=confirmer,
-                 after={"confirmed_by_id": confirmer.id})
-    return donation
-
-
-def reject_offline_gift(donation: Donation, confirmer, reason: str) -> Donation:
-    donation = lock_donation(donation)
-    _check_second_member(donation, confirmer)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Say why the gift is rejected."), field="reason")
-    move_donation(donation, FAILED)
-    donation.confirmed_by_id = confirmer.id
-    donation.confirmed_at = utcnow()
-    audit.record("donation.offline_rejected", "donation", donation.id, actor=confirmer,
-                 before={"status": PENDING}, after={"status": FAILED, "reason": reason[:300]})
-    return donation
-
-
 # --- monthly gifts -----------------------------------------------------------------------------------
 
 def activate_recurring_gift(gift: RecurringGift, subscription_id: str | None, customer_id: str | None) -> bool:
@@ -581,46 +499,6 @@ def record_cycle(gift: RecurringGift, invoice_id: str, amount_minor: int, curren
     return donation, mark_donation_succeeded(donation, at=at)
 
 
-# --- sandbox checkout --------------------------------------------------------------------------------
-
-SANDBOX_PAY, SANDBOX_FAIL, SANDBOX_CANCEL = "pay", "fail", "cancel"
-
-
-def complete_sandbox_checkout(gift: Donation | RecurringGift, outcome: str) -> list[str]:
-    """The sandbox page's buttons: build the events Stripe would send and apply them as webhooks do."""
-    from portal.payments import webhooks
-    from portal.payments.providers import sandbox
-
-    if gift.provider != SANDBOX:
-        raise IllegalTransition(_("This gift is not paid through the sandbox."))
-    _ensure_awaiting_payment(gift)
-    get_provider(SANDBOX)
-    event_type = {SANDBOX_PAY: "checkout.session.completed", SANDBOX_FAIL: "checkout.session.async_payment_failed",
-                  SANDBOX_CANCEL: "checkout.session.expired"}.get(outcome)
-    if event_type is None:
-        raise ValidationFailed(_("Choose pay, fail or cancel."), field="action")
-    outcomes = [webhooks.receive_event(SANDBOX, sandbox.session_event(gift, event_type))]
-    if outcome == SANDBOX_PAY and isinstance(gift, RecurringGift):
-        # the first monthly cycle is paid together with the checkout, as on Stripe
-        db.session.refresh(gift)
-        outcomes.append(webhooks.receive_event(SANDBOX, sandbox.invoice_paid_event(gift)))
-    return outcomes
-
-
-def renew_sandbox_monthly_gifts() -> int:
-    """`portal sandbox renew-monthly`: the next cycle of every active sandbox monthly gift."""
-    from portal.payments import webhooks
-    from portal.payments.providers import sandbox
-
-    get_provider(SANDBOX)
-    gifts = db.session.scalars(select(RecurringGift).where(RecurringGift.provider == SANDBOX,
-                                                           RecurringGift.status == ACTIVE)
-                               .order_by(RecurringGift.id)).all()
-    for gift in gifts:
-        webhooks.receive_event(SANDBOX, sandbox.invoice_paid_event(gift))
-    return len(gifts)
-
-
 # --- expiry of abandoned checkouts -------------------------------------------------------------------
 
 def expire_stale_pending(older_than: timedelta = timedelta(days=2)) -> int:
@@ -632,70 +510,6 @@ def expire_stale_pending(older_than: timedelta = timedelta(days=2)) -> int:
     for donation in stale:
         count += mark_donation_failed(donation, EXPIRED, "checkout abandoned")
     return count
-
-
-# --- for `portal reconcile` ------------------------------------------------------------------------
-
-def payments_held_for_review(fund: Fund, limit: int = 50) -> list[tuple]:
-    """(audit event, donation) of paid checkouts held for review on this fund's gifts, newest first: what
-    the treasurer sees on the fund's gift list (webhooks._hold_for_review records them)."""
-    from portal.audit.models import AuditEvent
-
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "donation.payment_held_for_review",
-                                                         AuditEvent.object_type == "donation")
-                                .order_by(AuditEvent.id.desc()).limit(limit)).all()
-    ids = {int(event.object_id) for event in events if (event.object_id or "").isdigit()}
-    if not ids:
-        return []
-    donations = {donation.id: donation for donation in db.session.scalars(
-        select(Donation).where(Donation.id.in_(ids), Donation.fund_id == fund.id))}
-    return [(event, donations[int(event.object_id)]) for event in events
-            if (event.object_id or "").isdigit() and int(event.object_id) in donations]
-
-
-def items_awaiting_review() -> list[str]:
-    """Money the provider reported that a person must look at (nothing of it was credited): lines for people.
-
-    Gifts whose paid amount or currency did not match, and paid checkouts that did not belong to the gift
-    they named (a session the portal never created, or another gift's reference). These are not
-    differences in the books: `portal reconcile` lists them apart and exits 3 for them alone.
-    """
-    from portal.payments.models import WebhookEvent
-
-    lines = []
-    for donation in db.session.scalars(select(Donation).where(Donation.status == FLAGGED).order_by(Donation.id)):
-        lines.append(f"donation {donation.id} ({donation.provider}): the provider reported another amount or "
-                     f"currency than {format_yuan(donation.amount_minor)} {donation.currency}; nothing was credited")
-    held = db.session.scalars(select(WebhookEvent).where(WebhookEvent.outcome.like("review:%"))
-                              .order_by(WebhookEvent.received_at, WebhookEvent.id))
-    for row in held:
-        lines.append(f"provider event {row.id} ({row.type}) received {row.received_at:%Y-%m-%d %H:%M} UTC: "
-                     f"{row.outcome[len('review: '):]}")
-    return lines
-
-
-def provider_differences(now=None) -> list[str]:
-    """What the payment providers told us that the books do not reflect (yet): lines for people.
-
-    Provider events still waiting for their payment after an hour, and refunds the provider has not
-    confirmed after a day. (Gifts held for review are items_awaiting_review, not differences.)
-    """
-    from portal.payments.models import WebhookEvent
-
-    now = now or utcnow()
-    lines = []
-    waiting = db.session.scalars(select(WebhookEvent).where(WebhookEvent.processed_at.is_(None),
-                                                            WebhookEvent.received_at < now - timedelta(hours=1))
-                                 .order_by(WebhookEvent.received_at))
-    for row in waiting:
-        lines.append(f"provider event {row.id} ({row.type}) received {row.received_at:%Y-%m-%d %H:%M} UTC is not "
-                     f"applied: {row.outcome}")
-    refunds = db.session.scalars(select(Refund).where(Refund.status == PENDING,
-                                                      Refund.created_at < now - timedelta(days=1)).order_by(Refund.id))
-    for refund in refunds:
-        lines.append(f"refund {refund.id} of donation {refund.donation_id} ({format_yuan(refund.amount_minor)}) "
-                     f"has waited for the provider since {refund.created_at:%Y-%m-%d}")
-    return lines
 
 
 def pseudonymise_donor(user) -> int:

@@ -12,7 +12,8 @@ from portal.core.retry import retrying
 from portal.core.web import button_action, done, submit_form
 from portal.extensions import csrf, db
 from portal.funds.models import Campaign, Fund, Team
-from portal.payments import pdf, policy, queries, receipts, service, webhooks
+from portal.payments import offline, pdf, policy, queries, receipts, review, service, webhooks
+from portal.payments import sandbox_checkout as sandbox_buttons
 from portal.payments.forms import (
     EmptyForm,
     GiveForm,
@@ -165,15 +166,16 @@ def sandbox_checkout(gift):
     action = request.form.get("action", "")
 
     def finished(result):
-        if action == service.SANDBOX_PAY:
+        if action == sandbox_buttons.SANDBOX_PAY:
             return redirect(_success_url(gift, external=False), code=303)
-        if action == service.SANDBOX_FAIL:
+        if action == sandbox_buttons.SANDBOX_FAIL:
             flash(_("The simulated payment failed. Nothing was charged; you can try again."), "error")
         else:
             flash(_("Payment cancelled. Nothing was charged."), "info")
         return redirect(_give_url(gift, external=False), code=303)
 
-    return button_action(lambda: service.complete_sandbox_checkout(gift, action), finished, request.path, form=form)
+    return button_action(lambda: sandbox_buttons.complete_sandbox_checkout(gift, action), finished, request.path,
+                         form=form)
 
 
 # --- the Stripe webhook --------------------------------------------------------------------------------
@@ -256,7 +258,7 @@ def fund_donations(fund):
     page = paginate(queries.fund_donations_query(fund, status if status in service.STATUS_LABELS else None),
                     per_page=50)
     return render_template("payments/fund_donations.html", fund=fund, page=page, status=status,
-                           held=service.payments_held_for_review(fund), **_labels())
+                           held=review.payments_held_for_review(fund), **_labels())
 
 
 # --- offline gifts ------------------------------------------------------------------------------------------
@@ -286,7 +288,7 @@ def record_offline_gift(fund):
             if donor is None:
                 raise ValidationFailed(_("No account uses this email. Leave it empty for a donor without an "
                                          "account."), field="donor_email")
-        return service.record_offline_gift(
+        return offline.record_offline_gift(
             fund, campaign, team, form.donor_name.data, form.display_mode.data,
             parse_amount(form.amount.data), form.method.data, form.receipt_ref.data, current_user, donor=donor)
 
@@ -306,7 +308,7 @@ def _offline_desk(donation: Donation) -> str:
 @object_policy(policy.can_confirm_offline_gift, queries.load_offline_gift)
 @retrying
 def confirm_offline_gift(donation):
-    return button_action(lambda: service.confirm_offline_gift(donation, current_user),
+    return button_action(lambda: offline.confirm_offline_gift(donation, current_user),
                          lambda result: done(_("Confirmed. The gift now counts and is on the public ledger."),
                                              _offline_desk(donation)),
                          _offline_desk(donation))
@@ -321,7 +323,7 @@ def reject_offline_gift(donation):
     def reject():
         if not form.validate():  # said on the list the button is on, like the service's own refusals
             raise ValidationFailed(_("Say why the gift is rejected."), field="reason")
-        return service.reject_offline_gift(donation, current_user, form.reason.data)
+        return offline.reject_offline_gift(donation, current_user, form.reason.data)
 
     return button_action(reject, lambda result: done(_("Rejected. The gift does not count."), _offline_desk(donation)),
                          _offline_desk(donation))

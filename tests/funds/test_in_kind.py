@@ -5,7 +5,7 @@ from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.extensions import db
 from portal.funds import queries, service
 from portal.funds.models import PLEDGED, RECEIVED, SOLD, WITHDRAWN
-from portal.payments import service as payments
+from portal.payments import offline
 from portal.payments.models import OFFLINE, PENDING, SUCCEEDED
 from tests.funds.conftest import EN
 
@@ -38,7 +38,7 @@ def test_received_then_sold_becomes_a_pending_cash_gift_that_a_second_member_con
     assert pledge.status == SOLD and pledge.sold_donation_id == donation.id
     assert (donation.provider, donation.status, donation.campaign_id) == (OFFLINE, PENDING, world.campaign.id)
     assert donation.donor_id == world.resident.id
-    payments.confirm_offline_gift(donation, world.committee)
+    offline.confirm_offline_gift(donation, world.committee)
     assert donation.status == SUCCEEDED
     db.session.refresh(world.campaign)
     assert world.campaign.raised_minor == 12_000

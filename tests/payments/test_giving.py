@@ -10,7 +10,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds import ledger
 from portal.funds.models import ENDED
-from portal.payments import service
+from portal.payments import sandbox_checkout, service
 from portal.payments.models import Donation, RecurringGift, WebhookEvent
 from portal.payments.providers import enabled_provider_names, get_provider
 from tests.factories.funds import make_campaign, make_team
@@ -249,7 +249,7 @@ def test_the_donor_cancels_a_monthly_gift(client, login_as, world):
     assert response.status_code == 302
     db.session.refresh(gift)
     assert gift.status == "cancelled"
-    assert service.renew_sandbox_monthly_gifts() == 0
+    assert sandbox_checkout.renew_sandbox_monthly_gifts() == 0
 
 
 def test_nobody_else_cancels_my_monthly_gift(client, login_as, world):

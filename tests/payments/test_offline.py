@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.funds import ledger
-from portal.payments import service
+from portal.payments import offline, service
 from portal.payments.models import Donation
 from tests.factories.accounts import UserFactory
 from tests.payments.conftest import EN
@@ -57,7 +57,7 @@ def test_the_recorder_cannot_confirm_their_own_entry(client, login_as, world):
     assert gift.status == "pending"
     assert ledger.fund_balance(world.fund.id) == 0
     with pytest.raises(DomainError) as refused:
-        service.confirm_offline_gift(gift, world.treasurer)
+        offline.confirm_offline_gift(gift, world.treasurer)
     assert refused.value.code == "same_person"
 
 
@@ -67,9 +67,9 @@ def test_a_second_treasurer_may_confirm(world):
 
     second = UserFactory()
     grant(second, roles.TREASURER, world.fund)
-    gift = service.record_offline_gift(world.fund, None, None, "赵师傅", "named", 5000, "bank_transfer", "BT-88",
+    gift = offline.record_offline_gift(world.fund, None, None, "赵师傅", "named", 5000, "bank_transfer", "BT-88",
                                        world.treasurer)
-    service.confirm_offline_gift(gift, second)
+    offline.confirm_offline_gift(gift, second)
     assert gift.status == "succeeded"
 
 
@@ -89,14 +89,14 @@ def test_a_member_rejects_with_a_reason_and_nothing_counts(client, login_as, wor
     assert ledger.fund_balance(world.fund.id) == 0
     # a decided gift cannot be confirmed afterwards
     with pytest.raises(DomainError):
-        service.confirm_offline_gift(gift, world.member)
+        offline.confirm_offline_gift(gift, world.member)
 
 
 def test_only_the_treasurer_records(client, login_as, world):
     login_as(world.member)
     assert client.get(f"/funds/{world.fund.id}/offline-gifts/new").status_code == 404
     with pytest.raises(DomainError):
-        service.record_offline_gift(world.fund, None, None, "x", "named", 100, "cash", "R1", world.member)
+        offline.record_offline_gift(world.fund, None, None, "x", "named", 100, "cash", "R1", world.member)
     client.post_form("/logout", {}, token_from="/")
     login_as(world.other)
     assert client.get(f"/funds/{world.fund.id}/offline-gifts").status_code == 404
@@ -104,9 +104,9 @@ def test_only_the_treasurer_records(client, login_as, world):
 
 
 def test_an_outsider_cannot_confirm(world):
-    gift = service.record_offline_gift(world.fund, None, None, "x", "named", 100, "cash", "R1", world.treasurer)
+    gift = offline.record_offline_gift(world.fund, None, None, "x", "named", 100, "cash", "R1", world.treasurer)
     with pytest.raises(DomainError):
-        service.confirm_offline_gift(gift, world.other)
+        offline.confirm_offline_gift(gift, world.other)
     assert gift.status == "pending"
 
 
@@ -133,8 +133,8 @@ def test_a_receipt_number_is_recorded_once_per_fund(client, login_as, world):
 
 
 def test_an_offline_refund_is_posted_at_once(world):
-    gift = service.record_offline_gift(world.fund, None, None, "x", "named", 10000, "cash", "R9", world.treasurer)
-    service.confirm_offline_gift(gift, world.member)
+    gift = offline.record_offline_gift(world.fund, None, None, "x", "named", 10000, "cash", "R9", world.treasurer)
+    offline.confirm_offline_gift(gift, world.member)
     refund = service.refund_donation(gift, 4000, "退回", world.treasurer)
     assert refund.status == "succeeded"
     assert gift.status == "partially_refunded"
@@ -144,8 +144,8 @@ def test_an_offline_refund_is_posted_at_once(world):
 def test_confirming_a_gift_already_rejected_says_why_on_the_list(client, login_as, world):
     """A second committee member may act (the route's check); that the gift is decided is the service's 409,
     said on the list the button is on, not a 404."""
-    gift = service.record_offline_gift(world.fund, None, None, "x", "named", 100, "cash", "R9", world.treasurer)
-    service.reject_offline_gift(gift, world.member, "收据号不符")
+    gift = offline.record_offline_gift(world.fund, None, None, "x", "named", 100, "cash", "R9", world.treasurer)
+    offline.reject_offline_gift(gift, world.member, "收据号不符")
     login_as(world.member)
     desk = f"/funds/{world.fund.id}/offline-gifts"
     response = client.post_form(f"/donations/{gift.id}/confirm-offline", {}, token_from=desk, headers=EN)
@@ -156,7 +156,7 @@ def test_confirming_a_gift_already_rejected_says_why_on_the_list(client, login_a
 
 
 def test_an_online_gift_is_not_an_offline_gift_to_confirm(client, login_as, world):
-    online = service.record_offline_gift(world.fund, None, None, "x", "named", 100, "cash", "R8", world.treasurer)
+    online = offline.record_offline_gift(world.fund, None, None, "x", "named", 100, "cash", "R8", world.treasurer)
     online.provider = "sandbox"
     db.session.flush()
     login_as(world.member)

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.funds import ledger
 from portal.funds.models import LedgerEntry
+from portal.payments import review
 from portal.payments.models import Donation
 from tests.payments.conftest import EN, post_webhook
 from tests.payments.fake_stripe import event
@@ -168,7 +169,6 @@ def test_reconcile_lists_what_the_provider_said_that_the_books_do_not_show(clien
     from datetime import timedelta
 
     from portal.core.time import utcnow
-    from portal.payments import service
 
     login_as(world.donor)
     donation = start_gift(client, world.campaign)
@@ -178,11 +178,11 @@ def test_reconcile_lists_what_the_provider_said_that_the_books_do_not_show(clien
     session = fake.complete_session(early.provider_session_id)
     post_webhook(client, event("charge.refunded", fake.refund_at_stripe(session["payment_intent"], 2000)))
     # the flagged gift awaits review (not a difference); the early refund may still wait for its payment
-    assert service.provider_differences() == []
-    review = service.items_awaiting_review()
-    assert len(review) == 1 and f"donation {donation.id}" in review[0]
-    later = service.provider_differences(now=utcnow() + timedelta(hours=2))
+    assert review.provider_differences() == []
+    awaiting = review.items_awaiting_review()
+    assert len(awaiting) == 1 and f"donation {donation.id}" in awaiting[0]
+    later = review.provider_differences(now=utcnow() + timedelta(hours=2))
     assert len(later) == 1 and "charge.refunded" in later[0]
     from portal.funds.reconcile import provider_differences
 
-    assert provider_differences() == service.provider_differences()
+    assert provider_differences() == review.provider_differences()

@@ -1,0 +1,20 @@
+"""What funds asks of payments, which sits above it (payments posts gifts on funds' ledger), without importing it.
+
+payments registers the handlers (portal/payments/campaigns.py) when create_app wires the domains.
+"""
+from portal.core.hooks import Hook
+
+campaign_finished = Hook(
+    "funds.campaign_finished",
+    "(campaign, actor) after a campaign left 'live': its monthly gifts stop, and a failed all-or-nothing "
+    "campaign's gifts are refunded.")
+in_kind_sold = Hook(
+    "funds.in_kind_sold",
+    "(pledge, campaign or None, amount_minor, method, receipt_ref, treasurer) -> the offline Donation that "
+    "the sale's money becomes (pending until a second committee member confirms it).")
+provider_differences = Hook(
+    "funds.provider_differences",
+    "() -> [line, ...]: what the payment providers reported that the books do not reflect yet (reconcile).")
+review_items = Hook(
+    "funds.review_items",
+    "() -> [line, ...]: money a person must look at, nothing of it credited (reconcile lists them apart).")
