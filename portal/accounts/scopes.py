@@ -59,3 +59,21 @@ def has_place_role(user, place, *role_names: str, platform_counts: bool = True) 
 def has_scope_role(user, scope_type: str, scope_id: int, *role_names: str) -> bool:
     return any(a.role in role_names and a.scope_type == scope_type and a.scope_id == scope_id
                for a in assignments_of(user))
+
+
+# --- what a scope id points at ------------------------------------------------------------------------
+# Places, organisations and funds register their model (in their service modules) so accounts can name a
+# scope and check it exists without importing the domains built on it.
+_scope_models: dict[str, type] = {}
+
+
+def register_scope_model(scope_type: str, model) -> None:
+    _scope_models[scope_type] = model
+
+
+def scope_model(scope_type: str):
+    """The model a scope id of `scope_type` points at (None for the platform or an unregistered kind)."""
+    return _scope_models.get(scope_type)
+
+
+register_scope_model(roles.SCOPE_PLACE, Place)

@@ -17,7 +17,7 @@ from portal.accounts.passwords import (
     verify_password,
 )
 from portal.accounts.personal_data import plain
-from portal.accounts.scopes import forget_assignments
+from portal.accounts.scopes import forget_assignments, scope_model
 from portal.audit import service as audit
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.mail import send_mail
@@ -147,20 +147,6 @@ def change_password(user: User, current_password: str, new_password: str) -> Use
 
 # --- roles ---------------------------------------------------------------------------------------
 
-def _scope_model(scope_type: str):
-    """The model a scope id points at (None for the platform or an unknown kind)."""
-    from portal.orgs.models import Organisation
-    from portal.places.models import Place
-
-    if scope_type == roles.SCOPE_FUND:
-        try:
-            from portal.funds.models import Fund
-        except ImportError:  # funds arrive with a later issue
-            return None
-        return Fund
-    return {roles.SCOPE_PLACE: Place, roles.SCOPE_ORGANISATION: Organisation}.get(scope_type)
-
-
 def scope_names(scopes) -> dict[tuple[str, int], str]:
     """{(scope_type, scope_id): the scope's name} for pairs shown on one page: one query per kind of scope,
     however many rows the page lists. A scope that no longer exists is left out."""
@@ -170,7 +156,7 @@ def scope_names(scopes) -> dict[tuple[str, int], str]:
             wanted.setdefault(scope_type, set()).add(int(scope_id))
     names = {}
     for scope_type, ids in wanted.items():
-        model = _scope_model(scope_type)
+        model = scope_model(scope_type)
         if model is None:
             continue
         for scope_id, name in db.session.execute(select(model.id, model.name).where(model.id.in_(ids))):
@@ -191,7 +177,7 @@ def _scope_exists(scope_type: str, scope_id: int | None) -> bool:
         return scope_id is None
     if scope_id is None:
         return False
-    model = _scope_model(scope_type)
+    model = scope_model(scope_type)
     return model is not None and db.session.get(model, scope_id) is not None
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import roles
+from portal.accounts.scopes import register_scope_model
 from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.core.money import MAX_AMOUNT_MINOR, check_amount_minor
@@ -54,6 +55,8 @@ from portal.funds.models import (
 )
 from portal.payments import models as gifts
 from portal.places.models import COMMUNITY, STREET
+
+register_scope_model(roles.SCOPE_FUND, Fund)  # accounts names and checks these scopes through it
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 

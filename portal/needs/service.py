@@ -31,6 +31,7 @@ from portal.needs.similarity import Candidate, rank_similar
 from portal.notifications import service as notifications
 from portal.places.models import COMMUNITY, GRID, Place
 from portal.places.service import subtree_ids_query
+from portal.projects import hooks as projects_hooks
 from portal.projects.models import CATEGORIES
 
 # The triage lifecycle: current status -> statuses it may move to (linking moves accepted -> answered).
@@ -415,3 +416,6 @@ def needs_answered_by(target_type: str, target_id: int) -> list[Need]:
         select(Need).join(NeedLink, NeedLink.need_id == Need.id)
         .where(NeedLink.target_type == target_type, NeedLink.target_id == target_id)
         .order_by(Need.backing_count.desc(), Need.id)))
+
+
+projects_hooks.needs_answered.register(lambda project: needs_answered_by("project", project.id))

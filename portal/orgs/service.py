@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.accounts import roles
 from portal.accounts import service as accounts
 from portal.accounts.models import RoleAssignment, User
+from portal.accounts.scopes import register_scope_model
 from portal.audit import service as audit
 from portal.audit.models import AuditEvent
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
@@ -40,6 +41,8 @@ from portal.orgs.models import (
     OrganisationServiceArea,
 )
 from portal.places.models import GRID, Place
+
+register_scope_model(roles.SCOPE_ORGANISATION, Organisation)  # accounts names and checks these scopes through it
 
 # The verification lifecycle (DESIGN.md section 5): step -> (statuses it starts from, status it leads to,
 # audit action).

@@ -22,6 +22,7 @@ from portal.notifications import service as notifications
 from portal.orgs.models import PENDING, VERIFIED, Organisation
 from portal.places.models import COMMUNITY, STREET, Place
 from portal.places.service import subtree_ids_query
+from portal.projects import hooks
 from portal.projects.models import (
     CANCELLED,
     CATEGORIES,
@@ -467,12 +468,13 @@ def ratings_of(project: ServiceProject) -> list[ProjectRating]:
 
 
 def volunteer_summary(project_id: int) -> dict | None:
-    """From the volunteering service when it exists (it is built alongside): volunteers and verified minutes."""
-    try:
-        from portal.volunteering.hours import project_volunteer_summary
-    except (ImportError, AttributeError):
-        return None
-    return project_volunteer_summary(project_id)
+    """Volunteers and verified minutes, from volunteering (portal/projects/hooks.py); None without it."""
+    return next(iter(hooks.volunteer_summary(project_id)), None)
+
+
+def needs_answered(project: ServiceProject) -> list:
+    """The resident needs this project answers, from needs (portal/projects/hooks.py)."""
+    return [need for needs in hooks.needs_answered(project) for need in needs]
 
 
 

@@ -154,8 +154,6 @@ def _optional_url(endpoint: str, **values) -> str | None:
 
 
 def _render_detail(project: ServiceProject, forms: dict | None = None, status: int = 200):
-    from portal.needs import service as needs_service
-
     forms = forms or {}
     user = current_user
     manage = policy.can_manage_project(user, project)
@@ -170,7 +168,7 @@ def _render_detail(project: ServiceProject, forms: dict | None = None, status: i
         "average_rating": service.average_rating(project), "own_rating": own_rating,
         "following": service.is_following(project, user), "can_manage": manage,
         "transitions": sorted(service.TRANSITIONS[project.status], key=list(STEP_LABELS).index) if manage else [],
-        "step_labels": STEP_LABELS, "needs": needs_service.needs_answered_by("project", project.id),
+        "step_labels": STEP_LABELS, "needs": service.needs_answered(project),
         "volunteer_summary": service.volunteer_summary(project.id),
         "volunteer_url": _optional_url("volunteering.project_opportunities", project_id=project.id),
         "update_form": forms.get("update") or UpdateForm(),

@@ -10,6 +10,7 @@ from portal.audit import service as audit
 from portal.core.errors import IllegalTransition, ValidationFailed
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.projects import hooks as projects_hooks
 from portal.projects.models import ServiceProject
 from portal.volunteering.models import (
     CHECKED_IN,
@@ -227,6 +228,7 @@ def _aware(value):
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+@projects_hooks.volunteer_summary.register
 def project_volunteer_summary(project_id: int) -> dict:
     """For the project page: distinct volunteers who took a slot (not counting no-shows) and verified minutes."""
     volunteers = db.session.scalar(

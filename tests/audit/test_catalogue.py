@@ -11,8 +11,9 @@ ACTION = re.compile(r"[a-z_]+\.[a-z_]+")
 
 
 def _recorded():
-    """(actions, object types, f-string prefixes) written by audit.record(...) calls (and needs' _move)."""
-    actions, object_types, prefixes = set(), set(), set()
+    """(actions, object types, f-string prefixes and suffixes) written by audit.record(...) calls (and needs'
+    _move)."""
+    actions, object_types, prefixes, suffixes = set(), set(), set(), set()
     for path in PORTAL.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
@@ -23,24 +24,30 @@ def _recorded():
                 for part in ([first.body, first.orelse] if isinstance(first, ast.IfExp) else [first]):
                     if isinstance(part, ast.Constant) and isinstance(part.value, str):
                         actions.add(part.value)
-                    elif isinstance(part, ast.JoinedStr):
-                        prefixes.add(part.values[0].value)
+                    elif isinstance(part, ast.JoinedStr):  # f"donation.{status}" or f"{kind}.payment_held..."
+                        first_text, last_text = part.values[0], part.values[-1]
+                        if isinstance(first_text, ast.Constant):
+                            prefixes.add(first_text.value)
+                        elif isinstance(last_text, ast.Constant):
+                            suffixes.add(last_text.value)
                 if isinstance(second, ast.Constant):
                     object_types.add(second.value)
             elif name == "_move":  # needs pass their audit action to their move function
                 actions.update(arg.value for arg in node.args if isinstance(arg, ast.Constant)
                                and isinstance(arg.value, str) and ACTION.fullmatch(arg.value))
-    return actions, object_types, prefixes
+    return actions, object_types, prefixes, suffixes
 
 
 def test_every_recorded_action_and_object_type_is_in_the_catalogue():
-    actions, object_types, prefixes = _recorded()
+    actions, object_types, prefixes, suffixes = _recorded()
     actions |= {action for _sources, _target, action in ORGANISATION_STEPS.values()}
     assert len(actions) > 50  # the reading found the calls
     assert not sorted(actions - set(ACTIONS)), "add these to portal/audit/catalogue.py"
     assert not sorted(object_types - set(OBJECT_TYPES)), "add these to portal/audit/catalogue.py"
     for prefix in prefixes:  # f"donation.{status}": the statuses it is called with are listed by hand
         assert any(action.startswith(prefix) for action in ACTIONS), prefix
+    for suffix in suffixes:
+        assert any(action.endswith(suffix) for action in ACTIONS), suffix
 
 
 def test_the_filter_runs_no_distinct_query(client, login_as, count_queries):
