@@ -7,7 +7,7 @@ Lock order (every money path; a path may skip steps but never go back up the lis
    here, then finds the duplicate and does nothing);
 2. the object being moved: a monthly gift (RecurringGift) before the Donation of its cycle; the
    Donation (payments.service.lock_donation, SELECT ... FOR UPDATE), its Refund and Dispute rows after
-   it; several donations in ascending id; a Disbursement (funds.service.pay_disbursement);
+   it; several donations in ascending id; a Disbursement (funds.disbursements.pay_disbursement);
 3. the campaign (funds.service.finish_campaign locks the campaign's paid gifts first, then the campaign);
 4. the fund;
 5. the team;

@@ -20,7 +20,7 @@ from portal.accounts.models import User
 from portal.core.time import utcnow
 from portal.demo_city import demo_email, plan_city
 from portal.extensions import db
-from portal.funds import service
+from portal.funds import disbursements, in_kind, service
 from portal.funds.ledger import sum_minor
 from portal.funds.models import (
     ALL_OR_NOTHING,
@@ -406,21 +406,21 @@ def seed_funds() -> list[str]:
             category, description, value = IN_KIND[number % len(IN_KIND)]
             donor = rng.choice(residents)
             clock["now"] = moment(plan)
-            pledge = service.pledge_in_kind(plan.fund, donor, donor=donor, display_mode="named", category=category,
+            pledge = in_kind.pledge_in_kind(plan.fund, donor, donor=donor, display_mode="named", category=category,
                                             description=description, estimated_value_minor=value * 100,
                                             campaign=plan.campaign)
             _stamp(pledge, created_at=clock["now"])
             treasurer = treasurer_of[plan.fund.id]
             if number % 4 in (1, 2):
-                service.receive_in_kind(pledge, treasurer)
+                in_kind.receive_in_kind(pledge, treasurer)
                 _stamp(pledge, received_at=clock["now"])
             if number % 4 == 2 and category == "goods":
-                sale = service.sell_in_kind(pledge, treasurer, amount_minor=value * 80, method="cash",
+                sale = in_kind.sell_in_kind(pledge, treasurer, amount_minor=value * 80, method="cash",
                                             receipt_ref=f"YM-{pledge.id:04d}")
                 offline.confirm_offline_gift(sale, committee_of[plan.fund.id])
                 _stamp(sale, created_at=clock["now"], succeeded_at=clock["now"])
             if number % 4 == 3:
-                service.withdraw_in_kind(pledge, donor)
+                in_kind.withdraw_in_kind(pledge, donor)
 
         # --- finish what has ended: set goals from what came in, then the lifecycle decides ---
         for plan in published:
@@ -451,29 +451,29 @@ def seed_funds() -> list[str]:
             finished = [plan.campaign for plan in published if plan.fund is fund and plan.outcome != LIVE
                         and plan.campaign.status != FAILED]
             for number, campaign in enumerate(finished[:3]):
-                amount = min(campaign.raised_minor * 7 // 10 // 100 * 100, service.available_minor(fund))
+                amount = min(campaign.raised_minor * 7 // 10 // 100 * 100, disbursements.available_minor(fund))
                 if amount <= 0:
                     continue
                 asked = campaign.finished_at + timedelta(days=2)
                 clock["now"] = asked + timedelta(days=4)  # paid four days after the request
-                disbursement = service.request_disbursement(
+                disbursement = disbursements.request_disbursement(
                     fund, requester, purpose=f"{campaign.title}：采购与服务费用（第{number + 1}批）",
                     payee="宜昌市西陵区阳光社会工作服务中心", amount_minor=amount, campaign=campaign)
-                service.approve_disbursement(disbursement, committee, "符合项目预算，同意拨付。")
-                service.pay_disbursement(disbursement, treasurer, f"ZZ{fund.id:02d}{disbursement.id:05d}")
+                disbursements.approve_disbursement(disbursement, committee, "符合项目预算，同意拨付。")
+                disbursements.pay_disbursement(disbursement, treasurer, f"ZZ{fund.id:02d}{disbursement.id:05d}")
                 _stamp(disbursement, requested_at=asked, decided_at=asked + timedelta(days=1), paid_at=clock["now"])
             for days_ago, (purpose, amount, step) in enumerate((("社区公益金年度审计费", 80_000, "approve"),
                                                                 ("楼栋议事会场地布置", 50_000, "wait"),
                                                                 ("购买非必需的办公电脑", 600_000, "reject")), start=1):
-                if amount > service.available_minor(fund):
+                if amount > disbursements.available_minor(fund):
                     continue
-                disbursement = service.request_disbursement(fund, requester, purpose=purpose, payee="社区居委会",
+                disbursement = disbursements.request_disbursement(fund, requester, purpose=purpose, payee="社区居委会",
                                                             amount_minor=amount)
                 asked = now - timedelta(days=days_ago + 1)
                 if step == "approve":
-                    service.approve_disbursement(disbursement, committee, "")
+                    disbursements.approve_disbursement(disbursement, committee, "")
                 elif step == "reject":
-                    service.reject_disbursement(disbursement, committee,
+                    disbursements.reject_disbursement(disbursement, committee,
                                                 "与公益金使用范围不符，请改由社区办公经费列支。")
                 _stamp(disbursement, requested_at=asked,
                        decided_at=None if step == "wait" else asked + timedelta(hours=20))

@@ -1,54 +1,41 @@
-"""The only code that changes funds: funds, campaigns and their lifecycle, teams, matching pools,
-disbursements and in-kind pledges. Money moves only through portal.funds.ledger (and gifts through
-portal.payments.service); every step here writes an audit record.
+"""The only code that changes funds, campaigns and their lifecycle, teams and matching pools (disbursements
+are in portal/funds/disbursements.py, in-kind pledges in portal/funds/in_kind.py). Money moves only through
+portal.funds.ledger (and gifts through portal.payments); every step here writes an audit record.
 """
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import roles
 from portal.accounts.scopes import register_scope_model
 from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
-from portal.core.money import MAX_AMOUNT_MINOR, check_amount_minor
+from portal.core.money import check_amount_minor
 from portal.core.time import utcnow
 from portal.core.uploads import IMAGE_TYPES, store_upload
 from portal.extensions import db
-from portal.funds import fundable, hooks, ledger, policy
+from portal.funds import hooks, ledger
+from portal.funds.checks import block_text, check_step, flush_unique, line_text, lock_row, move_status
 from portal.funds.ledger import sum_minor
 from portal.funds.models import (
     ALL_OR_NOTHING,
-    APPROVED,
     CAMPAIGN_STATUSES,
     CLOSED,
-    DISBURSEMENT_STATUSES,
     DRAFT,
     ENDED,
     FAILED,
     FUND_KINDS,
     FUNDING_MODELS,
-    IN_KIND_CATEGORIES,
-    IN_KIND_STATUSES,
     LIVE,
-    PAID,
-    PLEDGED,
     PURPOSE_GENERAL,
     PURPOSE_KINDS,
-    RECEIVED,
-    REJECTED,
-    REQUESTED,
-    SOLD,
     SUCCEEDED,
-    WITHDRAWN,
     Campaign,
     CampaignImage,
     CampaignUpdate,
-    Disbursement,
     Fund,
-    InKindPledge,
     MatchingPool,
     Team,
     TeamMember,
@@ -67,14 +54,6 @@ CAMPAIGN_TRANSITIONS = {
     SUCCEEDED: {CLOSED},
     ENDED: {CLOSED},
     FAILED: {CLOSED},
-}
-DISBURSEMENT_TRANSITIONS = {
-    REQUESTED: {APPROVED, REJECTED},
-    APPROVED: {PAID},
-}
-IN_KIND_TRANSITIONS = {
-    PLEDGED: {RECEIVED, WITHDRAWN},
-    RECEIVED: {SOLD},
 }
 FUND_ROLES = (roles.TREASURER, roles.FUND_COMMITTEE)
 DISPLAY_MODES = ("named", "initials", "anonymous")
@@ -100,56 +79,6 @@ def local_day(moment: datetime | None) -> date | None:
     return None if moment is None else moment.astimezone(LOCAL_TZ).date()
 
 
-# --- small shared checks ---------------------------------------------------------------------------
-
-def _line(value, field: str, required_message: str | None, maximum: int) -> str:
-    """One line of text: spaces collapsed; required when `required_message` is given."""
-    value = " ".join(str(value or "").split())
-    return _checked_length(value, field, required_message, maximum)
-
-
-def _block(value, field: str, required_message: str | None, maximum: int) -> str:
-    """Free text (Markdown, stories): kept as typed, only trimmed."""
-    return _checked_length(str(value or "").strip(), field, required_message, maximum)
-
-
-def _checked_length(value: str, field: str, required_message: str | None, maximum: int) -> str:
-    if required_message and not value:
-        raise ValidationFailed(required_message, field=field)
-    if len(value) > maximum:
-        raise ValidationFailed(_("This is too long (at most %(max)d characters).", max=maximum), field=field)
-    return value
-
-
-def _check_step(obj, transitions: dict, labels: dict, target: str, what: str) -> None:
-    if target not in transitions.get(obj.status, set()):
-        raise IllegalTransition(_("%(what)s that is “%(current)s” cannot become “%(target)s”.", what=what,
-                                  current=labels[obj.status], target=labels[target]))
-
-
-def _move(obj, transitions: dict, labels: dict, target: str, what: str) -> str:
-    """Take a lifecycle step allowed by its table; return the status before."""
-    _check_step(obj, transitions, labels, target, what)
-    before = obj.status
-    obj.status = target
-    return before
-
-
-def _flush_unique(message: str, field: str) -> None:
-    """Flush; a unique name taken by a concurrent request since our check becomes a clear message."""
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise ValidationFailed(message, field=field) from None
-
-
-def _lock(model, object_id: int):
-    """SELECT ... FOR UPDATE on PostgreSQL (SQLite serialises writers anyway); returns the fresh row."""
-    return db.session.scalar(select(model).where(model.id == object_id).with_for_update()
-                             .execution_options(populate_existing=True))
-
-
 # --- funds ---------------------------------------------------------------------------------------
 
 def _fund_snapshot(fund: Fund) -> dict:
@@ -164,20 +93,20 @@ def _clean_fund(place, kind, name, description, fund: Fund | None = None) -> dic
         raise ValidationFailed(_("A fund belongs to a community or a street."), field="place")
     if kind not in FUND_KINDS:
         raise ValidationFailed(_("Choose the kind of fund from the list."), field="kind")
-    name = _line(name, "name", _("Enter the fund's name."), 120)
+    name = line_text(name, "name", _("Enter the fund's name."), 120)
     others = select(Fund.id).where(func.lower(Fund.name) == name.lower())
     if fund is not None:
         others = others.where(Fund.id != fund.id)
     if db.session.scalar(others.limit(1)):
         raise ValidationFailed(_("Another fund already has this name."), field="name")
-    description = _block(description, "description", None, 5000)
+    description = block_text(description, "description", None, 5000)
     return {"place_id": place.id, "kind": kind, "name": name, "description": description}
 
 
 def create_fund(actor, place, kind: str, name: str, description: str = "") -> Fund:
     fund = Fund(**_clean_fund(place, kind, name, description), currency="CNY")
     db.session.add(fund)
-    _flush_unique(_("Another fund already has this name."), "name")
+    flush_unique(_("Another fund already has this name."), "name")
     audit.record("fund.created", "fund", fund.id, actor=actor, after=_fund_snapshot(fund))
     return fund
 
@@ -187,7 +116,7 @@ def update_fund(fund: Fund, actor, place, kind: str, name: str, description: str
     for key, value in _clean_fund(place, kind, name, description, fund).items():
         setattr(fund, key, value)
     fund.is_active = bool(is_active)
-    _flush_unique(_("Another fund already has this name."), "name")
+    flush_unique(_("Another fund already has this name."), "name")
     audit.record("fund.updated", "fund", fund.id, actor=actor, before=before, after=_fund_snapshot(fund))
     return fund
 
@@ -225,9 +154,9 @@ def _campaign_snapshot(campaign: Campaign) -> dict:
 
 def _clean_campaign(title, summary, story_md, goal_minor, starts_at, ends_at, funding_model, purpose_kind,
                     purpose_text, purpose_object_id) -> dict:
-    title = _line(title, "title", _("Enter a title."), 120)
-    summary = _line(summary, "summary", None, 300)
-    story_md = _block(story_md, "story_md", None, 20000)
+    title = line_text(title, "title", _("Enter a title."), 120)
+    summary = line_text(summary, "summary", None, 300)
+    story_md = block_text(story_md, "story_md", None, 20000)
     goal_minor = check_amount_minor(goal_minor, field="goal")
     if starts_at is None:
         raise ValidationFailed(_("Enter the day the campaign starts."), field="starts_at")
@@ -241,7 +170,7 @@ def _clean_campaign(title, summary, story_md, goal_minor, starts_at, ends_at, fu
         raise ValidationFailed(_("Choose keep-it-all or all-or-nothing."), field="funding_model")
     if purpose_kind not in PURPOSE_KINDS:
         raise ValidationFailed(_("Choose what the money is for from the list."), field="purpose_kind")
-    purpose_text = _line(purpose_text, "purpose_text", None, 300)
+    purpose_text = line_text(purpose_text, "purpose_text", None, 300)
     if purpose_kind != PURPOSE_GENERAL and not purpose_text and purpose_object_id is None:
         raise ValidationFailed(_("Say which project or need the money is for."), field="purpose_text")
     if purpose_kind == PURPOSE_GENERAL:
@@ -305,7 +234,7 @@ def publish_campaign(campaign: Campaign, actor) -> Campaign:
                                field="ends_at")
     if campaign.status == DRAFT and not campaign.fund.is_active:
         raise DomainError(_("This fund is closed and cannot start campaigns."))
-    before = _move(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, LIVE, _("A campaign"))
+    before = move_status(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, LIVE, _("A campaign"))
     campaign.published_at = utcnow()
     db.session.flush()
     audit.record("campaign.published", "campaign", campaign.id, actor=actor, before={"status": before},
@@ -351,7 +280,7 @@ def finish_campaign(campaign: Campaign, actor=None) -> Campaign:
         target = FAILED
     else:
         target = ENDED
-    before = _move(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, target, _("A campaign"))
+    before = move_status(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, target, _("A campaign"))
     campaign.finished_at = utcnow()
     db.session.flush()
     audit.record("campaign.finished", "campaign", campaign.id, actor=actor, before={"status": before},
@@ -361,11 +290,11 @@ def finish_campaign(campaign: Campaign, actor=None) -> Campaign:
 
 
 def close_campaign(campaign: Campaign, actor) -> Campaign:
-    _check_step(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, CLOSED, _("A campaign"))
+    check_step(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, CLOSED, _("A campaign"))
     if campaign.status == FAILED and refundable_gifts(campaign.id):
         raise DomainError(_("Some gifts of this campaign are not refunded yet; it can close once they are."),
                           code="refunds_owed")
-    before = _move(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, CLOSED, _("A campaign"))
+    before = move_status(campaign, CAMPAIGN_TRANSITIONS, CAMPAIGN_STATUSES, CLOSED, _("A campaign"))
     db.session.flush()
     audit.record("campaign.closed", "campaign", campaign.id, actor=actor, before={"status": before},
                  after={"status": CLOSED})
@@ -400,7 +329,7 @@ def lock_paid_gifts(campaign_id: int) -> None:
 def lock_campaign_with_gifts(campaign_id: int) -> Campaign:
     """The campaign row locked (and read again) after its paid gifts: gifts come before their campaign."""
     lock_paid_gifts(campaign_id)
-    return _lock(Campaign, campaign_id)
+    return lock_row(Campaign, campaign_id)
 
 
 def finished_as_failed(campaign: Campaign) -> bool:
@@ -435,8 +364,8 @@ def post_campaign_update(campaign: Campaign, author, title: str, body_md: str) -
     if campaign.status == DRAFT:
         raise IllegalTransition(_("Publish the campaign before posting updates."))
     update = CampaignUpdate(campaign_id=campaign.id, author_id=author.id,
-                            title=_line(title, "title", _("Enter a title."), 120),
-                            body_md=_block(body_md, "body_md", _("Write the update."), 20000))
+                            title=line_text(title, "title", _("Enter a title."), 120),
+                            body_md=block_text(body_md, "body_md", _("Write the update."), 20000))
     db.session.add(update)
     db.session.flush()
     audit.record("campaign.update_posted", "campaign", campaign.id, actor=author,
@@ -447,7 +376,7 @@ def post_campaign_update(campaign: Campaign, author, title: str, body_md: str) -
 def add_campaign_image(campaign: Campaign, actor, file_storage, caption: str = "") -> CampaignImage:
     if campaign.status not in (DRAFT, LIVE):
         raise IllegalTransition(_("A finished campaign can no longer be changed."))
-    caption = _line(caption, "caption", None, 200)
+    caption = line_text(caption, "caption", None, 200)
     stored = store_upload(file_storage, IMAGE_TYPES, field="image")
     position = db.session.scalar(select(func.coalesce(func.max(CampaignImage.position), -1))
                                  .where(CampaignImage.campaign_id == campaign.id)) + 1
@@ -480,11 +409,11 @@ def _check_team_open(campaign: Campaign) -> None:
 
 
 def create_team(campaign: Campaign, captain, name: str, goal_minor: int, story: str = "") -> Team:
-    campaign = _lock(Campaign, campaign.id)  # one team per person per campaign, even under double clicks
+    campaign = lock_row(Campaign, campaign.id)  # one team per person per campaign, even under double clicks
     _check_team_open(campaign)
-    name = _line(name, "name", _("Give the team a name."), 80)
+    name = line_text(name, "name", _("Give the team a name."), 80)
     goal_minor = check_amount_minor(goal_minor, field="goal")
-    story = _block(story, "story", None, 5000)
+    story = block_text(story, "story", None, 5000)
     existing = team_of_user_in(campaign.id, captain.id)
     if existing is not None:
         raise DomainError(_("You are already in the team “%(team)s” of this campaign.", team=existing.name),
@@ -494,7 +423,7 @@ def create_team(campaign: Campaign, captain, name: str, goal_minor: int, story: 
         raise ValidationFailed(_("Another team of this campaign has this name."), field="name")
     team = Team(campaign_id=campaign.id, name=name, goal_minor=goal_minor, story=story, captain_id=captain.id)
     db.session.add(team)
-    _flush_unique(_("Another team of this campaign has this name."), "name")
+    flush_unique(_("Another team of this campaign has this name."), "name")
     db.session.add(TeamMember(team_id=team.id, user_id=captain.id))
     db.session.flush()
     audit.record("team.created", "team", team.id, actor=captain,
@@ -504,17 +433,17 @@ def create_team(campaign: Campaign, captain, name: str, goal_minor: int, story: 
 
 def update_team(team: Team, actor, name: str, goal_minor: int, story: str = "") -> Team:
     """The captain (or the campaign's managers) renames the team, moves its goal or retells its story."""
-    _lock(Campaign, team.campaign_id)  # the same lock as forming a team, so two teams cannot take one name
+    lock_row(Campaign, team.campaign_id)  # the same lock as forming a team, so two teams cannot take one name
     _check_team_open(team.campaign)
-    name = _line(name, "name", _("Give the team a name."), 80)
+    name = line_text(name, "name", _("Give the team a name."), 80)
     goal_minor = check_amount_minor(goal_minor, field="goal")
-    story = _block(story, "story", None, 5000)
+    story = block_text(story, "story", None, 5000)
     if db.session.scalar(select(Team.id).where(Team.campaign_id == team.campaign_id, Team.id != team.id,
                                                func.lower(Team.name) == name.lower()).limit(1)):
         raise ValidationFailed(_("Another team of this campaign has this name."), field="name")
     before = {"name": team.name, "goal_minor": team.goal_minor, "story": team.story}
     team.name, team.goal_minor, team.story = name, goal_minor, story
-    _flush_unique(_("Another team of this campaign has this name."), "name")
+    flush_unique(_("Another team of this campaign has this name."), "name")
     after = {"name": name, "goal_minor": goal_minor, "story": story}
     changed = [key for key in after if before[key] != after[key]]
     if changed:
@@ -524,7 +453,7 @@ def update_team(team: Team, actor, name: str, goal_minor: int, story: str = "") 
 
 
 def join_team(team: Team, user) -> TeamMember:
-    _lock(Campaign, team.campaign_id)
+    lock_row(Campaign, team.campaign_id)
     _check_team_open(team.campaign)
     existing = team_of_user_in(team.campaign_id, user.id)
     if existing is not None:
@@ -558,7 +487,7 @@ def create_matching_pool(campaign: Campaign, actor, *, sponsor_name: str, ratio_
                          starts_at: datetime, ends_at: datetime, sponsor_user=None) -> MatchingPool:
     if campaign.status not in (DRAFT, LIVE):
         raise IllegalTransition(_("Matching can only be added to a draft or live campaign."))
-    sponsor_name = _line(sponsor_name, "sponsor_name", _("Enter the sponsor's name."), 120)
+    sponsor_name = line_text(sponsor_name, "sponsor_name", _("Enter the sponsor's name."), 120)
     for value, field in ((ratio_numerator, "ratio_numerator"), (ratio_denominator, "ratio_denominator")):
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RATIO:
             raise ValidationFailed(_("Enter a whole number from 1 to %(max)d.", max=MAX_RATIO), field=field)
@@ -582,198 +511,3 @@ def create_matching_pool(campaign: Campaign, actor, *, sponsor_name: str, ratio_
                         "ratio": f"{ratio_numerator}:{ratio_denominator}", "cap_minor": cap_minor,
                         "per_donor_cap_minor": per_donor_cap_minor})
     return pool
-
-
-# --- disbursements -------------------------------------------------------------------------------
-
-def _disbursement_snapshot(disbursement: Disbursement) -> dict:
-    return {"status": disbursement.status, "amount_minor": disbursement.amount_minor,
-            "purpose": disbursement.purpose, "payee": disbursement.payee,
-            "decision_reason": disbursement.decision_reason, "payment_reference": disbursement.payment_reference}
-
-
-def committed_minor(fund_id: int) -> int:
-    """Approved disbursements not paid yet: money already promised."""
-    return db.session.scalar(select(sum_minor(Disbursement.amount_minor))
-                             .where(Disbursement.fund_id == fund_id, Disbursement.status == APPROVED))
-
-
-def available_minor(fund: Fund) -> int:
-    """What the fund can still promise: its ledger balance less approved, unpaid disbursements."""
-    return ledger.fund_balance(fund.id) - committed_minor(fund.id)
-
-
-def request_disbursement(fund: Fund, requester, *, purpose: str, payee: str, amount_minor: int, campaign=None,
-                         organisation=None, project_id: int | None = None) -> Disbursement:
-    from portal.orgs.models import VERIFIED
-
-    if not fund.is_active:
-        raise DomainError(_("This fund is closed."))
-    purpose = _line(purpose, "purpose", _("Say what the money is for."), 300)
-    payee = _line(payee, "payee", _("Say who receives the money."), 120)
-    amount_minor = check_amount_minor(amount_minor, field="amount")
-    if campaign is not None and campaign.fund_id != fund.id:
-        raise ValidationFailed(_("Choose a campaign of this fund."), field="campaign")
-    if organisation is not None and organisation.status != VERIFIED:
-        raise ValidationFailed(_("Only a verified organisation can receive money."), field="organisation")
-    if project_id is not None and (isinstance(project_id, bool) or not isinstance(project_id, int)
-                                   or not fundable.is_fundable_project(fund, project_id)):
-        raise ValidationFailed(_("Choose a project serving this fund's place from the list."), field="project_id")
-    available = available_minor(fund)
-    if amount_minor > available:
-        from portal.core.formatting import money
-
-        raise ValidationFailed(_("This is more than the fund has available (%(available)s).",
-                                 available=money(max(available, 0))), field="amount")
-    disbursement = Disbursement(fund_id=fund.id, campaign_id=getattr(campaign, "id", None),
-                                organisation_id=getattr(organisation, "id", None), project_id=project_id,
-                                purpose=purpose, payee=payee, amount_minor=amount_minor, currency=fund.currency,
-                                status=REQUESTED, requested_by_id=requester.id)
-    db.session.add(disbursement)
-    db.session.flush()
-    audit.record("disbursement.requested", "disbursement", disbursement.id, actor=requester,
-                 after=_disbursement_snapshot(disbursement))
-    return disbursement
-
-
-def _check_decider(disbursement: Disbursement, decider) -> None:
-    if not policy.is_second_person(decider, disbursement.requested_by_id):
-        raise DomainError(_("You asked for this money, so another committee member must decide on it."),
-                          code="own_request")
-
-
-def approve_disbursement(disbursement: Disbursement, approver, reason: str = "") -> Disbursement:
-    _check_decider(disbursement, approver)
-    _lock(Fund, disbursement.fund_id)  # two approvals at once cannot both spend the same balance
-    if disbursement.status == REQUESTED and disbursement.amount_minor > available_minor(disbursement.fund):
-        from portal.core.formatting import money
-
-        raise DomainError(_("The fund has only %(available)s available, less than this request.",
-                            available=money(max(available_minor(disbursement.fund), 0))),
-                          field="amount", code="insufficient_balance")
-    before = _disbursement_snapshot(disbursement)
-    _move(disbursement, DISBURSEMENT_TRANSITIONS, DISBURSEMENT_STATUSES, APPROVED, _("A disbursement"))
-    disbursement.decided_by_id = approver.id
-    disbursement.decided_at = utcnow()
-    disbursement.decision_reason = _block(reason, "reason", None, 2000) or None
-    db.session.flush()
-    audit.record("disbursement.approved", "disbursement", disbursement.id, actor=approver, before=before,
-                 after=_disbursement_snapshot(disbursement))
-    return disbursement
-
-
-def reject_disbursement(disbursement: Disbursement, decider, reason: str) -> Disbursement:
-    _check_decider(disbursement, decider)
-    reason = _block(reason, "reason", _("Give the reason for rejecting the request."), 2000)
-    before = _disbursement_snapshot(disbursement)
-    _move(disbursement, DISBURSEMENT_TRANSITIONS, DISBURSEMENT_STATUSES, REJECTED, _("A disbursement"))
-    disbursement.decided_by_id = decider.id
-    disbursement.decided_at = utcnow()
-    disbursement.decision_reason = reason
-    db.session.flush()
-    audit.record("disbursement.rejected", "disbursement", disbursement.id, actor=decider, before=before,
-                 after=_disbursement_snapshot(disbursement))
-    return disbursement
-
-
-def pay_disbursement(disbursement: Disbursement, treasurer, reference: str) -> Disbursement:
-    """approved -> paid: the treasurer records the transfer; the ledger posts it (and checks the balance)."""
-    reference = _line(reference, "reference", _("Enter the payment reference (transfer or voucher number)."), 64)
-    # the disbursement first (two treasurers paying at once pay once), then campaign and fund in the ledger
-    disbursement = _lock(Disbursement, disbursement.id)
-    _check_step(disbursement, DISBURSEMENT_TRANSITIONS, DISBURSEMENT_STATUSES, PAID, _("A disbursement"))
-    before = _disbursement_snapshot(disbursement)
-    try:
-        with db.session.begin_nested():
-            ledger.post_disbursement(disbursement, actor=treasurer)
-    except DomainError as error:
-        if error.code == "insufficient_balance":
-            raise DomainError(_("The fund's balance is below this amount now (refunds or disputes since the "
-                                "approval); nothing was paid."), field="amount",
-                              code="insufficient_balance") from None
-        raise
-    _move(disbursement, DISBURSEMENT_TRANSITIONS, DISBURSEMENT_STATUSES, PAID, _("A disbursement"))
-    disbursement.paid_by_id = treasurer.id
-    disbursement.paid_at = utcnow()
-    disbursement.payment_reference = reference
-    db.session.flush()
-    audit.record("disbursement.paid", "disbursement", disbursement.id, actor=treasurer, before=before,
-                 after=_disbursement_snapshot(disbursement))
-    return disbursement
-
-
-# --- in-kind pledges (goods, skills, time) ------------------------------------------------------------
-
-def _pledge_snapshot(pledge: InKindPledge) -> dict:
-    return {"status": pledge.status, "category": pledge.category, "description": pledge.description,
-            "estimated_value_minor": pledge.estimated_value_minor, "sold_donation_id": pledge.sold_donation_id}
-
-
-def pledge_in_kind(fund: Fund, recorded_by, *, donor=None, donor_name: str = "", display_mode: str = "named",
-                   category: str, description: str, estimated_value_minor: int, campaign=None) -> InKindPledge:
-    """A pledge of goods, skills or time; by a resident for themselves, or entered by the treasurer."""
-    if not fund.is_active:
-        raise DomainError(_("This fund is closed."))
-    donor_name = _line(donor_name or getattr(donor, "display_name", ""), "donor_name",
-                       _("Enter the giver's name."), 80)
-    if display_mode not in DISPLAY_MODES:
-        raise ValidationFailed(_("Choose how the name is shown."), field="display_mode")
-    if category not in IN_KIND_CATEGORIES:
-        raise ValidationFailed(_("Choose goods, skills or time."), field="category")
-    description = _line(description, "description", _("Describe what is given."), 300)
-    if (isinstance(estimated_value_minor, bool) or not isinstance(estimated_value_minor, int)
-            or estimated_value_minor < 0):
-        raise ValidationFailed(_("Enter the estimated value in yuan (0 if unknown)."), field="estimated_value")
-    if estimated_value_minor > MAX_AMOUNT_MINOR:
-        raise ValidationFailed(_("The estimated value is too large."), field="estimated_value")
-    if campaign is not None:
-        if campaign.fund_id != fund.id:
-            raise ValidationFailed(_("Choose a campaign of this fund."), field="campaign")
-        if campaign.status != LIVE:
-            raise ValidationFailed(_("This campaign does not take pledges now."), field="campaign")
-    pledge = InKindPledge(fund_id=fund.id, campaign_id=getattr(campaign, "id", None),
-                          donor_id=getattr(donor, "id", None), donor_name=donor_name, display_mode=display_mode,
-                          category=category, description=description, estimated_value_minor=estimated_value_minor,
-                          currency=fund.currency, status=PLEDGED, recorded_by_id=getattr(recorded_by, "id", None))
-    db.session.add(pledge)
-    db.session.flush()
-    audit.record("in_kind.pledged", "in_kind_pledge", pledge.id, actor=recorded_by, after=_pledge_snapshot(pledge))
-    return pledge
-
-
-def receive_in_kind(pledge: InKindPledge, treasurer) -> InKindPledge:
-    before = _pledge_snapshot(pledge)
-    _move(pledge, IN_KIND_TRANSITIONS, IN_KIND_STATUSES, RECEIVED, _("A pledge"))
-    pledge.received_at = utcnow()
-    db.session.flush()
-    audit.record("in_kind.received", "in_kind_pledge", pledge.id, actor=treasurer, before=before,
-                 after=_pledge_snapshot(pledge))
-    return pledge
-
-
-def sell_in_kind(pledge: InKindPledge, treasurer, *, amount_minor: int, method: str, receipt_ref: str):
-    """received -> sold: the sale becomes an offline money gift (pending until a second member confirms it)."""
-    before = _pledge_snapshot(pledge)
-    _move(pledge, IN_KIND_TRANSITIONS, IN_KIND_STATUSES, SOLD, _("A pledge"))
-    amount_minor = check_amount_minor(amount_minor, field="amount")
-    campaign = pledge.campaign
-    if campaign is not None:
-        try:
-            ensure_campaign_accepts_gifts(campaign)
-        except DomainError:
-            campaign = None  # the campaign has finished: the money still goes to the fund
-    donation = hooks.in_kind_sold.call_one(pledge, campaign, amount_minor, method, receipt_ref, treasurer)
-    pledge.sold_donation_id = donation.id
-    db.session.flush()
-    audit.record("in_kind.sold", "in_kind_pledge", pledge.id, actor=treasurer, before=before,
-                 after=_pledge_snapshot(pledge))
-    return donation
-
-
-def withdraw_in_kind(pledge: InKindPledge, actor) -> InKindPledge:
-    before = _pledge_snapshot(pledge)
-    _move(pledge, IN_KIND_TRANSITIONS, IN_KIND_STATUSES, WITHDRAWN, _("A pledge"))
-    db.session.flush()
-    audit.record("in_kind.withdrawn", "in_kind_pledge", pledge.id, actor=actor, before=before,
-                 after=_pledge_snapshot(pledge))
-    return pledge

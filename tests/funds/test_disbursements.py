@@ -6,7 +6,7 @@ from sqlalchemy import select
 from portal.accounts import roles
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.extensions import db
-from portal.funds import ledger, service
+from portal.funds import disbursements, ledger
 from portal.funds.models import APPROVED, ENTRY_DISBURSEMENT, PAID, REJECTED, REQUESTED, Disbursement, LedgerEntry
 from portal.funds.reconcile import reconcile
 from portal.orgs.models import PENDING, VERIFIED
@@ -17,12 +17,12 @@ from tests.funds.conftest import EN
 
 
 def _request(world, amount=3_000, **fields):
-    return service.request_disbursement(world.fund, world.worker, purpose="老人助餐 5 月", payee="夕阳红助餐点",
+    return disbursements.request_disbursement(world.fund, world.worker, purpose="老人助餐 5 月", payee="夕阳红助餐点",
                                         amount_minor=amount, **fields)
 
 
 def test_the_transition_table():
-    assert {REQUESTED: {APPROVED, REJECTED}, APPROVED: {PAID}} == service.DISBURSEMENT_TRANSITIONS
+    assert {REQUESTED: {APPROVED, REJECTED}, APPROVED: {PAID}} == disbursements.DISBURSEMENT_TRANSITIONS
 
 
 def test_a_request_above_the_available_balance_is_refused(world):
@@ -51,8 +51,8 @@ def test_a_request_for_an_unverified_organisation_is_refused(world):
 def test_the_full_path_posts_one_disbursement_entry(world):
     make_gift(world.fund, 5_000, donor=world.resident)
     disbursement = _request(world)
-    service.approve_disbursement(disbursement, world.committee, "符合章程")
-    service.pay_disbursement(disbursement, world.treasurer, "BANK-2018-0042")
+    disbursements.approve_disbursement(disbursement, world.committee, "符合章程")
+    disbursements.pay_disbursement(disbursement, world.treasurer, "BANK-2018-0042")
     assert disbursement.status == PAID and disbursement.payment_reference == "BANK-2018-0042"
     db.session.refresh(world.fund)
     assert (world.fund.balance_minor, world.fund.disbursed_minor, world.fund.raised_minor) == (2_000, 3_000, 5_000)
@@ -68,28 +68,28 @@ def test_approving_ones_own_request_is_refused(world):
     grant(world.worker, roles.FUND_COMMITTEE, world.fund)
     disbursement = _request(world)
     with pytest.raises(DomainError) as caught:
-        service.approve_disbursement(disbursement, world.worker)
+        disbursements.approve_disbursement(disbursement, world.worker)
     assert caught.value.code == "own_request" and disbursement.status == REQUESTED
     with pytest.raises(DomainError):
-        service.reject_disbursement(disbursement, world.worker, "no")
+        disbursements.reject_disbursement(disbursement, world.worker, "no")
 
 
 def test_approval_refuses_more_than_is_available_counting_approved_requests(world):
     make_gift(world.fund, 5_000, donor=world.resident)
     first, second = _request(world, amount=3_000), _request(world, amount=3_000)
-    service.approve_disbursement(first, world.committee)
+    disbursements.approve_disbursement(first, world.committee)
     with pytest.raises(DomainError) as caught:
-        service.approve_disbursement(second, world.committee)
+        disbursements.approve_disbursement(second, world.committee)
     assert caught.value.code == "insufficient_balance" and second.status == REQUESTED
 
 
 def test_payment_checks_the_balance_again(world):
     gift = make_gift(world.fund, 5_000, donor=world.resident)
     disbursement = _request(world, amount=4_000)
-    service.approve_disbursement(disbursement, world.committee)
+    disbursements.approve_disbursement(disbursement, world.committee)
     make_refund(gift, 2_000)  # money went back to the donor after the approval
     with pytest.raises(DomainError) as caught:
-        service.pay_disbursement(disbursement, world.treasurer, "REF-1")
+        disbursements.pay_disbursement(disbursement, world.treasurer, "REF-1")
     assert caught.value.code == "insufficient_balance"
     assert disbursement.status == APPROVED
     assert db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.kind == ENTRY_DISBURSEMENT)) is None
@@ -99,9 +99,9 @@ def test_rejecting_needs_a_reason(world):
     make_gift(world.fund, 5_000, donor=world.resident)
     disbursement = _request(world)
     with pytest.raises(ValidationFailed) as caught:
-        service.reject_disbursement(disbursement, world.committee, "  ")
+        disbursements.reject_disbursement(disbursement, world.committee, "  ")
     assert caught.value.field == "reason"
-    service.reject_disbursement(disbursement, world.committee, "与基金章程不符")
+    disbursements.reject_disbursement(disbursement, world.committee, "与基金章程不符")
     assert disbursement.status == REJECTED and disbursement.decision_reason == "与基金章程不符"
 
 
@@ -109,10 +109,10 @@ def test_paying_a_request_that_is_not_approved_is_illegal(world):
     make_gift(world.fund, 5_000, donor=world.resident)
     disbursement = _request(world)
     with pytest.raises(IllegalTransition):
-        service.pay_disbursement(disbursement, world.treasurer, "REF")
-    service.reject_disbursement(disbursement, world.committee, "no")
+        disbursements.pay_disbursement(disbursement, world.treasurer, "REF")
+    disbursements.reject_disbursement(disbursement, world.committee, "no")
     with pytest.raises(IllegalTransition):
-        service.approve_disbursement(disbursement, world.committee)
+        disbursements.approve_disbursement(disbursement, world.committee)
 
 
 # --- through the pages -------------------------------------------------------------------------------
@@ -192,7 +192,7 @@ def test_deciding_a_request_already_decided_is_a_409_on_the_page(client, login_a
     """The second person may act (the route's check); that the request is no longer open is the service's 409."""
     make_gift(world.fund, 5_000, donor=world.resident)
     disbursement = make_disbursement(world.fund, world.worker, 1_000)
-    service.reject_disbursement(disbursement, world.treasurer, "不符合章程")
+    disbursements.reject_disbursement(disbursement, world.treasurer, "不符合章程")
     login_as(world.committee)
     path = f"/disbursements/{disbursement.id}"
     response = client.post_form(f"{path}/approve", {"reason": "ok"}, token_from=path, headers=EN)

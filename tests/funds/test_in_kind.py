@@ -3,7 +3,7 @@ import pytest
 
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.extensions import db
-from portal.funds import queries, service
+from portal.funds import in_kind, queries
 from portal.funds.models import PLEDGED, RECEIVED, SOLD, WITHDRAWN
 from portal.payments import offline
 from portal.payments.models import OFFLINE, PENDING, SUCCEEDED
@@ -14,11 +14,11 @@ def _pledge(world, value=20_000, **fields):
     values = dict(donor=world.resident, category="goods", description="二手儿童图书 40 本",
                   estimated_value_minor=value)
     values.update(fields)
-    return service.pledge_in_kind(world.fund, world.resident, **values)
+    return in_kind.pledge_in_kind(world.fund, world.resident, **values)
 
 
 def test_the_transition_table():
-    assert {PLEDGED: {RECEIVED, WITHDRAWN}, RECEIVED: {SOLD}} == service.IN_KIND_TRANSITIONS
+    assert {PLEDGED: {RECEIVED, WITHDRAWN}, RECEIVED: {SOLD}} == in_kind.IN_KIND_TRANSITIONS
 
 
 def test_a_pledge_is_counted_apart_from_cash(world):
@@ -32,8 +32,8 @@ def test_a_pledge_is_counted_apart_from_cash(world):
 
 def test_received_then_sold_becomes_a_pending_cash_gift_that_a_second_member_confirms(world):
     pledge = _pledge(world, campaign=world.campaign)
-    service.receive_in_kind(pledge, world.treasurer)
-    donation = service.sell_in_kind(pledge, world.treasurer, amount_minor=12_000, method="cash",
+    in_kind.receive_in_kind(pledge, world.treasurer)
+    donation = in_kind.sell_in_kind(pledge, world.treasurer, amount_minor=12_000, method="cash",
                                     receipt_ref="SALE-001")
     assert pledge.status == SOLD and pledge.sold_donation_id == donation.id
     assert (donation.provider, donation.status, donation.campaign_id) == (OFFLINE, PENDING, world.campaign.id)
@@ -48,19 +48,19 @@ def test_received_then_sold_becomes_a_pending_cash_gift_that_a_second_member_con
 def test_selling_before_receiving_is_illegal(world):
     pledge = _pledge(world)
     with pytest.raises(IllegalTransition):
-        service.sell_in_kind(pledge, world.treasurer, amount_minor=100, method="cash", receipt_ref="X")
+        in_kind.sell_in_kind(pledge, world.treasurer, amount_minor=100, method="cash", receipt_ref="X")
 
 
 def test_a_received_pledge_cannot_be_withdrawn(world):
     pledge = _pledge(world)
-    service.receive_in_kind(pledge, world.treasurer)
+    in_kind.receive_in_kind(pledge, world.treasurer)
     with pytest.raises(IllegalTransition):
-        service.withdraw_in_kind(pledge, world.resident)
+        in_kind.withdraw_in_kind(pledge, world.resident)
 
 
 def test_withdrawing_a_pledge(world):
     pledge = _pledge(world)
-    service.withdraw_in_kind(pledge, world.resident)
+    in_kind.withdraw_in_kind(pledge, world.resident)
     assert pledge.status == WITHDRAWN
     assert queries.in_kind_totals(fund_id=world.fund.id).open_value == 0
 
@@ -76,9 +76,9 @@ def test_bad_pledges_are_refused(world, fields, field):
 
 def test_only_the_treasurer_records_sales(world):
     pledge = _pledge(world)
-    service.receive_in_kind(pledge, world.treasurer)
+    in_kind.receive_in_kind(pledge, world.treasurer)
     with pytest.raises(DomainError):
-        service.sell_in_kind(pledge, world.committee, amount_minor=100, method="cash", receipt_ref="S-1")
+        in_kind.sell_in_kind(pledge, world.committee, amount_minor=100, method="cash", receipt_ref="S-1")
 
 
 def test_a_resident_pledges_through_the_page_and_the_fund_page_shows_it_apart(client, login_as, world):

@@ -2,6 +2,7 @@
 import pytest
 
 from portal.extensions import db
+from portal.funds import disbursements
 from portal.funds.models import LIVE, TeamMember
 from tests.factories.accounts import UserFactory
 from tests.factories.funds import (
@@ -47,11 +48,10 @@ def _add_ledger_rows(world, n):
     team = make_team(world.campaign, UserFactory())
     for i in range(n):
         make_gift(world.fund, 500 + i, campaign=world.campaign, team=team, donor=world.resident)
-    from portal.funds import service
 
     disbursement = make_disbursement(world.fund, world.worker, 100)
-    service.approve_disbursement(disbursement, world.committee)
-    service.pay_disbursement(disbursement, world.treasurer, f"TR-{n}")
+    disbursements.approve_disbursement(disbursement, world.committee)
+    disbursements.pay_disbursement(disbursement, world.treasurer, f"TR-{n}")
     return pool
 
 

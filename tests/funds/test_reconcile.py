@@ -2,7 +2,7 @@
 from sqlalchemy import text
 
 from portal.extensions import db
-from portal.funds import service
+from portal.funds import disbursements
 from tests.factories.funds import make_disbursement, make_gift, make_pool, make_refund, make_team
 
 
@@ -14,8 +14,8 @@ def _busy_books(world):
     make_gift(world.fund, 1_000, donor_name="现金捐赠人")
     make_refund(gift, 1_500)
     disbursement = make_disbursement(world.fund, world.worker, 2_000)
-    service.approve_disbursement(disbursement, world.committee)
-    service.pay_disbursement(disbursement, world.treasurer, "TR-1")
+    disbursements.approve_disbursement(disbursement, world.committee)
+    disbursements.pay_disbursement(disbursement, world.treasurer, "TR-1")
     return team, pool, gift
 
 

@@ -8,7 +8,7 @@ from portal.core.policy import object_policy
 from portal.core.retry import retrying
 from portal.core.web import done, submit_form
 from portal.extensions import db
-from portal.funds import fundable, policy, queries, service
+from portal.funds import disbursements, fundable, policy, queries
 from portal.funds.forms import DecisionForm, DisbursementForm, PaymentForm
 from portal.funds.models import Campaign, Disbursement
 from portal.funds.views.common import bp, id_or_none, labels
@@ -24,7 +24,7 @@ def disbursement_new(fund):
     def ask():
         campaign = db.session.get(Campaign, int(form.campaign.data)) if form.campaign.data else None
         organisation = next((o for o in organisations if str(o.id) == form.organisation.data), None)
-        return service.request_disbursement(
+        return disbursements.request_disbursement(
             fund, current_user, purpose=form.purpose.data, payee=form.payee.data,
             amount_minor=parse_amount(form.amount.data, field="amount"), campaign=campaign,
             organisation=organisation, project_id=id_or_none(form.project_id.data))
@@ -34,13 +34,13 @@ def disbursement_new(fund):
         lambda disbursement: done(_("The request is sent to the fund's committee."),
                                   url_for("funds.disbursement_detail", disbursement_id=disbursement.id)),
         lambda status: (render_template("funds/disbursement_form.html", form=form, fund=fund,
-                                        available=service.available_minor(fund), **labels()), status))
+                                        available=disbursements.available_minor(fund), **labels()), status))
 
 
 def _render_disbursement(disbursement: Disbursement, decision_form=None, payment_form=None, status: int = 200):
     return render_template("funds/disbursement.html", disbursement=disbursement, fund=disbursement.fund,
                            decision_form=decision_form or DecisionForm(), payment_form=payment_form or PaymentForm(),
-                           available=service.available_minor(disbursement.fund), **labels()), status
+                           available=disbursements.available_minor(disbursement.fund), **labels()), status
 
 
 def _again(disbursement: Disbursement, **forms):
@@ -65,14 +65,14 @@ def _decide(disbursement: Disbursement, decide, message: str):
 @bp.route("/disbursements/<int:disbursement_id>/approve", methods=["POST"])
 @object_policy(policy.can_decide_disbursement, queries.disbursement_of)
 def disbursement_approve(disbursement):
-    return _decide(disbursement, service.approve_disbursement,
+    return _decide(disbursement, disbursements.approve_disbursement,
                    _("The request is approved; the treasurer can pay it now."))
 
 
 @bp.route("/disbursements/<int:disbursement_id>/reject", methods=["POST"])
 @object_policy(policy.can_decide_disbursement, queries.disbursement_of)
 def disbursement_reject(disbursement):
-    return _decide(disbursement, service.reject_disbursement,
+    return _decide(disbursement, disbursements.reject_disbursement,
                    _("The request is rejected; the requester sees your reason."))
 
 
@@ -82,7 +82,7 @@ def disbursement_reject(disbursement):
 def disbursement_pay(disbursement):
     form = PaymentForm()
     return submit_form(
-        form, lambda: service.pay_disbursement(disbursement, current_user, form.reference.data),
+        form, lambda: disbursements.pay_disbursement(disbursement, current_user, form.reference.data),
         lambda result: done(_("The payment is recorded and shows on the public ledger."),
                             url_for("funds.disbursement_detail", disbursement_id=disbursement.id)),
         _again(disbursement, payment_form=form))

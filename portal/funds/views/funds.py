@@ -7,7 +7,7 @@ from portal.accounts import roles
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, object_policy, public
 from portal.core.web import done, submit_form
-from portal.funds import policy, queries, service
+from portal.funds import disbursements, policy, queries, service
 from portal.funds.forms import EmptyForm, FundForm, FundRoleForm
 from portal.funds.models import Fund
 from portal.funds.views.common import bp, chosen_place, labels, require_button
@@ -80,7 +80,7 @@ def _render_manage(fund: Fund, role_form=None, status: int = 200):
         "funds/manage.html", fund=fund, holders=queries.fund_role_holders(fund),
         role_form=role_form or FundRoleForm(), campaigns=queries.fund_campaigns(fund, include_drafts=True),
         disbursements=queries.fund_disbursements(fund), pledges=queries.fund_pledges(fund),
-        available=service.available_minor(fund), committed=service.committed_minor(fund.id),
+        available=disbursements.available_minor(fund), committed=disbursements.committed_minor(fund.id),
         pending_offline=queries.pending_offline_gifts(fund), button_form=EmptyForm(), **labels()), status
 
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal.core.money import parse_amount
 from portal.core.policy import object_policy
 from portal.core.web import done, submit_form
-from portal.funds import policy, queries, service
+from portal.funds import in_kind, policy, queries
 from portal.funds.forms import PledgeForm, SaleForm
 from portal.funds.models import LIVE
 from portal.funds.views.common import bp, labels, require_button
@@ -23,7 +23,7 @@ def pledge_new(fund):
     def pledge():
         recording_for_other = for_others and bool((form.donor_name.data or "").strip())
         value = form.estimated_value.data
-        return service.pledge_in_kind(
+        return in_kind.pledge_in_kind(
             fund, current_user, donor=None if recording_for_other else current_user,
             donor_name=form.donor_name.data if recording_for_other else current_user.display_name,
             display_mode=form.display_mode.data, category=form.category.data,
@@ -48,7 +48,7 @@ def _in_kind_desk(pledge) -> str:
 @object_policy(policy.can_receive_in_kind, queries.pledge_for_page)
 def pledge_receive(pledge):
     require_button()
-    service.receive_in_kind(pledge, current_user)
+    in_kind.receive_in_kind(pledge, current_user)
     return done(_("Marked as received."), _in_kind_desk(pledge))
 
 
@@ -56,7 +56,7 @@ def pledge_receive(pledge):
 @object_policy(policy.can_withdraw_in_kind, queries.pledge_for_page)
 def pledge_withdraw(pledge):
     require_button()
-    service.withdraw_in_kind(pledge, current_user)
+    in_kind.withdraw_in_kind(pledge, current_user)
     return done(_("The pledge is withdrawn."),
                 _in_kind_desk(pledge) if policy.can_manage_fund(current_user, pledge.fund)
                 else url_for("funds.fund_detail", fund_id=pledge.fund_id))
@@ -67,7 +67,7 @@ def pledge_withdraw(pledge):
 def pledge_sell(pledge):
     form = SaleForm()
     return submit_form(
-        form, lambda: service.sell_in_kind(pledge, current_user,
+        form, lambda: in_kind.sell_in_kind(pledge, current_user,
                                            amount_minor=parse_amount(form.amount.data, field="amount"),
                                            method=form.method.data, receipt_ref=form.receipt_ref.data),
         lambda result: done(_("The sale is recorded as a cash gift; a second committee member confirms it before "
