@@ -12,11 +12,12 @@ from flask import abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 
 from portal.core.errors import DomainError
+from portal.core.forms import BaseForm
 from portal.core.request_cache import clear_request_cache
 from portal.extensions import db
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(BaseForm):
     """A button's form: only the CSRF token."""
 
 

@@ -1,10 +1,10 @@
-"""Small checks shared by funds' services: text lengths, a lifecycle step taken by its table, unique names
-under concurrency, and row locks (in the order portal/core/retry.py writes down)."""
+"""Small checks shared by funds' services: text lengths, unique names under concurrency, and row locks (in the
+order portal/core/retry.py writes down). Lifecycle steps go through portal/core/lifecycle.py."""
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core.errors import IllegalTransition, ValidationFailed
+from portal.core.errors import ValidationFailed
 from portal.extensions import db
 
 
@@ -25,20 +25,6 @@ def checked_length(value: str, field: str, required_message: str | None, maximum
     if len(value) > maximum:
         raise ValidationFailed(_("This is too long (at most %(max)d characters).", max=maximum), field=field)
     return value
-
-
-def check_step(obj, transitions: dict, labels: dict, target: str, what: str) -> None:
-    if target not in transitions.get(obj.status, set()):
-        raise IllegalTransition(_("%(what)s that is “%(current)s” cannot become “%(target)s”.", what=what,
-                                  current=labels[obj.status], target=labels[target]))
-
-
-def move_status(obj, transitions: dict, labels: dict, target: str, what: str) -> str:
-    """Take a lifecycle step allowed by its table; return the status before."""
-    check_step(obj, transitions, labels, target, what)
-    before = obj.status
-    obj.status = target
-    return before
 
 
 def flush_unique(message: str, field: str) -> None:

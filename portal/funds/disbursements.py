@@ -5,11 +5,12 @@ from sqlalchemy import select
 
 from portal.audit import service as audit
 from portal.core.errors import DomainError, ValidationFailed
+from portal.core.lifecycle import check_step, move_status
 from portal.core.money import check_amount_minor
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds import fundable, ledger, policy
-from portal.funds.checks import block_text, check_step, line_text, lock_row, move_status
+from portal.funds.checks import block_text, line_text, lock_row
 from portal.funds.ledger import sum_minor
 from portal.funds.models import (
     APPROVED,

@@ -4,11 +4,12 @@ from flask_babel import gettext as _
 
 from portal.audit import service as audit
 from portal.core.errors import DomainError, ValidationFailed
+from portal.core.lifecycle import move_status
 from portal.core.money import MAX_AMOUNT_MINOR, check_amount_minor
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds import hooks
-from portal.funds.checks import line_text, move_status
+from portal.funds.checks import line_text
 from portal.funds.models import (
     IN_KIND_CATEGORIES,
     IN_KIND_STATUSES,

@@ -12,12 +12,13 @@ from portal.accounts import roles
 from portal.accounts.scopes import register_scope_model
 from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
+from portal.core.lifecycle import check_step, move_status
 from portal.core.money import check_amount_minor
 from portal.core.time import utcnow
 from portal.core.uploads import IMAGE_TYPES, store_upload
 from portal.extensions import db
 from portal.funds import hooks, ledger
-from portal.funds.checks import block_text, check_step, flush_unique, line_text, lock_row, move_status
+from portal.funds.checks import block_text, flush_unique, line_text, lock_row
 from portal.funds.ledger import sum_minor
 from portal.funds.models import (
     ALL_OR_NOTHING,

@@ -12,6 +12,7 @@ from werkzeug.routing import BuildError
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
+from portal.core.lifecycle import move_status
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.needs.models import (
@@ -138,11 +139,7 @@ def back_need(need: Need, user: User) -> Need:
 # --- triage ----------------------------------------------------------------------------------------
 
 def _move(need: Need, target: str, actor: User, action: str, after: dict | None = None) -> None:
-    if target not in TRANSITIONS.get(need.status, set()):
-        raise IllegalTransition(_("A need that is “%(current)s” cannot become “%(target)s”.",
-                                  current=NEED_STATUSES[need.status], target=NEED_STATUSES[target]))
-    before = need.status
-    need.status = target
+    before = move_status(need, TRANSITIONS, NEED_STATUSES, target, _("A need"))
     need.triaged_by_id = actor.id
     need.triaged_at = utcnow()
     db.session.flush()

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
+from portal.core.lifecycle import can_move
 from portal.core.money import check_amount_minor
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -14,7 +15,6 @@ from portal.payments.models import FAILED, OFFLINE, OFFLINE_METHODS, ONE_OFF, PE
 from portal.payments.providers import get_provider
 from portal.payments.service import (
     DONATION_TRANSITIONS,
-    can_move,
     clean_donor_name,
     ensure_campaign_accepts_gifts,
     gift_target,

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 
 from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
+from portal.core.lifecycle import can_move, move_status
 from portal.core.money import check_amount_minor, check_currency, format_yuan
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -115,30 +116,16 @@ RECURRING_TRANSITIONS = {
 REFUND_TRANSITIONS = {PENDING: {SUCCEEDED, FAILED}}
 
 
-def can_move(obj, transitions: dict, target: str) -> bool:
-    return target in transitions.get(obj.status, set())
-
-
-def _move(obj, transitions: dict, labels: dict, target: str, what: str) -> str:
-    """Take a step allowed by its table, or raise IllegalTransition (409); return the status before."""
-    if not can_move(obj, transitions, target):
-        raise IllegalTransition(_("%(what)s that is “%(current)s” cannot become “%(target)s”.", what=what,
-                                  current=labels.get(obj.status, obj.status), target=labels.get(target, target)))
-    before = obj.status
-    obj.status = target
-    return before
-
-
 def move_donation(donation: Donation, target: str) -> str:
-    return _move(donation, DONATION_TRANSITIONS, STATUS_LABELS, target, _("A gift"))
+    return move_status(donation, DONATION_TRANSITIONS, STATUS_LABELS, target, _("A gift"))
 
 
 def move_recurring_gift(gift: RecurringGift, target: str) -> str:
-    return _move(gift, RECURRING_TRANSITIONS, RECURRING_STATUSES, target, _("A monthly gift"))
+    return move_status(gift, RECURRING_TRANSITIONS, RECURRING_STATUSES, target, _("A monthly gift"))
 
 
 def move_refund(refund: Refund, target: str) -> str:
-    return _move(refund, REFUND_TRANSITIONS, REFUND_STATUSES, target, _("A refund"))
+    return move_status(refund, REFUND_TRANSITIONS, REFUND_STATUSES, target, _("A refund"))
 
 
 def ensure_awaiting_payment(gift: Donation | RecurringGift) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
+from portal.core.lifecycle import check_step, move_status
 from portal.core.markdown import render_markdown
 from portal.core.money import parse_amount
 from portal.core.time import utcnow
@@ -217,10 +218,7 @@ def _org_status_label(organisation: Organisation) -> str:
 
 def change_status(project: ServiceProject, target: str, actor: User) -> ServiceProject:
     """One step of draft -> published -> in_progress -> completed | cancelled; anything else is a 409."""
-    if target not in PROJECT_STATUSES or target not in TRANSITIONS.get(project.status, set()):
-        raise IllegalTransition(_("A project that is “%(current)s” cannot become “%(target)s”.",
-                                  current=PROJECT_STATUSES[project.status],
-                                  target=PROJECT_STATUSES.get(target, target)))
+    check_step(project, TRANSITIONS, PROJECT_STATUSES, target, _("A project"))
     if target == PUBLISHED:
         organisation = db.session.get(Organisation, project.organisation_id)
         if organisation.status != VERIFIED:
@@ -228,8 +226,7 @@ def change_status(project: ServiceProject, target: str, actor: User) -> ServiceP
                                       "“%(status)s”. The draft is kept and can be published once the "
                                       "organisation is verified.", organisation=organisation.name,
                                       status=_org_status_label(organisation)))
-    before = project.status
-    project.status = target
+    before = move_status(project, TRANSITIONS, PROJECT_STATUSES, target, _("A project"))
     if target == PUBLISHED and project.published_at is None:
         project.published_at = utcnow()
     db.session.flush()
