@@ -130,13 +130,17 @@ def _current_transaction():
 
 
 @contextmanager
-def hot_rows_last():
+def hot_rows_last(commit: bool = False):
     """Within the block, the cached totals (campaign, fund, team, pools) and donor tallies that ledger
     entries move are collected, then written together when the block ends, just before the caller's
     commit: one UPDATE per row, campaigns, funds, teams, then pools, each level in ascending id (the lock
-    order of portal/core/retry.py), then the donor tallies. The block's inserts and reads happen before
-    any hot row is locked. Nothing inside the block may read those cached columns (the ledger's own sums
-    read postings). Blocks nest: the outermost one writes.
+    order of portal/core/retry.py), then the donor tallies and the donor counts they move. The block's
+    inserts and reads happen before any hot row is locked. Nothing inside the block may read those cached
+    columns (the ledger's own sums read postings). Blocks nest: the outermost one writes.
+
+    commit=True is for a unit of work that is its own boundary (a webhook delivery): the transaction is
+    committed with those statements, in the same round trip on PostgreSQL, so no Python runs (and no
+    thread waits for the GIL) while the hot rows are locked.
 
     A gift into a campaign with an open matching pool writes its totals when it is matched (the pool's
     remaining cap is read under the pool's row lock, which comes after the campaign's).
@@ -151,14 +155,14 @@ def hot_rows_last():
     db.session.info[_PENDING] = pending
     try:
         yield
-        _write_pending(pending)
+        _write_pending(pending, commit=commit)
     finally:
         db.session.info.pop(_PENDING, None)
 
 
-def _write_pending(pending: _Pending, tallies: bool = True) -> None:
+def _write_pending(pending: _Pending, tallies: bool = True, commit: bool = False) -> None:
     """Write what the block moved so far: its inserts first (flush), then the hot rows in lock order and
-    the donor tallies, in one round trip on PostgreSQL (_run_in_order)."""
+    the donor tallies, in one round trip on PostgreSQL (_run_in_order); and commit if asked."""
     db.session.flush()
     pending.writing = True
     try:
@@ -167,14 +171,40 @@ def _write_pending(pending: _Pending, tallies: bool = True) -> None:
         queued = []
         if tallies:
             queued, pending.tallies = pending.tallies, []
-        results = _run_in_order([_totals_statement(model, object_id, deltas) for (model, object_id), deltas in moves]
-                                + [_tallies_statement(*arguments) for arguments in queued])
+        statements = [_totals_statement(model, object_id, deltas) for (model, object_id), deltas in moves]
+        for arguments in queued:
+            statements.append(_tallies_statement(*arguments))
+            statements.extend(_donor_count_statements(*arguments))
+        _run_in_order(statements, commit=commit)
         for (model, object_id), deltas in moves:
             _expire_totals(model, object_id, deltas)
-        for arguments, rows in zip(queued, results[len(moves):], strict=True):
-            _move_donor_counts(arguments, rows)
+        models = {SCOPE_FUND: Fund, SCOPE_CAMPAIGN: Campaign, SCOPE_TEAM: Team}
+        for scopes, *_rest in queued:
+            for scope, scope_id in scopes:
+                _expire_totals(models[scope], scope_id, {"donor_count": 0})
     finally:
         pending.writing = False
+    if commit:
+        db.session.commit()  # on PostgreSQL the COMMIT went with the statements; this ends the session's side
+
+
+def _donor_count_statements(scopes, key: str, donor_id, gifts: int, named_gifts: int, named_net: int) -> list:
+    """The donor counts the tallies just moved, decided in SQL (no round trip back to Python while the
+    rows are locked): the scope's count moves by `gifts` when the donor's tally there now holds exactly the
+    gifts just added (a first gift), or none after gifts were taken away (the last one left)."""
+    if not gifts:
+        return []
+    tables = {SCOPE_FUND: Fund.__tablename__, SCOPE_CAMPAIGN: Campaign.__tablename__, SCOPE_TEAM: Team.__tablename__}
+    return [(_donor_count_sql(tables[scope]), {"gifts": gifts, "after": max(gifts, 0), "scope": scope,
+                                               "scope_id": scope_id, "donor_key": key})
+            for scope, scope_id in scopes]
+
+
+@lru_cache(maxsize=8)
+def _donor_count_sql(table: str):
+    return text(f"UPDATE {table} SET donor_count = donor_count + :gifts WHERE id = :scope_id AND "
+                "(SELECT gifts FROM donor_tallies WHERE scope = :scope AND scope_id = :scope_id "
+                "AND donor_key = :donor_key) = :after")
 
 
 def _bump(model, object_id: int, **deltas: int) -> None:
@@ -219,22 +249,26 @@ def _expire_totals(model, object_id: int, deltas: dict[str, int]) -> None:
         db.session.expire(instance, list(deltas))
 
 
-def _run_in_order(statements: list[tuple]) -> list[list[tuple]]:
-    """Run (statement, parameters) pairs in order; each one's rows (empty for an UPDATE).
+def _run_in_order(statements: list[tuple], commit: bool = False) -> None:
+    """Run (statement, parameters) pairs in order, then COMMIT if asked (the caller then ends the session's
+    transaction with db.session.commit()).
 
-    On PostgreSQL several statements are sent at once in psycopg's pipeline mode and their results read
-    together: the server still runs them one after the other (so rows are locked in the order given), but
-    the hot rows wait for one network round trip and one turn of the worker's GIL, not one per statement.
+    On PostgreSQL the statements (and the COMMIT) are sent at once in psycopg's pipeline mode and their
+    results read together: the server still runs them one after the other (so rows are locked in the order
+    given), but the hot rows wait for one network round trip, not one per statement plus a turn of the
+    worker's GIL between each.
     """
-    if len(statements) < 2 or db.session.get_bind().dialect.name != "postgresql" or not _pipeline_supported():
-        results = []
+    if db.session.get_bind().dialect.name != "postgresql" or not _pipeline_supported() or (
+            len(statements) < 2 and not commit):
         for statement, parameters in statements:
-            result = db.session.execute(statement, parameters)
-            results.append([tuple(row) for row in result] if result.returns_rows else [])
-        return results
+            db.session.execute(statement, parameters)
+        return
     import psycopg
 
     connection = db.session.connection()
+    # only the real transaction is committed here: a session joined to an outer transaction through a
+    # savepoint (the tests' rolled-back transaction) commits by releasing its savepoint, as SQLAlchemy does
+    commit = commit and not connection.in_nested_transaction()
     raw = connection.connection.driver_connection
     cursors = []
     try:
@@ -247,9 +281,11 @@ def _run_in_order(statements: list[tuple]) -> list[list[tuple]]:
                     # statement counters (the tests' count_queries) and loggers see these statements too
                     connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
                 cursor.execute(sql, parameters)
-        return [cursor.fetchall() if cursor.description else [] for cursor in cursors]
+            if commit:
+                raw.commit()  # queued in the pipeline, sent with the statements
     except psycopg.Error as error:  # as SQLAlchemy raises it, so portal.core.retry sees a deadlock
-        raise DBAPIError.instance(str(statements[0][0]), statements[0][1], error, psycopg.Error,
+        statement, parameters = statements[0] if statements else ("COMMIT", {})
+        raise DBAPIError.instance(str(statement), parameters, error, psycopg.Error,
                                   dialect=connection.dialect) from error
     finally:
         for cursor in cursors:

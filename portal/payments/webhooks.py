@@ -105,6 +105,14 @@ def receive_event(provider_name: str, event: ProviderEvent) -> str:
         return outcome.text
 
 
+def receive_and_commit(provider_name: str, event: ProviderEvent) -> str:
+    """receive_event as a whole delivery (the webhook route: its own request boundary), committed together
+    with the hot rows' UPDATEs (ledger.hot_rows_last(commit=True)), so a gift holds its campaign's and
+    fund's row locks for that one round trip."""
+    with ledger.hot_rows_last(commit=True):
+        return receive_event(provider_name, event)
+
+
 def _store_once(provider_name: str, event: ProviderEvent) -> WebhookEvent | None:
     """INSERT ... ON CONFLICT DO NOTHING: the stored row (in the session), or None for a duplicate. A second
     delivery of an event still being applied waits here for the first one's commit, then is a duplicate."""
