@@ -4,7 +4,10 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
+from flask import url_for
 from flask_babel import format_datetime, format_decimal, get_locale
+
+from portal.core.request_cache import request_cache
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the portal's one display time zone (create_app's timezone_selector)
 
@@ -45,11 +48,34 @@ def _formatted_day(day: date, style: str, locale: str) -> str:
     return babel_format_date(day, style, locale=locale)
 
 
+def translated(labels: dict) -> dict:
+    """Lazy labels (statuses, kinds, categories) as plain strings in the request's language, translated once
+    per page instead of once per row that shows one: a ledger page of 50 entries or a list of 20 projects
+    looked up the same few labels 50-60 times (BENCHMARKS.md)."""
+    return {key: str(label) for key, label in labels.items()}
+
+
+def url_for_once(endpoint: str, **values) -> str:
+    """url_for, remembered for the request: for a link repeated on many rows (the campaign of each ledger
+    entry)."""
+    cache = request_cache("url_for_once")
+    key = (endpoint, tuple(sorted(values.items())))
+    url = cache.get(key)
+    if url is None:
+        url = cache[key] = url_for(endpoint, **values)
+    return url
+
+
 def register(app) -> None:
+    from portal.core import i18n
+
+    i18n.install(app)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["datetime"] = local_datetime
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["translated"] = translated
+    app.jinja_env.globals["url_for_once"] = url_for_once
     from portal.core.markdown import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown

@@ -9,18 +9,26 @@ Lock order (every money path; a path may skip steps but never go back up the lis
    Donation (payments.service.lock_donation, SELECT ... FOR UPDATE), its Refund and Dispute rows after
    it; several donations in ascending id; a Disbursement (funds.disbursements.pay_disbursement);
 3. the campaign (funds.service.finish_campaign locks the campaign's paid gifts first, then the campaign);
-4. the fund;
-5. the team;
+   several campaigns in ascending id;
+4. the fund (several in ascending id);
+5. the team (several in ascending id);
 6. matching pools, in ascending id;
-7. users: never locked FOR UPDATE on a money path. Foreign-key checks (a donation's donor, an audit
+7. the donor tallies of the donation's donor (funds.ledger, INSERT ... ON CONFLICT DO UPDATE), after the
+   rows above that the same entry moved;
+8. users: never locked FOR UPDATE on a money path. Foreign-key checks (a donation's donor, an audit
    row's actor) take key-share locks on them, which conflict with nothing but FOR UPDATE. The one
    lock on a donor's row, in payments.service.prepare_gift (so two "give" clicks of one donor make one
    gift), is FOR NO KEY UPDATE: it does not conflict with those key-share locks, so a users row never
    closes a cycle with a payment in flight.
 
 The cached totals are moved in this order by portal.funds.ledger (campaign, fund, team, pools, with
-UPDATE ... SET x = x + n); further cached aggregates belong after the team, with the same atomic
-UPDATE. SQLite serialises writers, so there the order costs nothing and no deadlock occurs.
+UPDATE ... SET x = x + n), then the donor tallies; further cached aggregates belong after the team, with
+the same atomic UPDATE. Rows that every gift to a campaign updates (the campaign, its fund, a team) are
+locked as late as possible: on the webhook path and in payments.service.mark_donation_succeeded the
+ledger collects them (ledger.hot_rows_last) and writes them at the end of the unit of work, just before
+its commit, level by level in this order, after its own inserts and reads. Nothing may be locked after
+them but the rows of levels 6-7 (and rows already held). SQLite serialises writers, so there the order
+costs nothing and no deadlock occurs.
 
 Even in one order, PostgreSQL can still pick a victim (foreign-key checks on rows changed earlier in
 the transaction, other domains' locks): `retrying` runs the unit of work again, a bounded number of

@@ -4,17 +4,27 @@ Every function posts one balanced entry (postings sum to zero) and moves the cac
 Fund, Team and MatchingPool (in that order, the lock order written in portal/core/retry.py) with single
 UPDATE ... SET x = x + :delta statements, so concurrent gifts never lose an update. Gifts, refunds and
 disputes also move the donor tallies (one upserted row per donor and fund, campaign or team) and the donor
-counts behind them, in the same transaction. Callers (services, webhook handlers) run inside the
-request's transaction.
-"""
-from dataclasses import dataclass
-from fractions import Fraction
+counts behind them, in the same transaction, after the cached totals. Callers (services, webhook handlers)
+run inside the request's transaction.
 
-from sqlalchemy import BigInteger, cast, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+Every gift to one campaign updates the same campaign and fund rows, and holds their row locks until it
+commits; so a unit of work on the hot path (a webhook, a gift that succeeds) runs inside
+`hot_rows_last()`: its inserts (entries, postings, audit) go first, and the cached totals and tallies it
+moved are written together at the end of the block, just before the commit, level by level in the lock
+order. Concurrent gifts then queue on those rows for a few statements instead of the whole unit.
+"""
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+from sqlalchemy import BigInteger, cast, func, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from portal.core.errors import DomainError
+from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds.models import (
     DONORS_ACCOUNT,
@@ -64,43 +74,246 @@ def _post(kind: str, fund_id: int, currency: str, legs: list[tuple[str, int]], *
         raise UnbalancedEntry(f"postings of a {kind} entry do not sum to zero: {legs}")
     if any(amount == 0 for _account, amount in legs):
         raise UnbalancedEntry("a posting of zero")
-    entry = LedgerEntry(kind=kind, fund_id=fund_id, currency=currency, campaign_id=campaign_id, team_id=team_id,
-                        donation_id=donation_id, disbursement_id=disbursement_id,
-                        matching_pool_id=matching_pool_id, refund_id=refund_id, dispute_id=dispute_id,
-                        reverses_entry_id=reverses_entry_id, description=description[:300],
-                        created_by_id=getattr(actor, "id", None))
-    db.session.add(entry)
-    db.session.flush()
-    db.session.add_all(Posting(entry_id=entry.id, account=account, amount_minor=amount, currency=currency)
-                       for account, amount in legs)
+    if db.session.new:
+        db.session.flush()  # rows the entry may refer to (a refund, a dispute) exist first
+    values = dict(kind=kind, fund_id=fund_id, currency=currency, campaign_id=campaign_id, team_id=team_id,
+                  donation_id=donation_id, disbursement_id=disbursement_id, matching_pool_id=matching_pool_id,
+                  refund_id=refund_id, dispute_id=dispute_id, reverses_entry_id=reverses_entry_id,
+                  description=description[:300], created_at=utcnow(), created_by_id=getattr(actor, "id", None))
+    # Core statements, built once: the entry and its postings are two INSERTs on every gift, and the ORM's
+    # unit of work around them cost more CPU than the statements themselves (BENCHMARKS.md)
+    entry_id = db.session.execute(_ENTRY_INSERT, values).scalar_one()
+    db.session.execute(_POSTINGS_INSERT, [{"entry_id": entry_id, "account": account, "amount_minor": amount,
+                                           "currency": currency} for account, amount in legs])
     cash_delta = sum(amount for account, amount in legs if account == fund_cash_account(fund_id))
     _move_caches(kind, fund_id, campaign_id, team_id, cash_delta)
-    db.session.flush()
+    entry = LedgerEntry(id=entry_id, **values)
+    make_transient_to_detached(entry)  # the row as inserted, in the session without reading it back
+    db.session.add(entry)
     return entry
 
 
-def _bump(model, object_id: int, **values) -> None:
-    """UPDATE one cached total in SQL (x = x + delta). An object of that row already in the session is
-    expired by primary key, so it reloads the new value when read; SQLAlchemy's default instead scans
-    every object in the session on each UPDATE, which made long batch jobs (the demo) crawl."""
-    db.session.execute(update(model).where(model.id == object_id).values(**values),
-                       execution_options={"synchronize_session": False})
+_ENTRY_INSERT = insert(LedgerEntry.__table__).returning(LedgerEntry.__table__.c.id)
+_POSTINGS_INSERT = insert(Posting.__table__)
+
+
+# --- cached totals, written at once or at the end of a hot_rows_last() block --------------------------
+
+# The levels of the lock order (portal/core/retry.py) that hold cached totals; rows of one level in
+# ascending id.
+HOT_LEVELS = (Campaign, Fund, Team, MatchingPool)
+_PENDING = "ledger.hot_rows_last"
+
+
+@dataclass
+class _Pending:
+    """What a hot_rows_last() block has moved so far and not yet written."""
+
+    transaction: object
+    totals: dict = field(default_factory=dict)  # (model, id) -> {column: delta}
+    tallies: list = field(default_factory=list)  # arguments of _tallies_statement, in the order they moved
+    writing: bool = False
+
+
+def _pending() -> _Pending | None:
+    """The open block's queue, if this statement runs at the block's own level: inside a savepoint opened
+    within the block, totals are written at once, so a rolled-back savepoint takes them back with it."""
+    pending = db.session.info.get(_PENDING)
+    if pending is None or pending.writing or _current_transaction() is not pending.transaction:
+        return None
+    return pending
+
+
+def _current_transaction():
+    session = db.session()
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+@contextmanager
+def hot_rows_last(commit: bool = False):
+    """Within the block, the cached totals (campaign, fund, team, pools) and donor tallies that ledger
+    entries move are collected, then written together when the block ends, just before the caller's
+    commit: one UPDATE per row, campaigns, funds, teams, then pools, each level in ascending id (the lock
+    order of portal/core/retry.py), then the donor tallies and the donor counts they move. The block's
+    inserts and reads happen before any hot row is locked. Nothing inside the block may read those cached
+    columns (the ledger's own sums read postings). Blocks nest: the outermost one writes.
+
+    commit=True is for a unit of work that is its own boundary (a webhook delivery): the transaction is
+    committed with those statements, in the same round trip on PostgreSQL, so no Python runs (and no
+    thread waits for the GIL) while the hot rows are locked.
+
+    A gift into a campaign with an open matching pool writes its totals when it is matched (the pool's
+    remaining cap is read under the pool's row lock, which comes after the campaign's).
+    """
+    if db.session.info.get(_PENDING) is not None:
+        yield
+        return
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # the transaction the queue belongs to
+    pending = _Pending(_current_transaction())
+    db.session.info[_PENDING] = pending
+    try:
+        yield
+        _write_pending(pending, commit=commit)
+    finally:
+        db.session.info.pop(_PENDING, None)
+
+
+def _write_pending(pending: _Pending, tallies: bool = True, commit: bool = False) -> None:
+    """Write what the block moved so far: its inserts first (flush), then the hot rows in lock order and
+    the donor tallies, in one round trip on PostgreSQL (_run_in_order); and commit if asked."""
+    db.session.flush()
+    pending.writing = True
+    try:
+        moves = sorted(pending.totals.items(), key=lambda item: (HOT_LEVELS.index(item[0][0]), item[0][1]))
+        pending.totals = {}
+        queued = []
+        if tallies:
+            queued, pending.tallies = pending.tallies, []
+        statements = [_totals_statement(model, object_id, deltas) for (model, object_id), deltas in moves]
+        for arguments in queued:
+            statements.append(_tallies_statement(*arguments))
+            statements.extend(_donor_count_statements(*arguments))
+        _run_in_order(statements, commit=commit)
+        for (model, object_id), deltas in moves:
+            _expire_totals(model, object_id, deltas)
+        models = {SCOPE_FUND: Fund, SCOPE_CAMPAIGN: Campaign, SCOPE_TEAM: Team}
+        for scopes, *_rest in queued:
+            for scope, scope_id in scopes:
+                _expire_totals(models[scope], scope_id, {"donor_count": 0})
+    finally:
+        pending.writing = False
+    if commit:
+        db.session.commit()  # on PostgreSQL the COMMIT went with the statements; this ends the session's side
+
+
+def _donor_count_statements(scopes, key: str, donor_id, gifts: int, named_gifts: int, named_net: int) -> list:
+    """The donor counts the tallies just moved, decided in SQL (no round trip back to Python while the
+    rows are locked): the scope's count moves by `gifts` when the donor's tally there now holds exactly the
+    gifts just added (a first gift), or none after gifts were taken away (the last one left)."""
+    if not gifts:
+        return []
+    tables = {SCOPE_FUND: Fund.__tablename__, SCOPE_CAMPAIGN: Campaign.__tablename__, SCOPE_TEAM: Team.__tablename__}
+    return [(_donor_count_sql(tables[scope]), {"gifts": gifts, "after": max(gifts, 0), "scope": scope,
+                                               "scope_id": scope_id, "donor_key": key})
+            for scope, scope_id in scopes]
+
+
+@lru_cache(maxsize=8)
+def _donor_count_sql(table: str):
+    return text(f"UPDATE {table} SET donor_count = donor_count + :gifts WHERE id = :scope_id AND "
+                "(SELECT gifts FROM donor_tallies WHERE scope = :scope AND scope_id = :scope_id "
+                "AND donor_key = :donor_key) = :after")
+
+
+def _bump(model, object_id: int, **deltas: int) -> None:
+    """Add to cached totals of one row (column name -> delta): now, or at the end of the open block."""
+    deltas = {column: delta for column, delta in deltas.items() if delta}
+    if not deltas:
+        return
+    pending = _pending()
+    if pending is None:
+        _update_totals(model, object_id, deltas)
+        return
+    row = pending.totals.setdefault((model, object_id), {})
+    for column, delta in deltas.items():
+        row[column] = row.get(column, 0) + delta
+
+
+def _update_totals(model, object_id: int, deltas: dict[str, int]) -> None:
+    statement, parameters = _totals_statement(model, object_id, deltas)
+    db.session.execute(statement, parameters)
+    _expire_totals(model, object_id, deltas)
+
+
+def _totals_statement(model, object_id: int, deltas: dict[str, int]):
+    """UPDATE one row's cached totals in SQL (x = x + delta), with its parameters."""
+    return _totals_sql(model, tuple(sorted(deltas))), {"row_id": object_id, **deltas}
+
+
+@lru_cache(maxsize=64)
+def _totals_sql(model, columns: tuple[str, ...]):
+    """Built once per shape, as text: it runs while the hot rows are locked, and a Core statement is
+    rebuilt and its cache key computed on every gift."""
+    sets = ", ".join(f"{column} = {column} + :{column}" for column in columns)
+    return text(f"UPDATE {model.__tablename__} SET {sets} WHERE id = :row_id")
+
+
+def _expire_totals(model, object_id: int, deltas: dict[str, int]) -> None:
+    """An object of that row already in the session is expired by primary key, so it reloads the new value
+    when read; SQLAlchemy's default instead scans every object in the session on each UPDATE, which made
+    long batch jobs (the demo) crawl."""
     instance = db.session.identity_map.get(identity_key(model, object_id))
     if instance is not None:
-        db.session.expire(instance, list(values))
+        db.session.expire(instance, list(deltas))
+
+
+def _run_in_order(statements: list[tuple], commit: bool = False) -> None:
+    """Run (statement, parameters) pairs in order, then COMMIT if asked (the caller then ends the session's
+    transaction with db.session.commit()).
+
+    On PostgreSQL the statements (and the COMMIT) are sent at once in psycopg's pipeline mode and their
+    results read together: the server still runs them one after the other (so rows are locked in the order
+    given), but the hot rows wait for one network round trip, not one per statement plus a turn of the
+    worker's GIL between each.
+    """
+    if db.session.get_bind().dialect.name != "postgresql" or not _pipeline_supported() or (
+            len(statements) < 2 and not commit):
+        for statement, parameters in statements:
+            db.session.execute(statement, parameters)
+        return
+    import psycopg
+
+    connection = db.session.connection()
+    # only the real transaction is committed here: a session joined to an outer transaction through a
+    # savepoint (the tests' rolled-back transaction) commits by releasing its savepoint, as SQLAlchemy does
+    commit = commit and not connection.in_nested_transaction()
+    raw = connection.connection.driver_connection
+    cursors = []
+    try:
+        with raw.pipeline():
+            for statement, parameters in statements:
+                cursor = raw.cursor()
+                cursors.append(cursor)
+                sql = _psycopg_sql(statement, connection.dialect)
+                if connection._has_events or connection.engine._has_events:
+                    # statement counters (the tests' count_queries) and loggers see these statements too
+                    connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
+                cursor.execute(sql, parameters)
+            if commit:
+                raw.commit()  # queued in the pipeline, sent with the statements
+    except psycopg.Error as error:  # as SQLAlchemy raises it, so portal.core.retry sees a deadlock
+        statement, parameters = statements[0] if statements else ("COMMIT", {})
+        raise DBAPIError.instance(str(statement), parameters, error, psycopg.Error,
+                                  dialect=connection.dialect) from error
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+@lru_cache(maxsize=1)
+def _pipeline_supported() -> bool:
+    import psycopg
+
+    return psycopg.Pipeline.is_supported()
+
+
+@lru_cache(maxsize=64)
+def _psycopg_sql(statement, dialect) -> str:
+    return str(statement.compile(dialect=dialect))
 
 
 def _move_caches(kind: str, fund_id: int, campaign_id, team_id, cash_delta: int) -> None:
     if kind == ENTRY_DISBURSEMENT:
-        _bump(Fund, fund_id, balance_minor=Fund.balance_minor + cash_delta,
-              disbursed_minor=Fund.disbursed_minor - cash_delta)
+        _bump(Fund, fund_id, balance_minor=cash_delta, disbursed_minor=-cash_delta)
         return
     # campaign before fund before team: the lock order of every money path (portal/core/retry.py)
     if campaign_id:
-        _bump(Campaign, campaign_id, raised_minor=Campaign.raised_minor + cash_delta)
-    _bump(Fund, fund_id, balance_minor=Fund.balance_minor + cash_delta, raised_minor=Fund.raised_minor + cash_delta)
+        _bump(Campaign, campaign_id, raised_minor=cash_delta)
+    _bump(Fund, fund_id, balance_minor=cash_delta, raised_minor=cash_delta)
     if team_id:
-        _bump(Team, team_id, raised_minor=Team.raised_minor + cash_delta)
+        _bump(Team, team_id, raised_minor=cash_delta)
 
 
 # --- donor tallies (who gave, how many distinct donors, the members' leaderboard) ---------------------
@@ -129,46 +342,70 @@ def standing(donation, counted: bool | None = None, net_minor: int | None = None
     return Standing(True, named, donation.amount_minor - donation.refunded_minor if net_minor is None else net_minor)
 
 
-def _upsert_tallies(scopes: list[tuple[str, int]], donation, gifts: int, named_gifts: int,
-                    named_net: int) -> dict[tuple[str, int], int]:
+def _tallies_statement(scopes: list[tuple[str, int]], key: str, donor_id: int | None, gifts: int,
+                       named_gifts: int, named_net: int):
     """Add to the donor's tallies on each (scope, id), created on the donor's first gift there, in one
-    statement (one round trip on the webhook path); (scope, id) -> the donor's counted gifts after it."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    key = donor_key(donation.donor_id, donation.donor_name)
-    statement = insert(DonorTally).values([
-        {"scope": scope, "scope_id": scope_id, "donor_key": key, "donor_id": donation.donor_id, "gifts": gifts,
-         "named_gifts": named_gifts, "named_net_minor": named_net} for scope, scope_id in scopes])
-    statement = statement.on_conflict_do_update(
-        index_elements=[DonorTally.scope, DonorTally.scope_id, DonorTally.donor_key],
-        set_={"gifts": DonorTally.gifts + statement.excluded.gifts,
-              "named_gifts": DonorTally.named_gifts + statement.excluded.named_gifts,
-              "named_net_minor": DonorTally.named_net_minor + statement.excluded.named_net_minor})
-    rows = db.session.execute(statement.returning(DonorTally.scope, DonorTally.scope_id, DonorTally.gifts))
-    return {(scope, scope_id): count for scope, scope_id, count in rows}
+    statement; it returns (scope, id, the donor's counted gifts there after it)."""
+    parameters = {"donor_key": key, "donor_id": donor_id, "gifts": gifts, "named_gifts": named_gifts,
+                  "named_net_minor": named_net}
+    for index, (scope, scope_id) in enumerate(scopes):
+        parameters[f"scope_{index}"], parameters[f"scope_id_{index}"] = scope, scope_id
+    return _tally_upsert(len(scopes)), parameters
+
+
+@lru_cache(maxsize=8)
+def _tally_upsert(rows: int):
+    """The upsert of `rows` tallies of one donor (the same SQL on PostgreSQL and SQLite), as text: it runs
+    inside the hot rows' locks, and SQLAlchemy does not cache a compiled multi-row upsert, so building
+    and compiling it on each gift cost more CPU than running it (BENCHMARKS.md)."""
+    values = ", ".join(f"(:scope_{index}, :scope_id_{index}, :donor_key, :donor_id, :gifts, :named_gifts, "
+                       ":named_net_minor)" for index in range(rows))
+    return text(
+        "INSERT INTO donor_tallies (scope, scope_id, donor_key, donor_id, gifts, named_gifts, named_net_minor) "
+        f"VALUES {values} ON CONFLICT (scope, scope_id, donor_key) DO UPDATE SET "
+        "gifts = donor_tallies.gifts + excluded.gifts, named_gifts = donor_tallies.named_gifts + excluded.named_gifts, "
+        "named_net_minor = donor_tallies.named_net_minor + excluded.named_net_minor "
+        "RETURNING scope, scope_id, gifts")
 
 
 def move_donor_tallies(donation, before: Standing, after: Standing) -> None:
     """A donation's standing changed: move its donor's tallies on its fund, campaign and team, and the
     donor counts when it was the donor's first counted gift there, or the last one to stop counting.
 
-    Runs after the entry's cached totals moved, so it takes no row lock the entry did not already hold
-    (the fund, campaign and team rows) before the donor's tally rows.
+    Runs after the entry's cached totals (and any matching) moved, so it takes no row lock the entry did
+    not already hold (the fund, campaign and team rows) before the donor's tally rows. In a
+    hot_rows_last() block it is written at the block's end, after those totals.
     """
     if before == after:
         return
     gifts = int(after.counted) - int(before.counted)
     named_gifts = int(after.named) - int(before.named)
     named_net = (after.net_minor if after.named else 0) - (before.net_minor if before.named else 0)
-    models = {SCOPE_FUND: Fund, SCOPE_CAMPAIGN: Campaign, SCOPE_TEAM: Team}
-    scopes = [(scope, scope_id) for scope, scope_id in ((SCOPE_FUND, donation.fund_id),
-                                                        (SCOPE_CAMPAIGN, donation.campaign_id),
+    scopes = [(scope, scope_id) for scope, scope_id in ((SCOPE_CAMPAIGN, donation.campaign_id),
+                                                        (SCOPE_FUND, donation.fund_id),
                                                         (SCOPE_TEAM, donation.team_id)) if scope_id is not None]
-    counts = _upsert_tallies(scopes, donation, gifts, named_gifts, named_net)
-    for scope, scope_id in scopes:  # fund, campaign, team: the order the cached totals were moved in
+    arguments = (scopes, donor_key(donation.donor_id, donation.donor_name), donation.donor_id, gifts, named_gifts,
+                 named_net)
+    pending = _pending()
+    if pending is not None:
+        pending.tallies.append(arguments)
+    else:
+        _write_tallies(*arguments)
+
+
+def _write_tallies(*arguments) -> None:
+    statement, parameters = _tallies_statement(*arguments)
+    _move_donor_counts(arguments, db.session.execute(statement, parameters).all())
+
+
+def _move_donor_counts(arguments: tuple, rows: list[tuple]) -> None:
+    """The donor's first counted gift in a scope raises its donor count, the last one leaving lowers it."""
+    scopes, gifts = arguments[0], arguments[3]
+    counts = {(scope, scope_id): count for scope, scope_id, count in rows}
+    models = {SCOPE_FUND: Fund, SCOPE_CAMPAIGN: Campaign, SCOPE_TEAM: Team}
+    for scope, scope_id in scopes:  # campaign, fund, team: rows the entry's totals already locked
         if (gifts > 0 and counts[(scope, scope_id)] == gifts) or (gifts < 0 and counts[(scope, scope_id)] == 0):
-            model = models[scope]
-            _bump(model, scope_id, donor_count=model.donor_count + gifts)
+            _bump(models[scope], scope_id, donor_count=gifts)
 
 
 def forget_named_tallies(donor_id: int) -> None:
@@ -186,9 +423,9 @@ def post_gift(donation, actor=None) -> LedgerEntry:
                    (fund_cash_account(donation.fund_id), donation.amount_minor)],
                   campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
                   description=f"gift #{donation.id}", actor=actor)
-    move_donor_tallies(donation, NOT_COUNTED, standing(donation, counted=True))
     if donation.campaign_id:
         apply_matching(donation, actor=actor)
+    move_donor_tallies(donation, NOT_COUNTED, standing(donation, counted=True))
     return entry
 
 
@@ -209,12 +446,21 @@ def _pool_remaining_for(pool: MatchingPool, donation) -> int:
 def apply_matching(donation, actor=None) -> list[LedgerEntry]:
     """Match a gift from every pool of its campaign that is open at the gift's time, within the caps.
 
-    Pools are locked (SELECT ... FOR UPDATE on PostgreSQL) so concurrent gifts cannot overspend a cap.
+    Pools are locked (SELECT ... FOR UPDATE on PostgreSQL) so concurrent gifts cannot overspend a cap. In a
+    hot_rows_last() block, a campaign without an open pool is asked first without a lock, so the common
+    gift takes no pool statement while it holds the hot rows; with one, the block's totals so far are
+    written first (the campaign, fund and team come before the pools in the lock order).
     """
     at = donation.succeeded_at or donation.created_at
+    is_open = (MatchingPool.campaign_id == donation.campaign_id, MatchingPool.starts_at <= at,
+               MatchingPool.ends_at >= at)
+    pending = _pending()
+    if pending is not None:
+        if db.session.scalar(select(MatchingPool.id).where(*is_open).limit(1)) is None:
+            return []
+        _write_pending(pending, tallies=False)
     pools = db.session.scalars(
-        select(MatchingPool).where(MatchingPool.campaign_id == donation.campaign_id,
-                                   MatchingPool.starts_at <= at, MatchingPool.ends_at >= at)
+        select(MatchingPool).where(*is_open)
         .order_by(MatchingPool.id).with_for_update()
         # the locked row's used_minor, not a copy an earlier query left in the session
         .execution_options(populate_existing=True)).all()
@@ -230,7 +476,7 @@ def apply_matching(donation, actor=None) -> list[LedgerEntry]:
             campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
             matching_pool_id=pool.id, description=f"match of gift #{donation.id} by {pool.sponsor_name}"[:300],
             actor=actor))
-        _bump(MatchingPool, pool.id, used_minor=MatchingPool.used_minor + amount)
+        _bump(MatchingPool, pool.id, used_minor=amount)
     return entries
 
 
@@ -256,7 +502,7 @@ def _reverse_matching(donation, share: Fraction, kind: str, actor=None, **links)
               [(fund_cash_account(donation.fund_id), -amount), (matching_pool_account(pool_id), amount)],
               campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
               matching_pool_id=pool_id, description=f"match returned for gift #{donation.id}", actor=actor, **links)
-        _bump(MatchingPool, pool_id, used_minor=MatchingPool.used_minor - amount)
+        _bump(MatchingPool, pool_id, used_minor=-amount)
 
 
 def post_refund(donation, refund, actor=None) -> LedgerEntry:
@@ -269,12 +515,12 @@ def post_refund(donation, refund, actor=None) -> LedgerEntry:
                    (DONORS_ACCOUNT, refund.amount_minor)],
                   campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
                   refund_id=refund.id, description=f"refund of gift #{donation.id}", actor=actor)
+    _reverse_matching(donation, Fraction(refund.amount_minor, donation.amount_minor), ENTRY_REFUND, actor=actor,
+                      refund_id=refund.id)
     before = standing(donation)
     if before.counted:  # a disputed gift stays uncounted; a fully refunded one stops counting
         net = before.net_minor - refund.amount_minor
         move_donor_tallies(donation, before, standing(donation, counted=net > 0, net_minor=net))
-    _reverse_matching(donation, Fraction(refund.amount_minor, donation.amount_minor), ENTRY_REFUND, actor=actor,
-                      refund_id=refund.id)
     return entry
 
 
@@ -285,9 +531,9 @@ def post_dispute(donation, dispute, actor=None) -> LedgerEntry:
                    (DONORS_ACCOUNT, dispute.amount_minor)],
                   campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
                   dispute_id=dispute.id, description=f"dispute on gift #{donation.id}", actor=actor)
-    move_donor_tallies(donation, standing(donation), NOT_COUNTED)  # disputed gifts do not count
     _reverse_matching(donation, Fraction(dispute.amount_minor, donation.amount_minor), ENTRY_DISPUTE, actor=actor,
                       dispute_id=dispute.id)
+    move_donor_tallies(donation, standing(donation), NOT_COUNTED)  # disputed gifts do not count
     return entry
 
 

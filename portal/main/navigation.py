@@ -1,5 +1,6 @@
 """The navigation each user sees: built from the same policy functions that guard the pages."""
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -12,8 +13,9 @@ class NavItem:
     section: str = "main"  # main | manage (the Manage menu) | account (beside the name) | mine (the name's menu)
     badge: int | None = None  # a count shown beside the label (unread notifications)
 
-    @property
+    @cached_property
     def url(self) -> str:
+        # built once per item: base.html reads it several times per item to mark the current page
         return url_for(self.endpoint)
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
@@ -137,10 +138,44 @@ def ensure_awaiting_payment(gift: Donation | RecurringGift) -> None:
 
 # --- small helpers ---------------------------------------------------------------------------------
 
+_LOCKED_DONATIONS = "payments.locked_donations"
+
+
+def _donations_locked() -> set[int]:
+    """Ids of the donations the current transaction (at its current savepoint level) has locked: a row
+    lock holds until the commit, so it is taken once. A savepoint keeps its own set, because rolling the
+    savepoint back releases the locks taken inside it."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    held = db.session.info.get(_LOCKED_DONATIONS)
+    if held is None or held[0] is not transaction:
+        held = (transaction, set())
+        db.session.info[_LOCKED_DONATIONS] = held
+    return held[1]
+
+
+def _locking(*conditions):
+    return (select(Donation).where(*conditions).with_for_update()
+            .execution_options(populate_existing=True))
+
+
 def lock_donation(donation: Donation) -> Donation:
-    """Reload the donation with a row lock (PostgreSQL); the same object, refreshed."""
-    return db.session.scalars(select(Donation).where(Donation.id == donation.id).with_for_update()
-                              .execution_options(populate_existing=True)).one()
+    """Reload the donation with a row lock (PostgreSQL); the same object, refreshed. A donation this
+    transaction has locked already is returned as it is: nobody else can have changed it since."""
+    if donation.id in _donations_locked():
+        return donation
+    locked = db.session.scalars(_locking(Donation.id == donation.id)).one()
+    _donations_locked().add(locked.id)
+    return locked
+
+
+def lock_donation_of_session(provider_name: str, session_id: str) -> Donation | None:
+    """The donation whose stored checkout session this is, locked: a webhook's lookup and lock in one."""
+    locked = db.session.scalars(_locking(Donation.provider == provider_name,
+                                         Donation.provider_session_id == session_id).limit(1)).first()
+    if locked is not None:
+        _donations_locked().add(locked.id)
+    return locked
 
 
 def lock_recurring_gift(gift: RecurringGift) -> RecurringGift:
@@ -290,36 +325,46 @@ def start_checkout(gift: Donation | RecurringGift, success_url: str, cancel_url:
 # --- money arrives -----------------------------------------------------------------------------------
 
 def mark_donation_succeeded(donation: Donation, actor=None, *, at=None) -> bool:
-    """The money is in: status, receipt number, the ledger entry (and matching). False if already done."""
-    donation = lock_donation(donation)
-    if donation.status in SETTLED:
-        return False
-    move_donation(donation, SUCCEEDED)
-    donation.succeeded_at = at or utcnow()
-    donation.receipt_number = receipt_number_for(donation)
-    db.session.flush()
-    ledger.post_gift(donation, actor=actor)
-    audit.record("donation.succeeded", "donation", donation.id, actor=actor,
-                 before={"status": PENDING},
-                 after={"status": SUCCEEDED, "amount_minor": donation.amount_minor, "provider": donation.provider,
-                        "receipt_number": donation.receipt_number})
-    _after_money_arrived(donation, actor)
+    """The money is in: status, receipt number, the ledger entry (and matching). False if already done.
+
+    Every gift to a campaign moves the same campaign and fund rows, so they are written last
+    (ledger.hot_rows_last): the donation's lock, the reads, the entry, postings and audit records come
+    first, and the hot rows are held only from their UPDATE to the commit.
+    """
+    with ledger.hot_rows_last():
+        donation = lock_donation(donation)
+        if donation.status in SETTLED:
+            return False
+        closed = _campaign_closed(donation)
+        move_donation(donation, SUCCEEDED)
+        donation.succeeded_at = at or utcnow()
+        donation.receipt_number = receipt_number_for(donation)
+        ledger.post_gift(donation, actor=actor)  # flushes the donation with its entry
+        audit.record("donation.succeeded", "donation", donation.id, actor=actor,
+                     before={"status": PENDING},
+                     after={"status": SUCCEEDED, "amount_minor": donation.amount_minor,
+                            "provider": donation.provider, "receipt_number": donation.receipt_number})
+        if closed is not None:
+            # money that arrives after its campaign stopped taking gifts is recorded, never lost, and noted
+            # (on a failed all-or-nothing campaign, `portal campaigns finish-due` gives it back)
+            campaign, reason = closed
+            audit.record("donation.arrived_after_close", "donation", donation.id, actor=actor,
+                         after={"campaign_id": campaign.id, "campaign_status": campaign.status, "reason": reason})
     return True
 
 
-def _after_money_arrived(donation: Donation, actor) -> None:
-    """Money that arrives after its campaign stopped taking gifts is recorded, never lost, and noted.
-
-    (On a failed all-or-nothing campaign, `portal campaigns finish-due` gives such late money back.)
-    """
-    campaign = donation.campaign
-    if campaign is None:
-        return
-    try:
-        ensure_campaign_accepts_gifts(campaign)
-    except DomainError as error:
-        audit.record("donation.arrived_after_close", "donation", donation.id, actor=actor,
-                     after={"campaign_id": campaign.id, "campaign_status": campaign.status, "reason": error.message})
+def _campaign_closed(donation: Donation) -> tuple[Campaign, str] | None:
+    """(campaign, why) when the donation's campaign no longer takes gifts; read (campaign and fund in one
+    statement, without locks) before the gift moves any cached total."""
+    if donation.campaign_id is None:
+        return None
+    with db.session.no_autoflush:  # the donation's changes go with its ledger entry, in one UPDATE
+        campaign = db.session.get(Campaign, donation.campaign_id, options=[joinedload(Campaign.fund)])
+        try:
+            ensure_campaign_accepts_gifts(campaign)
+        except DomainError as error:
+            return campaign, error.message
+    return None
 
 
 def flag_donation(donation: Donation, reason: dict) -> None:

@@ -193,7 +193,7 @@ def stripe_webhook():
         # nothing is stored: a forged, replayed or stale delivery leaves no trace but this answer
         message = error.message if isinstance(error, DomainError) else "invalid signature"
         return jsonify({"error": {"code": "bad_webhook", "message": message, "field": None}}), 400
-    outcome = webhooks.receive_event(STRIPE, event)
+    outcome = webhooks.receive_and_commit(STRIPE, event)  # the delivery is its own unit of work
     return jsonify({"received": True, "outcome": outcome}), 200
 
 

@@ -15,11 +15,13 @@ can never post a refund twice.
 """
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 
 from portal.audit import service as audit
 from portal.core.time import utcnow
@@ -88,19 +90,49 @@ def _metadata_id(obj: dict, key: str) -> int | None:
 # --- receiving -------------------------------------------------------------------------------------
 
 def receive_event(provider_name: str, event: ProviderEvent) -> str:
-    """Store the event once and apply it. Returns the outcome ("duplicate" when already received)."""
-    row = WebhookEvent(id=event.id, provider=provider_name, type=event.type, provider_created=event.created,
-                       payload=event.payload)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError:
-        return DUPLICATE
-    outcome = apply_stored_event(row)
-    if outcome.unlocks:
-        retry_deferred_events(provider_name)
-    return outcome.text
+    """Store the event once and apply it. Returns the outcome ("duplicate" when already received).
+
+    The cached totals the event moves (a gift's campaign and fund rows, which every gift to the campaign
+    updates) are written at the end, after everything else the event does (ledger.hot_rows_last).
+    """
+    with ledger.hot_rows_last():
+        row = _store_once(provider_name, event)
+        if row is None:
+            return DUPLICATE
+        outcome = apply_stored_event(row)
+        if outcome.unlocks:
+            retry_deferred_events(provider_name)
+        return outcome.text
+
+
+def receive_and_commit(provider_name: str, event: ProviderEvent) -> str:
+    """receive_event as a whole delivery (the webhook route: its own request boundary), committed together
+    with the hot rows' UPDATEs (ledger.hot_rows_last(commit=True)), so a gift holds its campaign's and
+    fund's row locks for that one round trip."""
+    with ledger.hot_rows_last(commit=True):
+        return receive_event(provider_name, event)
+
+
+def _store_once(provider_name: str, event: ProviderEvent) -> WebhookEvent | None:
+    """INSERT ... ON CONFLICT DO NOTHING: the stored row (in the session), or None for a duplicate. A second
+    delivery of an event still being applied waits here for the first one's commit, then is a duplicate."""
+    values = dict(id=event.id, provider=provider_name, type=event.type, provider_created=event.created,
+                  payload=event.payload, received_at=utcnow(), processed_at=None, outcome=None)
+    stored = db.session.execute(_insert_once(db.session.get_bind().dialect.name), values).first()
+    if stored is None:
+        return None
+    row = WebhookEvent(**values)
+    make_transient_to_detached(row)  # the row as inserted, without reading it back
+    db.session.add(row)
+    return row
+
+
+@lru_cache(maxsize=2)
+def _insert_once(dialect: str):
+    """Built once (a Core statement on the table; the ORM would read the parameters as rows to insert)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = WebhookEvent.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
 
 
 def apply_stored_event(row: WebhookEvent) -> Outcome:
@@ -151,7 +183,10 @@ def _gift_for_session(model, session: dict, provider_name: str, prefix: str, met
     """
     claimed = _reference_id(session.get("client_reference_id"), prefix) or _metadata_id(session, metadata_key)
     gift = None
-    if session.get("id"):
+    if session.get("id") and model is Donation:
+        # every event about a checkout changes its donation: found and locked in one statement
+        gift = service.lock_donation_of_session(provider_name, str(session["id"]))
+    elif session.get("id"):
         gift = db.session.scalar(select(model).where(model.provider == provider_name,
                                                      model.provider_session_id == str(session["id"])))
     return gift, claimed
