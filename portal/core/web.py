@@ -49,7 +49,8 @@ def undo() -> None:
 
 
 def done(message: str, target: str, category: str = "success"):
-    """Flash `message` and redirect (303 after a POST, so a reload does not resubmit)."""
+    """Flash `message` and redirect to `target`: after a POST the browser loads the next page with a GET, so a
+    reload does not submit the form again."""
     flash(message, category)
     return redirect(target)
 
