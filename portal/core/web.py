@@ -73,16 +73,21 @@ def submit_form(form, action: Callable, on_success: Callable, render: Callable):
     return render(400 if form.is_submitted() else 200)
 
 
-def button_action(action: Callable, on_success: Callable, back: str, form: FlaskForm | None = None):
+def button_action(action: Callable, on_success: Callable, back: str, form: FlaskForm | None = None,
+                  flash_statuses: tuple[int, ...] | None = None):
     """A POST button: a valid CSRF token (else 400), then `action()`.
 
-    A DomainError is undone and flashed, and the user goes `back`; otherwise `on_success(result)`.
+    A DomainError is undone and flashed, and the user goes `back`; otherwise `on_success(result)`. With
+    `flash_statuses`, only errors of those statuses are flashed; the others show the error page (an
+    illegal step stays a 409 page where a test or a person relies on it).
     """
     if not (form or ButtonForm()).validate_on_submit():
         abort(400)
     try:
         result = action()
     except DomainError as error:
+        if flash_statuses is not None and error.status_code not in flash_statuses:
+            raise
         undo()
         flash(error.message, "error")
         return redirect(back)

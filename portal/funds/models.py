@@ -78,7 +78,7 @@ class Campaign(db.Model):
 
     fund: Mapped[Fund] = relationship(back_populates="campaigns")
     created_by = relationship("User")
-    images: Mapped[list["CampaignImage"]] = relationship(order_by="CampaignImage.position")
+    images: Mapped[list["CampaignImage"]] = relationship(back_populates="campaign", order_by="CampaignImage.position")
     updates: Mapped[list["CampaignUpdate"]] = relationship(order_by="CampaignUpdate.created_at.desc()")
     teams: Mapped[list["Team"]] = relationship(back_populates="campaign", order_by="Team.id")
 
@@ -91,6 +91,8 @@ class CampaignImage(db.Model):
     storage_key: Mapped[str] = mapped_column(String(128))
     caption: Mapped[str] = mapped_column(String(200), default="")
     position: Mapped[int] = mapped_column(default=0)
+
+    campaign: Mapped["Campaign"] = relationship(back_populates="images")
 
 
 class CampaignUpdate(db.Model):

@@ -88,6 +88,11 @@ def can_grant_fund_roles(user, fund) -> bool:
     return is_admin(user)
 
 
+def can_revoke_fund_role(user, fund_role) -> bool:
+    """Removes a role held on the fund (a queries.FundRole): whoever appoints."""
+    return can_grant_fund_roles(user, fund_role.fund)
+
+
 def managed_fund_ids(user) -> set[int]:
     """Funds on whose scope `user` holds a committee role (for 'my funds' links)."""
     return {a.scope_id for a in assignments_of(user)
@@ -137,8 +142,12 @@ def can_post_update(user, campaign) -> bool:
     return campaign.created_by_id == user.id or is_committee(user, campaign.fund) or is_admin(user)
 
 
-def can_view_campaign_image(user, campaign) -> bool:
-    return can_view_campaign(user, campaign)
+def can_view_campaign_image(user, image) -> bool:
+    return can_view_campaign(user, image.campaign)
+
+
+def can_remove_campaign_image(user, image) -> bool:
+    return can_edit_campaign(user, image.campaign)
 
 
 # --- teams ---------------------------------------------------------------------------------------

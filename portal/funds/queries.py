@@ -374,18 +374,28 @@ def pledge_for_page(pledge_id: int) -> InKindPledge | None:
                              .where(InKindPledge.id == pledge_id))
 
 
-def campaign_image_of(campaign: Campaign, image_id: int) -> CampaignImage | None:
-    """One of the campaign's pictures (a picture of another campaign is not found)."""
-    image = db.session.get(CampaignImage, image_id)
-    return image if image is not None and image.campaign_id == campaign.id else None
+def load_campaign_image(campaign_id: int, image_id: int) -> CampaignImage | None:
+    """One of the campaign's pictures, with its campaign and fund (a picture of another campaign is not found)."""
+    return db.session.scalar(select(CampaignImage).options(
+        joinedload(CampaignImage.campaign).joinedload(Campaign.fund).joinedload(Fund.place))
+        .where(CampaignImage.id == image_id, CampaignImage.campaign_id == campaign_id))
 
 
-def fund_role_of(fund: Fund, assignment_id: int) -> RoleAssignment | None:
+@dataclass(frozen=True)
+class FundRole:
+    """A role held on a fund: what the revoke route loads and its policy reads."""
+
+    fund: Fund
+    assignment: RoleAssignment
+
+
+def load_fund_role(fund_id: int, assignment_id: int) -> FundRole | None:
     """A role held on this fund (a role on another scope is not found)."""
     assignment = db.session.get(RoleAssignment, assignment_id)
-    if assignment is None or assignment.scope_type != roles.SCOPE_FUND or assignment.scope_id != fund.id:
+    if assignment is None or assignment.scope_type != roles.SCOPE_FUND or assignment.scope_id != fund_id:
         return None
-    return assignment
+    fund = fund_for_page(fund_id)
+    return FundRole(fund, assignment) if fund is not None else None
 
 
 def requestable_organisations(user) -> list:

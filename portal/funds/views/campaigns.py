@@ -1,5 +1,5 @@
 """Campaigns: the list, a campaign's page, writing and editing one, its lifecycle buttons, pictures, updates."""
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,7 +8,7 @@ from portal.core.money import format_yuan, parse_amount
 from portal.core.pagination import paginate
 from portal.core.policy import object_policy, public
 from portal.core.uploads import upload_path
-from portal.core.web import done, submit_form, undo
+from portal.core.web import button_action, done, submit_form
 from portal.funds import policy, queries, service
 from portal.funds.forms import CampaignForm, EmptyForm, ImageForm, UpdateForm
 from portal.funds.models import Campaign
@@ -95,17 +95,9 @@ def campaign_edit(campaign):
 def _lifecycle(campaign: Campaign, step, message: str):
     """A lifecycle button. What differs from button_action: only a refused input (400, e.g. the end day has
     passed) is said on the campaign page; an illegal step (publishing twice) stays the 409 page."""
-    require_button()
     back = url_for("funds.campaign_detail", campaign_id=campaign.id)
-    try:
-        step(campaign, current_user)
-    except DomainError as error:
-        if error.status_code != 400:
-            raise
-        undo()
-        flash(error.message, "error")
-        return redirect(back)
-    return done(message, back)
+    return button_action(lambda: step(campaign, current_user), lambda result: done(message, back), back,
+                         flash_statuses=(400,))
 
 
 @bp.route("/campaigns/<int:campaign_id>/publish", methods=["POST"])
@@ -144,25 +136,22 @@ def campaign_image_add(campaign):
 
 
 @bp.route("/campaigns/<int:campaign_id>/images/<int:image_id>")
-@object_policy(policy.can_view_campaign_image, queries.campaign_for_page, login=False)
-def campaign_image(campaign, image_id):
-    image = queries.campaign_image_of(campaign, image_id)
-    path = upload_path(image.storage_key) if image is not None else None
-    if path is None or not path.is_file():
+@object_policy(policy.can_view_campaign_image, queries.load_campaign_image, login=False)
+def campaign_image(image):
+    path = upload_path(image.storage_key)
+    if not path.is_file():
         abort(404)
     mimetype = "image/png" if image.storage_key.endswith(".png") else "image/jpeg"
     return send_file(path, mimetype=mimetype, max_age=86400)
 
 
 @bp.route("/campaigns/<int:campaign_id>/images/<int:image_id>/remove", methods=["POST"])
-@object_policy(policy.can_edit_campaign, queries.campaign_for_page)
-def campaign_image_remove(campaign, image_id):
-    image = queries.campaign_image_of(campaign, image_id)
-    if image is None:
-        abort(404)
+@object_policy(policy.can_remove_campaign_image, queries.load_campaign_image)
+def campaign_image_remove(image):
     require_button()
+    campaign_id = image.campaign_id
     service.remove_campaign_image(image, current_user)
-    return done(_("The picture is removed."), url_for("funds.campaign_edit", campaign_id=campaign.id))
+    return done(_("The picture is removed."), url_for("funds.campaign_edit", campaign_id=campaign_id))
 
 
 @bp.route("/campaigns/<int:campaign_id>/updates/new", methods=["GET", "POST"])

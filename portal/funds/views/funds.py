@@ -1,5 +1,5 @@
 """Funds: the list, a fund's public page and ledger, setting one up, its management page and its roles."""
-from flask import abort, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -103,11 +103,9 @@ def fund_role_grant(fund):
 
 
 @bp.route("/funds/<int:fund_id>/roles/<int:assignment_id>/revoke", methods=["POST"])
-@object_policy(policy.can_grant_fund_roles, queries.fund_for_page)
-def fund_role_revoke(fund, assignment_id):
-    assignment = queries.fund_role_of(fund, assignment_id)
-    if assignment is None:
-        abort(404)
+@object_policy(policy.can_revoke_fund_role, queries.load_fund_role)
+def fund_role_revoke(fund_role):
+    fund, assignment = fund_role.fund, fund_role.assignment
     require_button()
     name = assignment.user.display_name
     service.revoke_fund_role(fund, assignment, current_user)
