@@ -144,6 +144,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.payments.views import bp as payments_bp
 
     app.register_blueprint(payments_bp)
+    from portal.procurement.views import bp as procurement_bp
+
+    app.register_blueprint(procurement_bp)
 
 
 def _wants_json() -> bool:

@@ -22,6 +22,21 @@ def _secret_key() -> str:
     return key_file.read_text().strip()
 
 
+def _bid_sealing_key() -> str:
+    """BID_SEALING_KEY (a Fernet key) from the environment; for development one kept in instance/, like
+    SECRET_KEY. Bids are encrypted with it at rest until and after their opening (portal/procurement/sealing.py)."""
+    if key := os.environ.get("BID_SEALING_KEY"):
+        return key
+    from cryptography.fernet import Fernet
+
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "bid_sealing_key"
+    if not key_file.exists():
+        key_file.write_bytes(Fernet.generate_key())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
 def _bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -106,6 +121,7 @@ class Config:
         """Resolve the values that depend on the environment at app-creation time."""
         values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
         values["SECRET_KEY"] = _secret_key()
+        values["BID_SEALING_KEY"] = _bid_sealing_key()
         values["PORTAL_DEPLOYMENT_ID"] = values["PORTAL_DEPLOYMENT_ID"] or deployment_id_from(values["SECRET_KEY"])
         values["SQLALCHEMY_DATABASE_URI"] = values["SQLALCHEMY_DATABASE_URI"] or _database_url()
         values["REDIS_URL"] = os.environ.get("REDIS_URL") or values["REDIS_URL"]
@@ -130,6 +146,9 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 f"SECRET_KEY is {len(key)} characters long; production needs at least {MIN_SECRET_KEY_LENGTH} "
                 "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')")
+        if not os.environ.get("BID_SEALING_KEY"):
+            raise RuntimeError("BID_SEALING_KEY must be set in production (generate one with: python -c "
+                               "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')")
         values = super().load()
         if not values["REDIS_URL"]:
             # Without a shared store every gunicorn worker counts sign-in attempts on its own, so the limits

@@ -7,5 +7,6 @@ from portal.notifications import models as notifications_models  # noqa: F401
 from portal.orgs import models as orgs_models  # noqa: F401
 from portal.payments import models as payments_models  # noqa: F401
 from portal.places import models as places_models  # noqa: F401
+from portal.procurement import models as procurement_models  # noqa: F401
 from portal.projects import models as projects_models  # noqa: F401
 from portal.volunteering import models as volunteering_models  # noqa: F401

@@ -185,3 +185,24 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
 
     return counter
+
+
+@pytest.fixture
+def clock():
+    """The portal's controllable clock: `clock.move(hours=3)` shifts every "now" in the portal (deadlines,
+    publicity periods, the background worker's due steps); reset after the test."""
+    from datetime import timedelta
+
+    from portal.core import time as portal_time
+
+    class Clock:
+        @staticmethod
+        def now():
+            return portal_time.utcnow()
+
+        @staticmethod
+        def move(**delta):
+            portal_time.move_clock(timedelta(**delta))
+
+    yield Clock()
+    portal_time.reset_clock()

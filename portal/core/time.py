@@ -1,12 +1,27 @@
 """Time: stored as timezone-aware UTC, shown in Asia/Shanghai by Flask-Babel."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+# Tests (and only tests) move the portal's clock to walk timed lifecycles (a bid deadline, a publicity
+# period) without sleeping: tests/conftest.py's `clock` fixture. Every "now" in the portal comes from here.
+_offset = timedelta(0)
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _offset
+
+
+def move_clock(by: timedelta) -> None:
+    """Shift the portal's clock by `by` (tests only; reset with reset_clock)."""
+    global _offset
+    _offset += by
+
+
+def reset_clock() -> None:
+    global _offset
+    _offset = timedelta(0)
 
 
 class UTCDateTime(TypeDecorator):

@@ -2,11 +2,13 @@
 import logging
 
 import pytest
+from cryptography.fernet import Fernet
 
 from portal import create_app
 from portal.config import config_for
 
 LONG_KEY = "k" * 32
+SEALING_KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture
@@ -15,7 +17,16 @@ def production_env(monkeypatch):
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.delenv("RATELIMIT_PER_PROCESS_OK", raising=False)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("BID_SEALING_KEY", SEALING_KEY)
     return monkeypatch
+
+
+def test_production_refuses_to_start_without_a_bid_sealing_key(production_env):
+    production_env.setenv("SECRET_KEY", LONG_KEY)
+    production_env.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    production_env.delenv("BID_SEALING_KEY")
+    with pytest.raises(RuntimeError, match="BID_SEALING_KEY must be set"):
+        create_app("production")
 
 
 @pytest.mark.parametrize("key", ["x", "k" * 31])

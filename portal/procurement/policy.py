@@ -1,0 +1,106 @@
+"""Who may do what in purchase of services. One `can_...` per action (CONTRIBUTING.md, "A policy function").
+
+- Buyers are officials: an official whose place scope covers a department's place manages its catalogue,
+  its qualified-organisation list and its calls. The platform administrator is not a buyer.
+- Bidders are the admins of organisations (whether the organisation is verified, qualified and not
+  suspended is the service's clear message, not a 404).
+- Evaluators are named to a call's panel by its buyer, from the people holding the evaluator role on a place
+  covering the call's place.
+- Residents see every published call and vote in a contest's roadshow.
+
+Sealed bids: no function here ever grants reading a bid's content before the opening; that rule is
+enforced by the bids service itself (portal/procurement/bids.py), whoever asks.
+"""
+from sqlalchemy import select
+
+from portal.accounts import roles
+from portal.accounts.models import RoleAssignment, User
+from portal.accounts.scopes import assignments_of, has_place_role, places_with_role
+from portal.extensions import db
+from portal.procurement.models import DRAFT, PanelMember
+
+
+# --- buyers --------------------------------------------------------------------------------------------
+def is_buyer_official(user) -> bool:
+    """An official anywhere: may open the workbench and draft calls for the departments in their scope."""
+    return user.is_authenticated and bool(places_with_role(user, roles.OFFICIAL))
+
+
+def can_manage_department(user, department) -> bool:
+    return user.is_authenticated and has_place_role(user, department.place, roles.OFFICIAL,
+                                                    platform_counts=False)
+
+
+def can_manage_call(user, call) -> bool:
+    """The buyer's officials: draft, publish, amend, answer questions, open the panel, award, answer objections."""
+    return user.is_authenticated and has_place_role(user, call.department.place, roles.OFFICIAL,
+                                                    platform_counts=False)
+
+
+def can_record_qualification(user, place) -> bool:
+    return user.is_authenticated and has_place_role(user, place, roles.OFFICIAL, platform_counts=False)
+
+
+# --- everyone ------------------------------------------------------------------------------------------
+def can_view_call(user, call) -> bool:
+    """A published call (in any later state) is public; a draft only to its buyer."""
+    return call.status != DRAFT or can_manage_call(user, call)
+
+
+def can_ask_question(user, call) -> bool:
+    """Anyone signed in may ask; whether questions are still taken is the service's 409."""
+    return user.is_authenticated and can_view_call(user, call)
+
+
+def can_vote_in_roadshow(user, call) -> bool:
+    return user.is_authenticated and can_view_call(user, call)
+
+
+# --- bidders -------------------------------------------------------------------------------------------
+def organisation_ids_administered(user) -> set[int]:
+    return {a.scope_id for a in assignments_of(user)
+            if a.role == roles.ORG_ADMIN and a.scope_type == roles.SCOPE_ORGANISATION}
+
+
+def is_bidder_admin(user) -> bool:
+    """The admin of at least one organisation: may open "my bids" and the bid form."""
+    return user.is_authenticated and bool(organisation_ids_administered(user))
+
+
+def can_bid(user, call) -> bool:
+    return is_bidder_admin(user) and can_view_call(user, call)
+
+
+def can_manage_bid(user, bid) -> bool:
+    """The bidding organisation's admins (replace, withdraw, receipts, explanations, objections)."""
+    return user.is_authenticated and bid.organisation_id in organisation_ids_administered(user)
+
+
+# --- evaluators ----------------------------------------------------------------------------------------
+def is_evaluator(user) -> bool:
+    return user.is_authenticated and bool(places_with_role(user, roles.EVALUATOR))
+
+
+def may_be_named_evaluator(user, call) -> bool:
+    return has_place_role(user, call.place, roles.EVALUATOR, platform_counts=False)
+
+
+def is_panel_member(user, call) -> bool:
+    if not user.is_authenticated:
+        return False
+    return db.session.get(PanelMember, (call.id, user.id)) is not None
+
+
+def can_evaluate(user, call) -> bool:
+    return is_panel_member(user, call)
+
+
+def evaluator_candidates(call) -> list:
+    """Users holding the evaluator role on the call's place or a place above it."""
+    place_ids = call.place.ancestor_ids
+    rows = db.session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+                              .where(RoleAssignment.role == roles.EVALUATOR,
+                                     RoleAssignment.scope_type == roles.SCOPE_PLACE,
+                                     RoleAssignment.scope_id.in_(place_ids))
+                              .order_by(User.id).distinct())
+    return list(rows)

@@ -1,0 +1,2 @@
+"""Procurement views: catalogue."""
+from portal.procurement.views import bp  # noqa: F401

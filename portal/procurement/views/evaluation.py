@@ -1,0 +1,2 @@
+"""Procurement views: evaluation."""
+from portal.procurement.views import bp  # noqa: F401
