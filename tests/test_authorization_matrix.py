@@ -1,5 +1,5 @@
 """Visits every registered route as anonymous, resident, org member, official, admin, fund treasurer, fund
-committee member, community worker and grid worker.
+committee member, community worker, grid worker and evaluator.
 
 A route missing from ROUTES fails the suite, so a new page cannot ship without a declared policy and
 an expected answer for each role. POST routes are sent with a valid CSRF token and an empty form:
@@ -26,9 +26,10 @@ from tests.factories.payments import payments_matrix_world
 from tests.factories.places import make_tree
 from tests.factories.projects import projects_matrix_world
 from tests.factories.volunteering import volunteering_world
+from tests.procurement.matrix import PROCUREMENT_ROUTES, procurement_matrix_world
 
 ROLES = ("anonymous", "resident", "org_member", "official", "admin", "treasurer", "committee", "community_worker",
-         "grid_worker")
+         "grid_worker", "evaluator")
 LOGIN = "302 to sign-in"  # a 302 whose Location is the sign-in page: refused for want of signing in
 ALLOWED = {200, 302, 303, 400, 409}  # reached the handling (302 here never means "to sign-in")
 REFUSED = {LOGIN, 403, 404}
@@ -46,6 +47,8 @@ def expect(others=None, **codes):
 PUBLIC = expect(others=200)
 SIGNED_IN = expect(anonymous=LOGIN, others=200)
 ADMIN_ONLY = expect(anonymous=LOGIN, admin=200, others=403)
+# nobody of the fund's or the campaign's staff (the fund rows' "others" are its managers)
+NOT_FUND_STAFF = {"resident": 404, "org_member": 404, "grid_worker": 404, "evaluator": 404}
 OFFICIALS = expect(anonymous=LOGIN, official=200, admin=200, others=403)
 
 # endpoint -> (method, url template, expected status per role). Placeholders come from the world fixture.
@@ -196,7 +199,7 @@ ROUTES = {
     "funds.fund_edit": ("GET", "/funds/{fund}/edit",
                        expect(anonymous=LOGIN, official=200, admin=200, community_worker=200, others=404)),
     "funds.fund_manage": ("GET", "/funds/{fund}/manage",
-                         expect(anonymous=LOGIN, resident=404, org_member=404, grid_worker=404, others=200)),
+                         expect(anonymous=LOGIN, **NOT_FUND_STAFF, others=200)),
     # fund roles are granted by platform administrators (the admin's empty form is a 400); the fund's managers
     # see the page but are refused the grant (403)
     "funds.fund_role_grant": ("POST", "/funds/{fund}/roles",
@@ -204,22 +207,22 @@ ROUTES = {
     "funds.fund_role_revoke": ("POST", "/funds/{fund}/roles/{fund_assignment}/revoke",
                               expect(anonymous=LOGIN, admin=302, others=404)),
     "funds.campaign_new": ("GET", "/funds/{fund}/campaigns/new",
-                          expect(anonymous=LOGIN, resident=404, org_member=404, grid_worker=404, others=200)),
+                          expect(anonymous=LOGIN, **NOT_FUND_STAFF, others=200)),
     "funds.campaign_list": ("GET", "/campaigns/", PUBLIC),
     "funds.campaign_detail": ("GET", "/campaigns/{campaign}", PUBLIC),
     "funds.campaign_edit": ("GET", "/campaigns/{campaign}/edit",
-                           expect(anonymous=LOGIN, resident=404, org_member=404, grid_worker=404, others=200)),
+                           expect(anonymous=LOGIN, **NOT_FUND_STAFF, others=200)),
     "funds.campaign_publish": ("POST", "/campaigns/{draft_campaign}/publish",
-                              expect(anonymous=LOGIN, resident=404, org_member=404, grid_worker=404, others=302)),
+                              expect(anonymous=LOGIN, **NOT_FUND_STAFF, others=302)),
     "funds.campaign_finish": ("POST", "/campaigns/{campaign_to_finish}/finish",
-                             expect(anonymous=LOGIN, resident=404, org_member=404, grid_worker=404, others=302)),
+                             expect(anonymous=LOGIN, **NOT_FUND_STAFF, others=302)),
     "funds.campaign_close": ("POST", "/campaigns/{ended_campaign}/close",
-                            expect(anonymous=LOGIN, resident=404, org_member=404, grid_worker=404, others=302)),
+                            expect(anonymous=LOGIN, **NOT_FUND_STAFF, others=302)),
     "funds.campaign_image": ("GET", "/campaigns/{campaign}/images/{campaign_image}", PUBLIC),
     "funds.campaign_image_add": ("POST", "/campaigns/{campaign}/images",
-                                expect(anonymous=LOGIN, resident=404, org_member=404, grid_worker=404, others=400)),
+                                expect(anonymous=LOGIN, **NOT_FUND_STAFF, others=400)),
     "funds.campaign_image_remove": ("POST", "/campaigns/{campaign}/images/{campaign_image}/remove",
-                                   expect(anonymous=LOGIN, resident=404, org_member=404, grid_worker=404, others=302)),
+                                   expect(anonymous=LOGIN, **NOT_FUND_STAFF, others=302)),
     # updates: the fund's committee or the campaign's author (the admin in this world)
     "funds.campaign_update_new": ("GET", "/campaigns/{campaign}/updates/new",
                                  expect(anonymous=LOGIN, admin=200, treasurer=200, committee=200, others=404)),
@@ -229,13 +232,14 @@ ROUTES = {
     "funds.team_detail": ("GET", "/teams/{team}", PUBLIC),
     # the resident captains the team: already in it, and a captain cannot leave (409); the others join, then leave
     "funds.team_edit": ("GET", "/teams/{team}/edit", expect(anonymous=LOGIN, org_member=404, grid_worker=404,
-                                                            others=200)),  # the captain and the campaign's managers
+                                                            evaluator=404, others=200)),  # captain and managers
     "funds.team_join": ("POST", "/teams/{team}/join", expect(anonymous=LOGIN, resident=409, others=302)),
     "funds.team_leave": ("POST", "/teams/{team}/leave", expect(anonymous=LOGIN, resident=404, others=302)),  # captain
     "funds.disbursement_new": ("GET", "/funds/{fund}/disbursements/new",
                               expect(anonymous=LOGIN, org_member=200, community_worker=200, others=404)),
     "funds.disbursement_detail": ("GET", "/disbursements/{disbursement}",
-                                 expect(anonymous=LOGIN, resident=404, grid_worker=404, others=200)),
+                                 expect(anonymous=LOGIN, resident=404, grid_worker=404, evaluator=404,
+                                        others=200)),
     "funds.disbursement_approve": ("POST", "/disbursements/{disbursement}/approve",
                                   expect(anonymous=LOGIN, treasurer=302, committee=302, others=404)),
     "funds.disbursement_reject": ("POST", "/disbursements/{disbursement}/reject",
@@ -283,6 +287,7 @@ ROUTES = {
     "payments.statement_csv": ("GET", "/me/giving/statement/2026.csv", SIGNED_IN),
     "payments.statement_pdf": ("GET", "/me/giving/statement/2026.pdf", SIGNED_IN),
 }
+ROUTES.update(PROCUREMENT_ROUTES)  # tests/procurement/matrix.py
 
 
 @pytest.fixture
@@ -298,6 +303,8 @@ def world():
     grant(community_worker, roles.COMMUNITY_WORKER, tree["community"])
     grid_worker = UserFactory(email="grid-worker@example.org")
     grant(grid_worker, roles.GRID_WORKER, tree["grid"])
+    evaluator = UserFactory(email="evaluator@example.org")
+    grant(evaluator, roles.EVALUATOR, tree["district"])
     verified = make_organisation(member, tree["community"], status=VERIFIED)
     pending = make_organisation(member, tree["community"], status=PENDING)
     member_assignment = grant(member, roles.ORG_ADMIN, verified)
@@ -328,7 +335,8 @@ def world():
     values.update(reset_token=reset_token, invitation_token=invitation_token)
     users = {"resident": resident, "org_member": member, "official": official, "admin": admin,
              "treasurer": treasurer, "committee": committee, "community_worker": community_worker,
-             "grid_worker": grid_worker}
+             "grid_worker": grid_worker, "evaluator": evaluator}
+    values.update(procurement_matrix_world(tree, users, verified))
     return users, values
 
 
