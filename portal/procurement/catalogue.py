@@ -15,13 +15,23 @@ from sqlalchemy.orm import joinedload
 from portal.accounts import roles
 from portal.accounts.scopes import has_place_role, places_with_role
 from portal.audit import service as audit
-from portal.core.errors import IllegalTransition, ValidationFailed
+from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.core.money import format_yuan, parse_amount
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.orgs.models import SERVICE_AREAS, VERIFIED, Organisation
 from portal.places.models import DISTRICT, STREET, Place
-from portal.procurement.models import SERVICE_UNITS, CatalogueItem, Department, MinimumWage, Qualification
+from portal.procurement.models import (
+    DRAFT,
+    SERVICE_UNITS,
+    Call,
+    CatalogueItem,
+    Department,
+    Lot,
+    LotLine,
+    MinimumWage,
+    Qualification,
+)
 
 DEPARTMENT_NAME_MAX = 120
 ITEM_NAME_MAX = 120
@@ -219,8 +229,19 @@ def create_item(department, *, actor, year, code, name, category, unit, ceiling,
     return item
 
 
+def used_by_published_call(item) -> bool:
+    """A call past its draft buys this item: its terms are the call's published terms."""
+    return db.session.scalar(select(LotLine.id).join(Lot, Lot.id == LotLine.lot_id).join(Call, Call.id == Lot.call_id)
+                             .where(LotLine.catalogue_item_id == item.id, Call.status != DRAFT).limit(1)) is not None
+
+
 def update_item(item, *, actor, year, code, name, category, unit, ceiling, quality_standard) -> CatalogueItem:
+    """Edit a catalogue line, unless a published call buys it (then the line is part of that call's terms: add
+    a new line instead)."""
     values = _clean_item(item.department, year, code, name, category, unit, ceiling, quality_standard, exclude=item)
+    if used_by_published_call(item) and any(getattr(item, key) != value for key, value in values.items()):
+        raise DomainError(_("A published call buys this item, so its terms cannot change. Add a new item for "
+                            "future calls instead."))
     before = item_snapshot(item)
     for key, value in values.items():
         setattr(item, key, value)

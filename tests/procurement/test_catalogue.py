@@ -137,6 +137,28 @@ def test_an_edit_cannot_take_the_code_of_another_item(world):
     assert db.session.get(CatalogueItem, item.id).code == "YL-01"
 
 
+def test_an_item_a_published_call_buys_cannot_change_and_stays_as_it_was(world):
+    from portal.core.errors import DomainError
+    from tests.factories.procurement import make_call
+
+    item = catalogue.create_item(world.department, actor=world.official, **ITEM)
+    make_call(world.department, world.official, item=item)
+    with force_locale("en"), pytest.raises(DomainError) as raised:
+        catalogue.update_item(item, actor=world.official, **{**ITEM, "ceiling": "60"})
+    assert raised.value.status_code == 409 and "published call" in raised.value.message
+    db.session.expire_all()
+    assert db.session.get(CatalogueItem, item.id).unit_price_ceiling_minor == 4550
+
+
+def test_an_item_only_a_draft_call_buys_can_still_change(world):
+    from tests.factories.procurement import make_call
+
+    item = catalogue.create_item(world.department, actor=world.official, **ITEM)
+    make_call(world.department, world.official, item=item, status="draft")
+    catalogue.update_item(item, actor=world.official, **{**ITEM, "ceiling": "60"})
+    assert item.unit_price_ceiling_minor == 6000
+
+
 # --- the CSV import ------------------------------------------------------------------------------------
 
 HEADER = "year,code,name,category,unit,unit_price_ceiling,quality_standard\n"

@@ -92,7 +92,8 @@ def item_edit(item):
         lambda result: done(_("%(name)s is saved.", name=item.name),
                             url_for("procurement.catalogue_list", department=item.department_id, year=item.year)),
         lambda status: (render_template("procurement/catalogue_item_form.html", form=form,
-                                        department=item.department, item=item), status))
+                                        department=item.department, item=item,
+                                        locked=catalogue.used_by_published_call(item)), status))
 
 
 @bp.route("/departments/<int:department_id>/import", methods=["GET", "POST"])
