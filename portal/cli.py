@@ -49,3 +49,9 @@ def register_commands(app) -> None:
     from portal.payments.cli import register as register_payments_commands
 
     register_payments_commands(app)
+    from portal.procurement.cli import procurement_group
+
+    app.cli.add_command(procurement_group)
+    from portal.worker import worker_command
+
+    app.cli.add_command(worker_command)

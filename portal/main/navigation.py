@@ -28,7 +28,8 @@ def navigation_for(user) -> list[NavItem]:
     items = [NavItem(_l("Projects"), "projects.index"), NavItem(_l("Needs"), "needs.board"),
              NavItem(_l("Volunteer"), "volunteering.index"),
              NavItem(_l("Campaigns"), "funds.campaign_list"), NavItem(_l("Funds"), "funds.fund_list"),
-             NavItem(_l("Organisations"), "orgs.directory"), NavItem(_l("Places"), "places.browse")]
+             NavItem(_l("Organisations"), "orgs.directory"),
+             NavItem(_l("Purchase of services"), "procurement.catalogue_list"), NavItem(_l("Places"), "places.browse")]
     if user is None or not user.is_authenticated:
         return items
     items.append(NavItem(_l("My organisations"), "orgs.mine", "mine"))

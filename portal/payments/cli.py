@@ -1,5 +1,7 @@
 """Payments commands: `portal sandbox renew-monthly`, `portal payments expire-stale` and `portal campaigns
 finish-due` (on funds' campaigns group: finishing a campaign may move money back)."""
+from dataclasses import dataclass, field
+
 import click
 from flask.cli import with_appcontext
 
@@ -60,11 +62,31 @@ def finish_due_command():
 
     A failed all-or-nothing campaign owes back refunds that failed (provider down) and money that
     arrived after it failed or closed (a late webhook): both are refunded here through the payment
-    provider, as a treasurer's refund is. Safe to run again and again (e.g. hourly from cron), also
-    two runs at once: each campaign is finished once and each gift refunded once. Each campaign
-    commits on its own, so one failure does not undo the others; exit status 1 when any failed.
+    provider, as a treasurer's refund is. Safe to run again and again (the background worker runs it
+    every minute, portal/worker.py), also two runs at once: each campaign is finished once and each gift
+    refunded once. Each campaign commits on its own, so one failure does not undo the others; exit
+    status 1 when any failed.
     """
-    finished = problems = 0
+    report = finish_due_campaigns()
+    for line in report.finished:
+        click.echo(line)
+    for line in report.problems:
+        click.echo(line, err=True)
+    click.echo(f"{len(report.finished)} campaign(s) finished.")
+    if report.problems:
+        raise SystemExit(1)
+
+
+@dataclass
+class FinishDueReport:
+    finished: list[str] = field(default_factory=list)  # "campaign 3 (title): ended"
+    problems: list[str] = field(default_factory=list)
+
+
+def finish_due_campaigns() -> FinishDueReport:
+    """The work of `portal campaigns finish-due`, also run by the background worker: finish the due campaigns
+    and refund what failed ones owe, each campaign in its own committed transaction."""
+    report = FinishDueReport()
     for campaign in funds_service.due_campaigns():
         try:
             if not run_with_retry(_finish_if_still_live, campaign.id):
@@ -73,22 +95,16 @@ def finish_due_command():
             db.session.commit()
         except Exception as error:  # one bad campaign must not stop the others; it is retried next run
             db.session.rollback()
-            problems += 1
-            click.echo(f"campaign {campaign.id}: could not finish: {error}", err=True)
+            report.problems.append(f"campaign {campaign.id}: could not finish: {error}")
             continue
-        finished += 1
-        click.echo(f"campaign {campaign.id} ({campaign.title}): {campaign.status}")
+        report.finished.append(f"campaign {campaign.id} ({campaign.title}): {campaign.status}")
     # failed campaigns still owing money back: refunds that failed, and money that arrived late (also
     # after the campaign closed), refunded through the provider like a treasurer's refund
     for campaign in campaigns.failed_campaigns_owing_refunds():
         failures = run_with_retry(campaigns.refund_campaign_gifts, campaign, actor=None)
         db.session.commit()
-        for failure in failures:
-            problems += 1
-            click.echo(f"campaign {campaign.id}: {failure}", err=True)
-    click.echo(f"{finished} campaign(s) finished.")
-    if problems:
-        raise SystemExit(1)
+        report.problems.extend(f"campaign {campaign.id}: {failure}" for failure in failures)
+    return report
 
 
 def _finish_if_still_live(campaign_id: int) -> bool:

@@ -104,3 +104,14 @@ def evaluator_candidates(call) -> list:
                                      RoleAssignment.scope_id.in_(place_ids))
                               .order_by(User.id).distinct())
     return list(rows)
+
+
+# --- catalogue and qualified list (portal/procurement/catalogue.py) -----------------------------------
+def can_manage_catalogue_item(user, item) -> bool:
+    """Edit a catalogue line: the officials of its department's place."""
+    return can_manage_department(user, item.department)
+
+
+def can_revoke_qualification(user, qualification) -> bool:
+    """Revoke an entry of the qualified list: the officials of the place it was recorded on (or above)."""
+    return can_record_qualification(user, qualification.place)

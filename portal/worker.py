@@ -1,0 +1,154 @@
+"""The background worker: the portal's timed jobs happen on time whether or not anyone visits a page.
+
+Jobs (periodic, on the worker's clock):
+- every minute, `procurement_due_steps`: the timed steps of purchase of services (opening bids at the deadline,
+  ending publicity periods; portal/procurement/timed.py), each taken exactly once (steps.claim_step);
+- every minute, `campaigns_due`: what `portal campaigns finish-due` does (finish campaigns past their end, refund
+  what failed ones owe);
+- every hour, `volunteering_reminders`: what `portal volunteering send-reminders` does (the day-before mails).
+Each job runs in an app context (the app is created once per worker process), commits its own transaction and
+logs what it did. `portal worker` runs the consumer; `portal procurement due` takes the due steps once, by hand
+or from cron.
+
+Why Huey (https://huey.readthedocs.io): it is kept (releases since 2011, one careful maintainer), small (one
+pure-Python package, no broker process of its own), stores its queue in SQLite when there is no Redis (a file
+in the instance folder, beside the development database) and in Redis when `REDIS_URL` is set, has periodic
+tasks with crontab schedules built in, and runs as one consumer process with one worker thread, which is all a
+machine with two cores shared with the web server needs. Celery needs a broker and a separate beat process;
+RQ needs Redis; APScheduler inside the web processes would run each job once per gunicorn worker.
+"""
+import logging
+import os
+from collections.abc import Callable
+
+import click
+from flask import current_app, has_app_context
+from flask.cli import with_appcontext
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+from portal.config import CONFIGS, INSTANCE_DIR
+from portal.extensions import db
+
+log = logging.getLogger("portal.worker")
+QUEUE_NAME = "portal"
+SQLITE_FILE = "huey.sqlite3"
+
+
+def huey_from_config(config) -> Huey:
+    """The queue for `config` (a Flask config or any mapping): Redis when REDIS_URL is set, else a SQLite file in
+    the instance folder; immediate (tasks run on the spot, in memory) when TESTING."""
+    immediate = bool(config.get("TESTING"))
+    if config.get("REDIS_URL"):
+        return RedisHuey(QUEUE_NAME, url=config["REDIS_URL"], immediate=immediate)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(QUEUE_NAME, filename=str(INSTANCE_DIR / SQLITE_FILE), immediate=immediate)
+
+
+def _environment_settings() -> dict:
+    """What the queue needs from the configuration, read without building the whole app (no keys needed)."""
+    settings = CONFIGS[os.environ.get("PORTAL_ENV", "development")]
+    return {"REDIS_URL": os.environ.get("REDIS_URL") or settings.REDIS_URL,
+            "TESTING": getattr(settings, "TESTING", False)}
+
+
+huey = huey_from_config(_environment_settings())
+
+# --- the app the jobs run in ---------------------------------------------------------------------------
+_app = None
+
+
+def use_app(app) -> None:
+    """Run the jobs in `app` (the `portal worker` command hands over the app it built)."""
+    global _app
+    _app = app
+
+
+def flask_app():
+    """The app the jobs run in: the one handed over, the current one, or one created once for this process."""
+    global _app
+    if _app is None:
+        if has_app_context():
+            _app = current_app._get_current_object()
+        else:
+            from portal import create_app
+
+            _app = create_app()
+    return _app
+
+
+def run_job(name: str, job: Callable):
+    """Run `job()` in a fresh app context, commit, log its result and return it; roll back and re-raise on error
+    (huey logs the failure and the next run tries again)."""
+    with flask_app().app_context():
+        try:
+            result = job()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("%s failed", name)
+            raise
+        log.info("%s: %s", name, result)
+        return result
+
+
+# --- the jobs ------------------------------------------------------------------------------------------
+def take_due_procurement_steps() -> dict:
+    from portal.procurement.timed import run_due_steps
+
+    return run_due_steps()
+
+
+def finish_due_campaigns() -> dict:
+    from portal.payments.cli import finish_due_campaigns as finish
+
+    report = finish()
+    for line in report.problems:
+        log.warning("campaigns_due: %s", line)
+    return {"finished": report.finished, "problems": report.problems}
+
+
+def send_volunteering_reminders() -> dict:
+    from portal.volunteering.cli import send_due_reminders
+
+    shifts, mails, failed = send_due_reminders()
+    return {"shifts": shifts, "mails": mails, "failed_shifts": failed}
+
+
+@huey.periodic_task(crontab(), name="procurement_due_steps")
+def procurement_due_steps():
+    """Every minute: open the calls whose bid deadline passed, end the publicity periods that are over."""
+    return run_job("procurement_due_steps", take_due_procurement_steps)
+
+
+@huey.periodic_task(crontab(), name="campaigns_due")
+def campaigns_due():
+    """Every minute: `portal campaigns finish-due`."""
+    return run_job("campaigns_due", finish_due_campaigns)
+
+
+@huey.periodic_task(crontab(minute="0"), name="volunteering_reminders")
+def volunteering_reminders():
+    """Every hour on the hour: `portal volunteering send-reminders` (shifts starting in 24 to 48 hours)."""
+    return run_job("volunteering_reminders", send_volunteering_reminders)
+
+
+def describe(queue: Huey) -> str:
+    if isinstance(queue, RedisHuey):
+        return "Redis"
+    return f"SQLite ({queue.storage.filename})"
+
+
+# --- the command ---------------------------------------------------------------------------------------
+@click.command("worker")
+@with_appcontext
+def worker_command():
+    """Run the background worker: the timed jobs (due procurement steps and campaigns every minute, volunteering
+    reminders hourly) until stopped (Ctrl-C or SIGTERM)."""
+    from huey.consumer import Consumer
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    use_app(current_app._get_current_object())
+    click.echo(f"worker: queue in {describe(huey)}; jobs: procurement_due_steps and campaigns_due every minute, "
+               "volunteering_reminders hourly")
+    Consumer(huey, workers=1, periodic=True).run()
