@@ -5,7 +5,17 @@ Indicator and staff rows are fixed-size lists of plain sub-forms (no JavaScript 
 skipped by the service."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, FieldList, Form, FormField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from portal.core.forms import BaseForm
@@ -50,8 +60,8 @@ class BidForm(BaseForm):
     def __init__(self, *args, organisations=(), lots=(), **kwargs):
         super().__init__(*args, **kwargs)
         if self.organisation is not None:
-            self.organisation.choices = [(str(o.id), o.name) for o in organisations]
-            self.lot.choices = [(str(lot.id), f"{lot.number}. {lot.title}") for lot in lots]
+            self.organisation.choices = [SelectChoice(str(o.id), o.name) for o in organisations]
+            self.lot.choices = [SelectChoice(str(lot.id), f"{lot.number}. {lot.title}") for lot in lots]
 
     def draft(self) -> BidDraft:
         return BidDraft(
@@ -81,8 +91,9 @@ class ExplanationForm(BaseForm):
 
 
 class DecisionForm(BaseForm):
-    decision = RadioField(_l("Decision"), choices=[("accept", _l("Accept the price: the bid stays in the evaluation")),
-                                                   ("reject", _l("Reject the bid as abnormally low"))],
+    decision = RadioField(_l("Decision"), choices=[SelectChoice("accept", _l("Accept the price: the bid stays in the "
+                                                                             "evaluation")),
+                                                   SelectChoice("reject", _l("Reject the bid as abnormally low"))],
                           validators=[REQUIRED])
     reason = TextAreaField(_l("Reason"), validators=[REQUIRED, Length(max=5000)],
                            description=_l("Shown to the bidder and kept in the audit log."))
