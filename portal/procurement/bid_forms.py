@@ -33,7 +33,7 @@ class IndicatorRow(Form):
 
 
 class StaffRow(Form):
-    label = StringField(_l("Role"), validators=[Length(max=120)])
+    role = StringField(_l("Role"), validators=[Length(max=120)])
     people = StringField(_l("People"), validators=[Length(max=6)], render_kw={"inputmode": "numeric"})
     hours = StringField(_l("Hours each"), validators=[Length(max=7)], render_kw={"inputmode": "numeric"})
     rate = StringField(_l("Hourly rate (yuan)"), validators=[Length(max=20)], render_kw={"inputmode": "decimal"})
@@ -67,7 +67,7 @@ class BidForm(BaseForm):
         return BidDraft(
             approach=self.approach.data or "", team=self.team.data or "",
             indicators=[dict(row.data) for row in self.indicators],
-            staff=[StaffLine(row.label.data, row.people.data, row.hours.data, row.rate.data) for row in self.staff],
+            staff=[StaffLine(row.role.data, row.people.data, row.hours.data, row.rate.data) for row in self.staff],
             materials=self.materials.data or "", overheads=self.overheads.data or "",
             files=list(self.files.data or []))
 

@@ -67,7 +67,7 @@ def form_data(lot, organisation, **overrides) -> dict:
     """The bid form's fields for the default draft."""
     data = {"organisation": str(organisation.id), "lot": str(lot.id), "approach": "上门探访与助餐服务方案",
             "team": "社工3名", "indicators-0-name": "上门服务人次", "indicators-0-unit": "人次",
-            "indicators-0-baseline": "0", "indicators-0-target": "2000", "staff-0-label": "护理员",
+            "indicators-0-baseline": "0", "indicators-0-target": "2000", "staff-0-role": "护理员",
             "staff-0-people": "2", "staff-0-hours": "1000", "staff-0-rate": "40", "materials": "10000",
             "overheads": "5000"}
     data.update(overrides)

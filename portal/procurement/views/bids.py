@@ -11,7 +11,7 @@ from werkzeug.routing import BuildError
 from portal.core.errors import ValidationFailed
 from portal.core.policy import allowed_if, object_policy
 from portal.core.time import utcnow
-from portal.core.web import ButtonForm, button_action, done, submit_form
+from portal.core.web import button_action, done, submit_form
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.procurement import bids as service
@@ -23,7 +23,6 @@ from portal.procurement.models import (
     LOW_PRICE_STATUSES,
     PUBLISHED,
     SUBMITTED,
-    VALID,
     WITHDRAWN,
     Bid,
 )
@@ -85,7 +84,9 @@ def bid_new(call):
 
     return submit_form(form, action,
                        lambda receipt: done(_("Your bid is sealed. Keep the receipt: its SHA-256 is what the opening "
-                                              "record will show."), _receipt_url(receipt.bid)),
+                                              "record will show."),
+                                            url_for("procurement.bid_receipt", call_id=call.id,
+                                                    bid_id=receipt.bid_id)),
                        render)
 
 
@@ -217,4 +218,4 @@ def bidding_section(call, user):
         return None
     return "procurement/_call_bidding.html", {
         "call": call, "own_bids": own, "bid_count": count, "may_bid": may_bid, "opened": opened,
-        "sees_opening": sees_opening, "bid_statuses": BID_STATUSES, "valid": VALID, "button_form": ButtonForm()}
+        "sees_opening": sees_opening, "bid_statuses": BID_STATUSES}
