@@ -117,6 +117,12 @@ def _lock_call(call: Call) -> Call:
                              .execution_options(populate_existing=True))
 
 
+def _lock_bid(bid: Bid) -> Bid:
+    """The bid's row, locked and read again (two clicks of "withdraw" cannot both pass the status check)."""
+    return db.session.scalar(select(Bid).where(Bid.id == bid.id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
 # --- content -------------------------------------------------------------------------------------------
 def _number(text, field_name: str, label: str) -> int | str:
     raw = str(text or "").strip().replace(",", "")
@@ -309,7 +315,7 @@ def replace_bid(bid: Bid, actor, draft: BidDraft) -> BidReceipt:
                             status=_status_label(bid.status)))
     content, checked = _prepare(call, lot, organisation, draft)
     _taking_bids(_lock_call(call))
-    db.session.refresh(bid, with_for_update=True)
+    _lock_bid(bid)
     if bid.status != SUBMITTED:
         raise DomainError(_("Only a submitted bid can be replaced (this one is %(status)s).",
                             status=_status_label(bid.status)))
@@ -331,7 +337,7 @@ def withdraw_bid(bid: Bid, actor) -> BidReceipt:
         raise DomainError(_("Only a submitted bid can be withdrawn (this one is %(status)s).",
                             status=_status_label(bid.status)))
     _taking_bids(_lock_call(bid.call))
-    db.session.refresh(bid, with_for_update=True)
+    _lock_bid(bid)
     if bid.status != SUBMITTED:
         raise DomainError(_("Only a submitted bid can be withdrawn (this one is %(status)s).",
                             status=_status_label(bid.status)))

@@ -219,3 +219,15 @@ def test_the_buyers_early_rejection_on_the_page_is_a_409_and_changes_nothing(mar
     url = f"/procurement/calls/{market.call.id}/bids/{flagged.bid_id}/low-price/decide"
     assert client.post_form(url, {"decision": "reject", "reason": "太低"}).status_code == 409
     assert db.session.get(Bid, flagged.bid_id).status == VALID
+
+
+def test_after_the_opening_the_receipt_shows_the_price_and_the_review(market, flagged, client, login_as):
+    login_as(market.admin)
+    html = client.get(f"/procurement/calls/{market.call.id}/bids/{flagged.bid_id}/receipt").get_data(as_text=True)
+    assert "¥55,000.00" in html and f"/bids/{flagged.bid_id}/low-price" in html
+
+
+def test_the_opening_record_offers_the_buyer_the_decision_on_a_flagged_bid(market, flagged, client, login_as):
+    login_as(market.official)
+    html = client.get(f"/procurement/calls/{market.call.id}/opening").get_data(as_text=True)
+    assert f"/bids/{flagged.bid_id}/low-price/decide" in html and "¥175,000.00" in html
