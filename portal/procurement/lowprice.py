@@ -39,8 +39,8 @@ from portal.procurement.models import (
 
 EXPLAIN_DAYS = 5  # the bidder's time to explain, from the opening
 BELOW_MEAN, BELOW_NEXT, UNDER_MINIMUM_WAGE = "below_mean_of_others", "below_next_lowest", "staff_under_minimum_wage"
-RULE_LABELS = {BELOW_MEAN: _l("At least 40%% below the mean of the other bids"),
-               BELOW_NEXT: _l("At least 30%% below the next lowest bid"),
+RULE_LABELS = {BELOW_MEAN: _l("At least 40 percent below the mean of the other bids"),
+               BELOW_NEXT: _l("At least 30 percent below the next lowest bid"),
                UNDER_MINIMUM_WAGE: _l("Staff cost below the local minimum wage x staff hours")}
 REVIEW_TRANSITIONS = {ASKED: {EXPLAINED, ACCEPTED, REJECTED}, EXPLAINED: {EXPLAINED, ACCEPTED, REJECTED}}
 
