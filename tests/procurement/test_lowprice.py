@@ -231,3 +231,13 @@ def test_the_opening_record_offers_the_buyer_the_decision_on_a_flagged_bid(marke
     login_as(market.official)
     html = client.get(f"/procurement/calls/{market.call.id}/opening").get_data(as_text=True)
     assert f"/bids/{flagged.bid_id}/low-price/decide" in html and "¥175,000.00" in html
+
+
+def test_the_buyers_workbench_lists_a_flagged_price_once_it_may_be_decided(market, flagged, app):
+    from portal.procurement.views.bids import low_price_actions
+
+    with app.test_request_context():
+        assert low_price_actions(market.call) == []  # the bidder still has time to explain
+        lowprice.explain(flagged, market.admin, "有志愿者参与")
+        ((_label, url),) = low_price_actions(market.call)
+    assert url.endswith(f"/bids/{flagged.bid_id}/low-price/decide")

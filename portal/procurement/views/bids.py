@@ -18,8 +18,10 @@ from portal.procurement import bids as service
 from portal.procurement import loaders, lowprice, opening, policy, sealing, sections
 from portal.procurement.bid_forms import BidForm, DecisionForm, ExplanationForm, ReplaceBidForm, WithdrawForm
 from portal.procurement.models import (
+    ASKED,
     BID_STATUSES,
     CALL_STATUSES,
+    EXPLAINED,
     LOW_PRICE_STATUSES,
     PUBLISHED,
     SUBMITTED,
@@ -219,3 +221,14 @@ def bidding_section(call, user):
     return "procurement/_call_bidding.html", {
         "call": call, "own_bids": own, "bid_count": count, "may_bid": may_bid, "opened": opened,
         "sees_opening": sees_opening, "bid_statuses": BID_STATUSES}
+
+
+@sections.buyer_actions.register
+def low_price_actions(call):
+    """The workbench: each flagged price the buyer may now decide (explained, or its time to explain over)."""
+    if call.opened_at is None:
+        return []
+    return [(_("Decide on an abnormally low price"),
+             url_for("procurement.low_price_decide", call_id=call.id, bid_id=review.bid_id))
+            for review in lowprice.reviews_of_call(call.id).values()
+            if review.status in (ASKED, EXPLAINED) and lowprice.may_reject_now(review)]
