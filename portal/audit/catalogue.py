@@ -8,6 +8,8 @@ action that is not listed (an old event) still filters: the form adds the reques
 
 ACTIONS = (
     "audit.exported",
+    "bid.replaced", "bid.submitted", "bid.withdrawn",
+    "call.opened",
     "campaign.closed", "campaign.created", "campaign.finished", "campaign.image_added", "campaign.image_removed",
     "campaign.late_gift_refunded",
     "campaign.monthly_gifts_not_cancelled", "campaign.published", "campaign.refund_failed",
@@ -23,6 +25,7 @@ ACTIONS = (
     "fund.created", "fund.updated",
     "in_kind.pledged", "in_kind.received", "in_kind.sold", "in_kind.withdrawn",
     "login.failed",
+    "low_price.accepted", "low_price.explained", "low_price.flagged", "low_price.rejected",
     "matching_pool.created",
     "minimum_wage.set",
     "need.accepted", "need.answered", "need.backings_moved", "need.declined", "need.linked", "need.merged",
@@ -48,7 +51,8 @@ ACTIONS = (
 )
 
 OBJECT_TYPES = (
-    "audit_log", "campaign", "disbursement", "donation", "fund", "hour_record", "in_kind_pledge", "matching_pool",
+    "audit_log", "bid", "call", "campaign", "disbursement", "donation", "fund", "hour_record", "in_kind_pledge",
+    "low_price_review", "matching_pool",
     "need", "opportunity", "organisation", "place", "recurring_gift", "role_assignment", "service_project", "shift",
     "team", "user",
     "catalogue_item", "department", "qualification",

@@ -27,8 +27,19 @@ class StoredFile:
     storage_key: str
 
 
-def store_upload(file_storage, allowed: dict[str, str] = DOCUMENT_TYPES, field: str = "file") -> StoredFile:
-    """Validate and store an uploaded werkzeug FileStorage; raise ValidationFailed on bad input."""
+@dataclass
+class CheckedFile:
+    """An upload that passed the checks, still in memory (nothing written yet)."""
+    original_name: str
+    content_type: str
+    extension: str
+    data: bytes
+    sha256: str
+
+
+def check_upload(file_storage, allowed: dict[str, str] = DOCUMENT_TYPES, field: str = "file") -> CheckedFile:
+    """Validate an uploaded werkzeug FileStorage by its content and size; raise ValidationFailed on bad input.
+    Writes nothing: `store_upload` stores it as is, the bids service stores it encrypted."""
     if file_storage is None or not file_storage.filename:
         raise ValidationFailed(_("Choose a file to upload."), field=field)
     limit = current_app.config["MAX_UPLOAD_BYTES"]
@@ -49,15 +60,21 @@ def store_upload(file_storage, allowed: dict[str, str] = DOCUMENT_TYPES, field: 
             _("The file is named .%(extension)s but its content is a %(actual)s file. Upload the real "
               "%(claimed)s file, or rename this one.", extension=extension, actual=allowed[kind.mime].upper(),
               claimed=extension.upper()), field=field)
-    digest = hashlib.sha256(data).hexdigest()
-    key = f"{digest[:2]}/{digest}.{allowed[kind.mime]}"
+    return CheckedFile(original_name=Path(file_storage.filename).name[:200], content_type=kind.mime,
+                       extension=allowed[kind.mime], data=data, sha256=hashlib.sha256(data).hexdigest())
+
+
+def store_upload(file_storage, allowed: dict[str, str] = DOCUMENT_TYPES, field: str = "file") -> StoredFile:
+    """Validate and store an uploaded werkzeug FileStorage; raise ValidationFailed on bad input."""
+    checked = check_upload(file_storage, allowed, field)
+    digest = checked.sha256
+    key = f"{digest[:2]}/{digest}.{checked.extension}"
     path = Path(current_app.config["UPLOAD_DIR"]) / key
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    name = Path(file_storage.filename).name[:200]
-    return StoredFile(original_name=name, content_type=kind.mime, size=len(data), sha256=digest,
-                      storage_key=key)
+        path.write_bytes(checked.data)
+    return StoredFile(original_name=checked.original_name, content_type=checked.content_type,
+                      size=len(checked.data), sha256=digest, storage_key=key)
 
 
 def upload_path(storage_key: str) -> Path:

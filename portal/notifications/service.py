@@ -23,6 +23,8 @@ KIND_LABELS = {
     "rating_reply": _l("The organisation replied to your rating"),
     "need_triaged": _l("News about a need you back"),
     "waitlist_promoted": _l("You have a place on a shift"),
+    "bids_opened": _l("The bids of a call you bid for were opened"),
+    "low_price_asked": _l("Explain an abnormally low price"),
 }
 TITLE_MAX, BODY_MAX, URL_MAX = 200, 2000, 300
 

@@ -17,7 +17,7 @@ from portal.accounts import roles
 from portal.accounts.models import RoleAssignment, User
 from portal.accounts.scopes import assignments_of, has_place_role, places_with_role
 from portal.extensions import db
-from portal.procurement.models import DRAFT, PanelMember
+from portal.procurement.models import DRAFT, Bid, PanelMember
 
 
 # --- buyers --------------------------------------------------------------------------------------------
@@ -74,6 +74,32 @@ def can_bid(user, call) -> bool:
 def can_manage_bid(user, bid) -> bool:
     """The bidding organisation's admins (replace, withdraw, receipts, explanations, objections)."""
     return user.is_authenticated and bid.organisation_id in organisation_ids_administered(user)
+
+
+def is_bidder_on(user, call) -> bool:
+    """The admin of an organisation that bid for `call` (in any status, withdrawn included)."""
+    organisation_ids = organisation_ids_administered(user) if user.is_authenticated else set()
+    if not organisation_ids:
+        return False
+    found = db.session.scalar(select(Bid.id).where(Bid.call_id == call.id,
+                                                   Bid.organisation_id.in_(sorted(organisation_ids))).limit(1))
+    return found is not None
+
+
+def can_view_opening(user, call) -> bool:
+    """The opening record (bidders, prices, receipt hashes) is published to the call's buyer and its bidders;
+    whether the call has been opened yet is the service's 409."""
+    return user.is_authenticated and (can_manage_call(user, call) or is_bidder_on(user, call))
+
+
+def can_explain_low_price(user, review) -> bool:
+    """The flagged bidder's admins explain an abnormally low price."""
+    return can_manage_bid(user, review.bid)
+
+
+def can_decide_low_price(user, review) -> bool:
+    """The call's buyer accepts or rejects an abnormally low price."""
+    return user.is_authenticated and can_manage_call(user, review.bid.call)
 
 
 # --- evaluators ----------------------------------------------------------------------------------------

@@ -99,7 +99,7 @@ def bid_content(price_minor: int = 25_000_000, staff_rate_minor: int = 4000, hou
         "indicators": [{"name": "上门服务人次", "unit": "人次", "baseline": 0, "target": 2000}],
         "team": "项目主管1名，持证社工3名，护理员6名",
         "cost_lines": [
-            {"kind": "staff", "label": "护理员", "people": 6, "hours": hours, "rate_minor": staff_rate_minor,
+            {"kind": "staff", "label": "护理员", "people": 1, "hours": hours, "rate_minor": staff_rate_minor,
              "amount_minor": staff},
             {"kind": "materials", "label": "物资", "amount_minor": materials},
             {"kind": "overheads", "label": "管理费", "amount_minor": price_minor - staff - materials},
