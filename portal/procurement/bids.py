@@ -28,6 +28,7 @@ from portal.core.uploads import DOCUMENT_TYPES, check_upload
 from portal.extensions import db
 from portal.orgs.models import PENDING, REJECTED, SUSPENDED, VERIFIED
 from portal.procurement import sealing
+from portal.procurement.catalogue import is_qualified
 from portal.procurement.models import (
     DIRECT_GRANT,
     DRAFT,
@@ -38,7 +39,6 @@ from portal.procurement.models import (
     BidFile,
     BidReceipt,
     Call,
-    Qualification,
 )
 
 STAFF, MATERIALS, OVERHEADS = "staff", "materials", "overheads"
@@ -79,14 +79,6 @@ class BidDraft:
 
 
 # --- who may bid ---------------------------------------------------------------------------------------
-def _qualified(organisation, category: str, place) -> bool:
-    """On the qualified-organisation list for `category` on `place` or a place above it, not revoked.
-    (A private stand-in for portal.procurement.catalogue.is_qualified, which the catalogue work provides.)"""
-    return db.session.scalar(select(Qualification.id).where(
-        Qualification.organisation_id == organisation.id, Qualification.category == category,
-        Qualification.place_id.in_(place.ancestor_ids), Qualification.revoked_at.is_(None)).limit(1)) is not None
-
-
 def eligibility_problem(call: Call, organisation) -> str | None:
     """Why `organisation` may not bid for `call` (a sentence for the page), or None when it may."""
     if organisation.status != VERIFIED:
@@ -96,7 +88,7 @@ def eligibility_problem(call: Call, organisation) -> str | None:
                 }.get(organisation.status, _("Only verified organisations may bid."))
     if call.mode == DIRECT_GRANT and call.invited_organisation_id != organisation.id:
         return _("This direct grant is offered only to the organisation it invites.")
-    if not _qualified(organisation, call.category, call.place):
+    if not is_qualified(organisation, call.category, call.place):
         return _("%(org)s is not on the qualified-organisation list for this category of service here; the "
                  "buyer's officials keep that list.", org=organisation.name)
     return None

@@ -25,6 +25,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications import service as notifications
 from portal.procurement.bids import organisation_admin_ids, staff_cost_and_hours
+from portal.procurement.catalogue import minimum_wage_for
 from portal.procurement.models import (
     ACCEPTED,
     ASKED,
@@ -34,7 +35,6 @@ from portal.procurement.models import (
     REJECTED,
     VALID,
     LowPriceReview,
-    MinimumWage,
 )
 
 EXPLAIN_DAYS = 5  # the bidder's time to explain, from the opening
@@ -98,22 +98,10 @@ def price_reasons(prices: dict[int, int]) -> dict[int, list[dict]]:
     return flagged
 
 
-# --- the minimum wage --------------------------------------------------------------------------------
-def _minimum_wage_for(place) -> int | None:
-    """The hourly minimum wage (fen) of the nearest place up the tree that has one. (A private stand-in for
-    portal.procurement.catalogue.minimum_wage_for, which the catalogue work provides.)"""
-    rows = dict(db.session.execute(select(MinimumWage.place_id, MinimumWage.hourly_minor)
-                                   .where(MinimumWage.place_id.in_(place.ancestor_ids))).all())
-    for place_id in reversed(place.ancestor_ids):
-        if place_id in rows:
-            return rows[place_id]
-    return None
-
-
 # --- at the opening ------------------------------------------------------------------------------------
 def flag_opened_call(call, opened_bids: list, contents: dict, opened_at) -> list[LowPriceReview]:
     """Flag the abnormally low bids of each successful lot of a call being opened; the reviews made."""
-    wage = _minimum_wage_for(call.place)
+    wage = minimum_wage_for(call.place)
     reviews = []
     for lot in call.lots:
         if lot.unsuccessful:

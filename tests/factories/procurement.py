@@ -3,6 +3,8 @@ and sealed bids, built directly (the services' own rules are tested through the 
 import itertools
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.procurement import sealing
@@ -48,6 +50,13 @@ def make_catalogue_item(department, category: str = "elderly_care", unit: str = 
 
 
 def qualify(organisation, place, official, category: str = "elderly_care") -> Qualification:
+    """Put `organisation` on the qualified list (the same row again if it is already there: several
+    matrix areas qualify the matrix's organisation)."""
+    existing = db.session.scalar(select(Qualification).where(
+        Qualification.organisation_id == organisation.id, Qualification.place_id == place.id,
+        Qualification.category == category))
+    if existing is not None:
+        return existing
     qualification = Qualification(organisation_id=organisation.id, place_id=place.id, category=category,
                                   years_registered=3, past_delivery="两个社区的居家养老服务",
                                   recorded_by_id=official.id)

@@ -98,16 +98,6 @@ def test_staff_hours_count_people_times_hours():
 
 
 # --- the minimum wage up the tree ----------------------------------------------------------------------
-def test_the_nearest_minimum_wage_up_the_tree_applies(market):
-    db.session.add_all([MinimumWage(place_id=market.tree["district"].id, hourly_minor=2300,
-                                    set_by_id=market.official.id),
-                        MinimumWage(place_id=market.tree["street"].id, hourly_minor=2500,
-                                    set_by_id=market.official.id)])
-    db.session.flush()
-    assert lowprice._minimum_wage_for(market.tree["community"]) == 2500
-    assert lowprice._minimum_wage_for(market.tree["district"]) == 2300
-
-
 # --- at the opening ------------------------------------------------------------------------------------
 def _open_with(market, clock, rates):
     """One bid per hourly rate (2 people x 1,000 h each), opened; the bids in the order given."""
