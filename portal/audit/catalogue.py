@@ -8,6 +8,8 @@ action that is not listed (an old event) still filters: the form adds the reques
 
 ACTIONS = (
     "audit.exported",
+    "call.amended", "call.cancelled", "call.draft_updated", "call.drafted", "call.published",
+    "call.question_answered", "call.question_asked",
     "campaign.closed", "campaign.created", "campaign.finished", "campaign.image_added", "campaign.image_removed",
     "campaign.late_gift_refunded",
     "campaign.monthly_gifts_not_cancelled", "campaign.published", "campaign.refund_failed",
@@ -44,7 +46,8 @@ ACTIONS = (
 )
 
 OBJECT_TYPES = (
-    "audit_log", "campaign", "disbursement", "donation", "fund", "hour_record", "in_kind_pledge", "matching_pool",
-    "need", "opportunity", "organisation", "place", "recurring_gift", "role_assignment", "service_project", "shift",
+    "audit_log", "call", "call_question", "campaign", "disbursement", "donation", "fund", "hour_record",
+    "in_kind_pledge", "matching_pool", "need", "opportunity", "organisation", "place", "recurring_gift",
+    "role_assignment", "service_project", "shift",
     "team", "user",
 )
