@@ -206,6 +206,7 @@ def amend_call(call: Call, actor, details: CallDetails, summary: str) -> CallRev
     if details.mode != call.mode:
         raise ValidationFailed(_("The mode of a published call does not change; cancel it and draft another."),
                                field="mode")
+    _keep_unchanged_times(call, details)
     before = snapshot(call)
     old_need_ids = set(before["need_ids"])
     if not old_need_ids <= set(details.need_ids):
@@ -232,6 +233,14 @@ def amend_call(call: Call, actor, details: CallDetails, summary: str) -> CallRev
                  after={**{k: v[1] for k, v in changes.items()}, "revision": revision.number,
                         "deadline_extended": extended, "summary": summary})
     return revision
+
+
+def _keep_unchanged_times(call: Call, details: CallDetails) -> None:
+    """The form shows times to the minute: a time typed back as it was shown is the call's own time."""
+    for name in TIME_FIELDS:
+        typed, stored = getattr(details, name), getattr(call, name)
+        if typed is not None and stored is not None and typed == stored.replace(second=0, microsecond=0):
+            setattr(details, name, stored)
 
 
 # --- cancelling and reissuing ------------------------------------------------------------------------------

@@ -111,7 +111,7 @@ def _render_detail(call: Call, forms: dict | None = None, status: int = 200):
         "needs": queries.needs_of(call), "questions": asked,
         "revisions": queries.revisions_of(call), "reissues": service.reissues_of(call),
         "reissue_of": db.session.get(Call, call.reissue_of_id) if call.reissue_of_id else None,
-        "sections": sections_for(call, current_user), "manage": manage, "button_form": ButtonForm(),
+        "sections": sections_for(call, current_user), "is_buyer": manage, "button_form": ButtonForm(),
         "question_form": forms.get("question") or QuestionForm(),
         "answer_forms": answer_forms,
         "field_labels": field_labels(), "change_text": change_text,
