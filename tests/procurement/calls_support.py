@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from portal.accounts import roles
 from portal.core.time import utcnow
@@ -51,8 +52,9 @@ def calls_world():
     organisation = make_organisation(org_admin, tree["community"], status=VERIFIED, name="夷陵社工服务中心")
     grant(org_admin, roles.ORG_ADMIN, organisation)
     need = make_need(tree["community"], resident, title="独居老人需要上门照护", status=ACCEPTED)
-    return CallsWorld(tree, department, item, official, outsider, resident, organisation, org_admin, need,
-                      {"other_district": other_district})
+    with force_locale("en"):  # services outside a request speak Chinese; the tests read the English messages
+        yield CallsWorld(tree, department, item, official, outsider, resident, organisation, org_admin, need,
+                         {"other_district": other_district})
 
 
 def good_details(world: CallsWorld, **overrides) -> CallDetails:
