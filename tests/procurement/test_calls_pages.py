@@ -132,3 +132,38 @@ def test_the_navigation_offers_the_calls_to_all_and_the_workbench_to_officials(c
     login_as(calls_world.official)
     assert 'href="/procurement/workbench"' in client.get("/", headers=EN).get_data(as_text=True)
     db.session.expire_all()
+
+
+def test_the_pages_render_in_chinese(client, login_as, calls_world):
+    call = _published(calls_world)
+    zh = {"Accept-Language": "zh-CN"}
+    assert "政府购买服务" in client.get("/procurement/", headers=zh).get_data(as_text=True)
+    page = client.get(f"/procurement/calls/{call.id}", headers=zh).get_data(as_text=True)
+    assert "公开招标/竞争性磋商" in page and re.search(r"还剩 4 天 23 小时", page)
+    calls_world.official.locale = "zh_CN"
+    login_as(calls_world.official)
+    for path in (f"/procurement/departments/{calls_world.department.id}/calls/new",
+                 f"/procurement/calls/{call.id}/amend", f"/procurement/calls/{call.id}/cancel",
+                 "/procurement/workbench"):
+        response = client.get(path, headers=zh)
+        assert response.status_code == 200 and "采购工作台" in response.get_data(as_text=True), path
+
+
+def test_the_call_page_includes_every_registered_section_with_its_context(app, client, calls_world, monkeypatch):
+    from jinja2 import ChoiceLoader, DictLoader
+
+    from portal.procurement import sections
+
+    probe = DictLoader({"procurement/_probe_section.html": '<p id="probe">{{ section.word }} #{{ call.id }}</p>'})
+    monkeypatch.setattr(app.jinja_env, "loader", ChoiceLoader([probe, app.jinja_env.loader]))
+
+    def handler(call, user):
+        return ("procurement/_probe_section.html", {"word": "探针"}) if user.is_anonymous else None
+
+    sections.call_page_sections.register(handler)
+    try:
+        call = _published(calls_world)
+        html = client.get(f"/procurement/calls/{call.id}").get_data(as_text=True)
+    finally:
+        sections.call_page_sections._handlers.remove(handler)
+    assert f'<p id="probe">探针 #{call.id}</p>' in html
