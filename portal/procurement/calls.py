@@ -8,6 +8,7 @@ respond. Publishing links the call to each resident need it answers, through the
 """
 from datetime import timedelta
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
@@ -17,6 +18,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.needs import service as needs
 from portal.needs.models import Need
+from portal.notifications import service as notifications
 from portal.procurement import steps
 from portal.procurement.call_rules import (
     CallDetails,
@@ -35,6 +37,7 @@ from portal.procurement.models import (
     DRAFT,
     PUBLISHED,
     UNSUCCESSFUL,
+    WITHDRAWN,
     Award,
     AwardCriterion,
     Bid,
@@ -142,6 +145,13 @@ def _new_reference(department) -> str:
     return f"{prefix}{count + 1:03d}"
 
 
+def tell_bidders(call: Call, body: str) -> int:
+    """Notify the people who submitted a bid still standing on `call` (never what anyone bid)."""
+    user_ids = db.session.scalars(select(Bid.submitted_by_id).where(Bid.call_id == call.id, Bid.status != WITHDRAWN))
+    return notifications.notify_many(user_ids, "call_changed", call.title, body=body,
+                                     url=url_for("procurement.call_detail", call_id=call.id))
+
+
 # --- drafts ------------------------------------------------------------------------------------------------
 def create_draft(department, actor, details: CallDetails, reissue_of: Call | None = None) -> Call:
     """A new draft call of `department` (its buyer's officials edit it freely until it is published)."""
@@ -229,6 +239,7 @@ def amend_call(call: Call, actor, details: CallDetails, summary: str) -> CallRev
     db.session.add(revision)
     db.session.flush()
     _link_needs(call, actor, sorted(set(details.need_ids) - old_need_ids))
+    tell_bidders(call, _("The call was amended (revision %(n)d): %(summary)s", n=revision.number, summary=summary))
     audit.record("call.amended", "call", call.id, actor=actor, before={k: v[0] for k, v in changes.items()},
                  after={**{k: v[1] for k, v in changes.items()}, "revision": revision.number,
                         "deadline_extended": extended, "summary": summary})
@@ -251,6 +262,7 @@ def cancel_call(call: Call, actor, reason: str) -> Call:
     was = call.status
     steps.move_call(call, CANCELLED, actor, "call.cancelled", reason=reason)
     call.closed_reason = reason
+    tell_bidders(call, _("The call was cancelled: %(reason)s", reason=reason))
     if was == AWARDED:
         for award in db.session.scalars(select(Award).where(Award.call_id == call.id,
                                                             Award.cancelled_at.is_(None))):

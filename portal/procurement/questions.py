@@ -1,6 +1,7 @@
 """Public questions (答疑) on an open call: anyone signed in asks until `questions_until`, the buyer answers, and
 every question with its answer is shown to all. The asker is never shown publicly (it is kept for the audit
 log only), so a bidder can ask without revealing its interest."""
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -9,6 +10,7 @@ from portal.core.errors import DomainError, IllegalTransition
 from portal.core.formatting import local_datetime
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.notifications import service as notifications
 from portal.procurement.call_rules import clean_text
 from portal.procurement.models import DRAFT, PUBLISHED, Call, CallQuestion
 
@@ -43,6 +45,9 @@ def answer_question(question: CallQuestion, official, text: str) -> CallQuestion
     question.answered_by_id = official.id
     question.answered_at = utcnow()
     db.session.flush()
+    notifications.notify(question.asked_by_id, "call_answered", call.title,
+                         body=_("Your question was answered: %(answer)s", answer=question.answer),
+                         url=url_for("procurement.call_detail", call_id=call.id) + "#questions")
     audit.record("call.question_answered", "call_question", question.id, actor=official,
                  after={"call_id": call.id, "answer": question.answer})
     return question

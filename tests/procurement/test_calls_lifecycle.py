@@ -212,3 +212,37 @@ def test_an_official_of_another_district_cannot_answer(client, login_as, calls_w
                                 {f"q{question.id}-answer": "含税"}, token_from="/procurement/")
     assert response.status_code == 404
     assert db.session.get(CallQuestion, question.id).answer is None
+
+
+def test_an_amendment_tells_the_bidders_but_not_their_prices(calls_world):
+    from portal.notifications.models import Notification
+    from tests.factories.procurement import make_bid
+
+    call = _published(calls_world)
+    make_bid(call, calls_world.organisation, calls_world.org_admin, price_minor=25_000_000)
+    details = calls.details_of(call)
+    details.eligibility = "须有两年以上居家养老服务经验"
+    calls.amend_call(call, calls_world.official, details, "补充资格要求")
+    (notice,) = db.session.scalars(select(Notification).where(Notification.user_id == calls_world.org_admin.id))
+    assert "补充资格要求" in notice.body and "250,000" not in notice.body
+    assert notice.url.endswith(f"/procurement/calls/{call.id}")
+
+
+def test_the_asker_is_told_when_their_question_is_answered(calls_world):
+    from portal.notifications.models import Notification
+
+    call = _published(calls_world)
+    question = questions.ask_question(call, calls_world.resident, "周末是否服务？")
+    questions.answer_question(question, calls_world.official, "周末也提供服务。")
+    (notice,) = db.session.scalars(select(Notification).where(Notification.user_id == calls_world.resident.id,
+                                                              Notification.kind == "call_answered"))
+    assert "周末也提供服务。" in notice.body
+
+
+def test_a_question_is_answered_only_once(calls_world):
+    call = _published(calls_world)
+    question = questions.ask_question(call, calls_world.resident, "周末是否服务？")
+    questions.answer_question(question, calls_world.official, "是。")
+    with pytest.raises(IllegalTransition, match="answered already"):
+        questions.answer_question(question, calls_world.official, "改成否。")
+    assert db.session.get(CallQuestion, question.id).answer == "是。"
