@@ -203,3 +203,30 @@ def test_the_draft_form_opens_with_rows_to_fill(client, login_as, calls_world):
 def test_an_official_of_another_district_cannot_open_the_draft_form(client, login_as, calls_world):
     login_as(calls_world.outsider)
     assert client.get(f"/procurement/departments/{calls_world.department.id}/calls/new").status_code == 404
+
+
+def test_publishing_from_the_page_with_no_need_and_no_reason_says_why_and_stays_a_draft(client, login_as, calls_world):
+    call = calls.create_draft(calls_world.department, calls_world.official, good_details(calls_world, need_ids=[]))
+    login_as(calls_world.official)
+    response = client.post_form(f"/procurement/calls/{call.id}/publish", token_from=f"/procurement/calls/{call.id}",
+                                headers=EN, follow_redirects=True)
+    assert "say publicly why it answers neither" in response.get_data(as_text=True)
+    assert db.session.get(Call, call.id).status == DRAFT and _count(NeedLink) == 0
+
+
+def test_publishing_from_the_page_opens_the_call(client, login_as, calls_world):
+    call = calls.create_draft(calls_world.department, calls_world.official, good_details(calls_world))
+    login_as(calls_world.official)
+    response = client.post_form(f"/procurement/calls/{call.id}/publish", token_from=f"/procurement/calls/{call.id}")
+    assert response.status_code == 302
+    assert db.session.get(Call, call.id).status == PUBLISHED
+
+
+def test_the_edit_form_shows_the_draft_and_saves_changes(client, login_as, calls_world):
+    call = calls.create_draft(calls_world.department, calls_world.official, good_details(calls_world))
+    login_as(calls_world.official)
+    html = client.get(f"/procurement/calls/{call.id}/edit", headers=EN).get_data(as_text=True)
+    assert 'value="300000"' in html and 'value="4000"' in html and "团队与经验" in html
+    response = client.post_form(f"/procurement/calls/{call.id}/edit", form_data(calls_world, title="改过的标题"))
+    assert response.status_code == 302
+    assert db.session.get(Call, call.id).title == "改过的标题"

@@ -167,3 +167,21 @@ def test_the_call_page_includes_every_registered_section_with_its_context(app, c
     finally:
         sections.call_page_sections._handlers.remove(handler)
     assert f'<p id="probe">探针 #{call.id}</p>' in html
+
+
+def test_the_workbench_lists_the_actions_other_modules_contribute(client, login_as, calls_world):
+    from portal.procurement import sections
+
+    call = make_call(calls_world.department, calls_world.official, status=CLOSED, title="待评标的项目")
+
+    def handler(seen):
+        return [("Name the panel", f"/procurement/calls/{seen.id}")] if seen.status == CLOSED else []
+
+    sections.buyer_actions.register(handler)
+    try:
+        login_as(calls_world.official)
+        html = client.get("/procurement/workbench", headers=EN).get_data(as_text=True)
+    finally:
+        sections.buyer_actions._handlers.remove(handler)
+    assert f'<a href="/procurement/calls/{call.id}">Name the panel</a>' in html
+    assert call.title in html.split('id="group-evaluation"')[1].split("</section>")[0]
