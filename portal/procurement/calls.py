@@ -11,6 +11,7 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
@@ -138,11 +139,21 @@ def _store_needs(call: Call, need_ids: list[int]) -> None:
     db.session.flush()
 
 
-def _new_reference(department) -> str:
-    year = local_year(utcnow())
-    prefix = f"{year}-D{department.id}-"
-    count = db.session.scalar(select(func.count()).select_from(Call).where(Call.reference.startswith(prefix)))
-    return f"{prefix}{count + 1:03d}"
+def _add_with_reference(call: Call, department) -> None:
+    """Number the call within its department's year (2026-D3-007) and insert it; when another official's draft
+    took the number in the meantime, take the next one."""
+    prefix = f"{local_year(utcnow())}-D{department.id}-"
+    for attempt in range(5):
+        count = db.session.scalar(select(func.count()).select_from(Call).where(Call.reference.startswith(prefix)))
+        call.reference = f"{prefix}{count + 1 + attempt:03d}"
+        try:
+            with db.session.begin_nested():
+                db.session.add(call)
+                db.session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise DomainError(_("Many calls are being drafted at this moment; save again."))
 
 
 def tell_bidders(call: Call, body: str) -> int:
@@ -156,11 +167,11 @@ def tell_bidders(call: Call, body: str) -> int:
 def create_draft(department, actor, details: CallDetails, reissue_of: Call | None = None) -> Call:
     """A new draft call of `department` (its buyer's officials edit it freely until it is published)."""
     check_draft(department, details)
-    call = Call(reference=_new_reference(department), department_id=department.id, mode=details.mode,
+    call = Call(department_id=department.id, mode=details.mode,
                 category=details.category, title=details.title, place_id=details.place_id,
                 budget_cap_minor=details.budget_cap_minor, status=DRAFT, created_by_id=actor.id,
                 created_at=utcnow(), reissue_of_id=reissue_of.id if reissue_of is not None else None)
-    db.session.add(call)
+    _add_with_reference(call, department)
     _store(call, details)
     _store_needs(call, details.need_ids)
     audit.record("call.drafted", "call", call.id, actor=actor,

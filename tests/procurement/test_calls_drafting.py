@@ -230,3 +230,11 @@ def test_the_edit_form_shows_the_draft_and_saves_changes(client, login_as, calls
     response = client.post_form(f"/procurement/calls/{call.id}/edit", form_data(calls_world, title="改过的标题"))
     assert response.status_code == 302
     assert db.session.get(Call, call.id).title == "改过的标题"
+
+
+def test_a_reference_taken_meanwhile_is_skipped(calls_world):
+    first = calls.create_draft(calls_world.department, calls_world.official, good_details(calls_world))
+    first.reference = first.reference[:-3] + "002"  # as if another draft had taken the next number
+    db.session.flush()
+    second = calls.create_draft(calls_world.department, calls_world.official, good_details(calls_world))
+    assert second.reference.endswith("-003")
