@@ -10,7 +10,7 @@ from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, object_policy, public
 from portal.core.web import ButtonForm, button_action, done, submit_form
 from portal.extensions import db
-from portal.orgs.models import SERVICE_AREAS
+from portal.orgs.models import SERVICE_AREAS, Organisation
 from portal.places.models import Place
 from portal.procurement import call_queries as queries
 from portal.procurement import calls as service
@@ -67,6 +67,9 @@ def change_text(name: str, value) -> str:
     if name == "place_id":
         place = db.session.get(Place, value)
         return place.name if place else str(value)
+    if name == "invited_organisation_id":
+        organisation = db.session.get(Organisation, value)
+        return organisation.name if organisation else str(value)
     if name == "lots":
         return "; ".join(f"{lot['number']}. {lot['title']} · {money(lot['budget_cap_minor'])} · "
                          + ", ".join(f"{code} {item} × {quantity}" for code, item, quantity in lot["lines"])
