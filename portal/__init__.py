@@ -106,8 +106,9 @@ def _wire_domain_hooks() -> None:
     """Higher domains register with the hooks of the layers below them, so a lower layer never imports upward:
     each domain's part of a person's data download and erasure (accounts/personal_data.py), the scope kinds
     accounts names (accounts/scopes.py), what payments does for funds' campaigns and reconcile
-    (funds/hooks.py), what needs and volunteering add to a project's page (projects/hooks.py), and the
-    projects a fund may pay for (funds/fundable.py). Importing a module registers its handlers once."""
+    (funds/hooks.py), what needs and volunteering add to a project's page (projects/hooks.py), the
+    projects a fund may pay for (funds/fundable.py) and the calls for services answering needs
+    (needs/hooks.py). Importing a module registers its handlers once."""
     from portal.funds import service as _funds  # noqa: F401  (fund scopes)
     from portal.needs import personal_data as _needs_data  # noqa: F401
     from portal.needs import service as _needs  # noqa: F401  (needs a project answers)
@@ -115,6 +116,7 @@ def _wire_domain_hooks() -> None:
     from portal.payments import campaigns as _payments_campaigns  # noqa: F401
     from portal.payments import personal_data as _payments_data  # noqa: F401
     from portal.payments import review as _payments_review  # noqa: F401
+    from portal.procurement import need_links as _procurement_needs  # noqa: F401  (calls answering needs)
     from portal.procurement.views import bids as _procurement_bids  # noqa: F401  (a call page's bidding section)
     from portal.projects import personal_data as _projects_data  # noqa: F401
     from portal.projects import service as _projects  # noqa: F401  (projects funds may pay for)

@@ -9,7 +9,8 @@ action that is not listed (an old event) still filters: the form adds the reques
 ACTIONS = (
     "audit.exported",
     "bid.replaced", "bid.submitted", "bid.withdrawn",
-    "call.opened",
+    "call.amended", "call.cancelled", "call.draft_updated", "call.drafted", "call.opened", "call.published",
+    "call.question_answered", "call.question_asked",
     "campaign.closed", "campaign.created", "campaign.finished", "campaign.image_added", "campaign.image_removed",
     "campaign.late_gift_refunded",
     "campaign.monthly_gifts_not_cancelled", "campaign.published", "campaign.refund_failed",
@@ -51,9 +52,9 @@ ACTIONS = (
 )
 
 OBJECT_TYPES = (
-    "audit_log", "bid", "call", "campaign", "disbursement", "donation", "fund", "hour_record", "in_kind_pledge",
-    "low_price_review", "matching_pool",
-    "need", "opportunity", "organisation", "place", "recurring_gift", "role_assignment", "service_project", "shift",
+    "audit_log", "bid", "call", "call_question", "campaign", "disbursement", "donation", "fund", "hour_record",
+    "in_kind_pledge", "low_price_review", "matching_pool", "need", "opportunity", "organisation", "place",
+    "recurring_gift", "role_assignment", "service_project", "shift",
     "team", "user",
     "catalogue_item", "department", "qualification",
 )

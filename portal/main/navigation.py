@@ -28,8 +28,8 @@ def navigation_for(user) -> list[NavItem]:
     items = [NavItem(_l("Projects"), "projects.index"), NavItem(_l("Needs"), "needs.board"),
              NavItem(_l("Volunteer"), "volunteering.index"),
              NavItem(_l("Campaigns"), "funds.campaign_list"), NavItem(_l("Funds"), "funds.fund_list"),
-             NavItem(_l("Organisations"), "orgs.directory"),
-             NavItem(_l("Purchase of services"), "procurement.catalogue_list"), NavItem(_l("Places"), "places.browse")]
+             NavItem(_l("Purchase of services"), "procurement.calls"),
+             NavItem(_l("Organisations"), "orgs.directory"), NavItem(_l("Places"), "places.browse")]
     if user is None or not user.is_authenticated:
         return items
     items.append(NavItem(_l("My organisations"), "orgs.mine", "mine"))
@@ -47,6 +47,10 @@ def navigation_for(user) -> list[NavItem]:
         items.append(NavItem(_l("Funds you help run"), "funds.fund_list", "manage"))
     if can_review_reports(user):
         items.append(NavItem(_l("Results reports"), "projects.reviews", "manage"))
+    from portal.procurement.policy import is_buyer_official
+
+    if is_buyer_official(user):
+        items.append(NavItem(_l("Workbench"), "procurement.workbench", "manage"))
     if can_review_organisations(user):
         items.append(NavItem(_l("Review organisations"), "orgs.review_queue", "manage"))
     if can_manage_places(user):

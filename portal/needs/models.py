@@ -9,7 +9,8 @@ from portal.extensions import db
 OPEN, ACCEPTED, MERGED, DECLINED, ANSWERED = "open", "accepted", "merged", "declined", "answered"
 NEED_STATUSES = {OPEN: _l("Open"), ACCEPTED: _l("Accepted"), MERGED: _l("Merged"), DECLINED: _l("Declined"),
                  ANSWERED: _l("Answered")}
-LINK_TARGETS = {"project": _l("Service project"), "campaign": _l("Crowdfunding campaign"), "tender": _l("Tender")}
+LINK_TARGETS = {"project": _l("Service project"), "campaign": _l("Crowdfunding campaign"),
+                "tender": _l("Call for services")}
 
 
 class Need(db.Model):

@@ -15,6 +15,7 @@ from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.core.lifecycle import move_status
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.needs import hooks as needs_hooks
 from portal.needs.models import (
     ACCEPTED,
     ANSWERED,
@@ -213,8 +214,10 @@ def _link_target(target_type: str, target_id) -> object:
     except (TypeError, ValueError):
         raise ValidationFailed(_("Choose the project or campaign."), field="target_id") from None
     if target_type == "tender":
-        raise ValidationFailed(_("Tenders can be linked once the purchase-of-services module is in use."),
-                               field="target_type")
+        found = [call for call in needs_hooks.tender_for_link(target_id) if call is not None]
+        if not found:
+            raise ValidationFailed(_("Choose a published call for services."), field="target_id")
+        return found[0]
     if target_type == "project":
         project = db.session.get(ServiceProject, target_id)
         if project is None or project.status == DRAFT:
@@ -387,6 +390,10 @@ def chain_of(need: Need) -> list[ChainStep]:
     campaign_model = _campaign_model()
     campaigns_by_id = {c.id: c for c in db.session.scalars(
         select(campaign_model).where(campaign_model.id.in_(campaign_ids)))} if campaign_ids and campaign_model else {}
+    tender_ids = [link.target_id for link in links if link.target_type == "tender"]
+    tenders_by_id = {}
+    for found in (needs_hooks.tender_chain(tender_ids) if tender_ids else ()):
+        tenders_by_id.update(found)
     steps = []
     for link in links:
         if link.target_type == "project" and link.target_id in projects_by_id:
@@ -404,6 +411,10 @@ def chain_of(need: Need) -> list[ChainStep]:
             steps.append(ChainStep(link=link, kind="campaign", title=campaign.title, url=campaign_url(campaign.id),
                                    status=campaign.status, raised_minor=campaign.raised_minor,
                                    goal_minor=campaign.goal_minor))
+        elif link.target_type == "tender" and link.target_id in tenders_by_id:
+            tender = tenders_by_id[link.target_id]
+            steps.append(ChainStep(link=link, kind="tender", title=tender["title"], url=tender["url"],
+                                   status=tender["status"], status_label=tender["status_label"]))
     return steps
 
 

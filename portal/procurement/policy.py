@@ -17,7 +17,7 @@ from portal.accounts import roles
 from portal.accounts.models import RoleAssignment, User
 from portal.accounts.scopes import assignments_of, has_place_role, places_with_role
 from portal.extensions import db
-from portal.procurement.models import DRAFT, Bid, PanelMember
+from portal.procurement.models import DRAFT, Bid, Call, PanelMember
 
 
 # --- buyers --------------------------------------------------------------------------------------------
@@ -35,6 +35,11 @@ def can_manage_call(user, call) -> bool:
     """The buyer's officials: draft, publish, amend, answer questions, open the panel, award, answer objections."""
     return user.is_authenticated and has_place_role(user, call.department.place, roles.OFFICIAL,
                                                     platform_counts=False)
+
+
+def can_answer_question(user, question) -> bool:
+    """The buyer's officials of the question's call."""
+    return can_manage_call(user, db.session.get(Call, question.call_id))
 
 
 def can_record_qualification(user, place) -> bool:

@@ -139,7 +139,7 @@ def test_linking_an_accepted_need_to_a_project_answers_it(tree, worker):
     service.accept_need(need, worker)
     with pytest.raises(ValidationFailed, match="published service project"):
         service.link_need(need, worker, "project", draft.id)
-    with pytest.raises(ValidationFailed, match="Tenders"):
+    with pytest.raises(ValidationFailed, match="published call for services"):
         service.link_need(need, worker, "tender", 1)
     service.link_need(need, worker, "project", project.id, "每天午餐")
     assert need.status == ANSWERED
