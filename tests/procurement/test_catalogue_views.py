@@ -251,4 +251,6 @@ def test_the_minimum_wage_page_sets_and_shows_what_applies(client, login_as, tre
 
 def test_the_navigation_leads_to_the_purchase_of_services(client):
     html = client.get("/", headers=EN).get_data(as_text=True)
-    assert 'href="/procurement/catalogue"' in html and "Purchase of services" in html
+    assert 'href="/procurement/"' in html and "Purchase of services" in html
+    calls_page = client.get("/procurement/", headers=EN).get_data(as_text=True)
+    assert 'href="/procurement/catalogue"' in calls_page and 'href="/procurement/qualified"' in calls_page
