@@ -8,6 +8,7 @@ import unicodedata
 from collections import Counter
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
@@ -29,6 +30,7 @@ from portal.funds.demo import fund_logins, seed_funds
 from portal.needs.demo import seed_needs
 from portal.orgs.models import PENDING, REJECTED, SUSPENDED, VERIFIED, Organisation
 from portal.places.models import COMMUNITY, DISTRICT, GRID, KINDS, STREET, Place
+from portal.procurement.demo import procurement_logins, seed_procurement
 from portal.projects.demo import seed_projects
 from portal.volunteering.demo import seed_volunteering
 
@@ -106,8 +108,11 @@ def demo_command():
         seed_projects()
         seed_needs()
         seed_volunteering()
+        with current_app.test_request_context("/"):  # the calls' notifications link to pages (url_for)
+            summary_procurement = seed_procurement()  # after the needs its calls answer
         logins = demo_logins(users) + [(email, role, fund, DEMO_PASSWORD) for email, role, fund in fund_logins()]
-        summary = demo_summary() + fund_lines
+        logins += procurement_logins()
+        summary = demo_summary() + fund_lines + summary_procurement
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -78,8 +78,11 @@ def flask_app():
 
 def run_job(name: str, job: Callable):
     """Run `job()` in a fresh app context, commit, log its result and return it; roll back and re-raise on error
-    (huey logs the failure and the next run tries again)."""
-    with flask_app().app_context():
+    (huey logs the failure and the next run tries again).
+
+    The context is a request context for "/" so the services can build the links they store in notifications
+    (`url_for` needs a request, or SERVER_NAME, to build even a relative link)."""
+    with flask_app().test_request_context("/"):
         try:
             result = job()
             db.session.commit()

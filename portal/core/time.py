@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-# Tests (and only tests) move the portal's clock to walk timed lifecycles (a bid deadline, a publicity
-# period) without sleeping: tests/conftest.py's `clock` fixture. Every "now" in the portal comes from here.
+# Tests move the portal's clock to walk timed lifecycles (a bid deadline, a publicity period) without
+# sleeping (tests/conftest.py's `clock` fixture), and the demo sets it back to date what it builds
+# (portal/procurement/demo.py). Every "now" in the portal comes from here; a running server never moves it.
 _offset = timedelta(0)
 
 
@@ -14,7 +15,7 @@ def utcnow() -> datetime:
 
 
 def move_clock(by: timedelta) -> None:
-    """Shift the portal's clock by `by` (tests only; reset with reset_clock)."""
+    """Shift the portal's clock by `by` (tests and the demo's back-dating; reset with reset_clock)."""
     global _offset
     _offset += by
 

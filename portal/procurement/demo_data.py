@@ -117,8 +117,8 @@ WANSHOUQIAO = "万寿桥街道志愿者协会"
 CALLS = [
     DemoCall(
         "XLMZ-2026-011", "西陵区2026年下半年居家养老上门服务", "open_tender", "elderly_care", "published", "西陵区",
-        lots=(DemoLot("第1包：夜明珠街道", 520_000, (("XL-01", 9000), ("XL-02", 6000))),
-              DemoLot("第2包：西陵街道", 380_000, (("XL-01", 7000),))),
+        lots=(DemoLot("第1包：夜明珠街道", 520_000, (("XL-01", 10000), ("XL-02", 6000))),
+              DemoLot("第2包：西陵街道", 380_000, (("XL-01", 9000),))),
         bids=(DemoBid(YANGGUANG, 468_000, hours=9000), DemoBid(LELING, 495_000, hours=9000),
               DemoBid(ANXIN, 352_000, lot=2, hours=7000)),
         needs=("独居老人需要有人定期看看", "独居老人吃饭难，希望有老年食堂"),
@@ -129,13 +129,13 @@ CALLS = [
     ),
     DemoCall(
         "XLMZ-2027-001", "2027年度社区心理健康服务", "open_tender", "mental_health", "draft", "西陵区",
-        lots=(DemoLot("全区", 300_000, (("XL-09", 120), ("XL-05", 600))),),
+        lots=(DemoLot("全区", 300_000, (("XL-09", 150), ("XL-05", 900))),),
         consultation="2026年11月西陵区居民议事会：心理健康服务列为来年优先购买事项。",
         description="面向全区居民开展心理健康讲座和青少年心理辅导。",
     ),
     DemoCall(
         "XLMZ-2026-008", "四点半课堂项目申请", "application_call", "children_youth", "closed", "西陵区",
-        lots=(DemoLot("四点半课堂", 240_000, (("XL-04", 720),), max_awards=2),),
+        lots=(DemoLot("四点半课堂", 240_000, (("XL-04", 800),), max_awards=2),),
         bids=(DemoBid(TONGXIN, 108_000, hours=1400), DemoBid(CHUNHUI, 116_000, hours=1500),
               DemoBid(YANGGUANG, 112_000, hours=1450), DemoBid(ZHONGYI, 98_000, hours=1300),
               DemoBid(LINLI, 120_000, hours=1500, withdrawn=True)),
@@ -144,7 +144,7 @@ CALLS = [
     ),
     DemoCall(
         "XLMZ-2026-006", "西陵区困难群众个案帮扶服务", "open_tender", "social_assistance", "evaluation", "西陵区",
-        lots=(DemoLot("全区", 360_000, (("XL-06", 540),)),),
+        lots=(DemoLot("全区", 360_000, (("XL-06", 600),)),),
         bids=(DemoBid(ZHONGYI, 318_000, hours=6000, quality=(5, 4, 4)),
               DemoBid(YANGGUANG, 326_000, hours=6000, quality=(4, 5, 4)),
               DemoBid(LELING, 305_000, hours=6000, quality=(4, 3, 4)),
@@ -160,7 +160,7 @@ CALLS = [
     ),
     DemoCall(
         "XLMZ-2026-005", "夜明珠街道助残康复服务", "open_tender", "disability", "awarded", "夜明珠街道",
-        lots=(DemoLot("夜明珠街道", 180_000, (("XL-07", 1100),)),),
+        lots=(DemoLot("夜明珠街道", 180_000, (("XL-07", 1200),)),),
         bids=(DemoBid(KANGTU, 158_000, hours=2600, quality=(5, 4, 5)),
               DemoBid(ZHUCAN, 149_000, hours=2500, quality=(4, 4, 4)),
               DemoBid(ZHONGYI, 171_000, hours=2800, quality=(3, 4, 3)),
@@ -170,7 +170,7 @@ CALLS = [
     ),
     DemoCall(
         "XLMZ-2026-003", "2026西陵区社区公益创投大赛", "contest", "mutual_aid", "confirmed", "西陵区",
-        lots=(DemoLot("公益创投", 240_000, (("XL-10", 150),), max_awards=3),),
+        lots=(DemoLot("公益创投", 240_000, (("XL-10", 200),), max_awards=3),),
         bids=(DemoBid(LINLI, 78_000, hours=900, quality=(5, 4, 4), votes=9),
               DemoBid(WANSHOUQIAO, 62_000, hours=800, quality=(4, 4, 4), votes=7),
               DemoBid(HONGYE, 80_000, hours=900, quality=(4, 5, 4), votes=5),
@@ -188,7 +188,7 @@ CALLS = [
     ),
     DemoCall(
         "XLMZ-2026-002", "东山花园社区老年食堂运营直接资助", "direct_grant", "elderly_care", "confirmed",
-        "东山花园社区", lots=(DemoLot("老年食堂", 96_000, (("XL-02", 6000),)),),
+        "东山花园社区", lots=(DemoLot("老年食堂", 96_000, (("XL-02", 6400),)),),
         bids=(DemoBid(HONGYE, 88_000, hours=1600, quality=(4, 4, 4)),),
         min_bids=1, invited=HONGYE,
         consultation="2026年3月东山花园社区居民议事会协商：老年食堂继续运营并扩大配送范围。",
@@ -196,14 +196,14 @@ CALLS = [
     ),
     DemoCall(
         "XLMZ-2026-009", "西陵区垃圾分类督导服务", "open_tender", "environment", "unsuccessful", "西陵区",
-        lots=(DemoLot("全区", 150_000, (("XL-12", 4000),)),),
+        lots=(DemoLot("全区", 150_000, (("XL-12", 4300),)),),
         bids=(DemoBid(LINLI, 138_000, hours=3800),), min_bids=3,
         needs=("垃圾分类不知道怎么分",),
         description="在全区小区投放点开展定时定点督导。",
     ),
     DemoCall(
         "XLMZ-2026-010", "西陵区楼栋安全巡查服务", "open_tender", "community_safety", "cancelled", "西陵区",
-        lots=(DemoLot("全区", 200_000, (("XL-11", 6000),)),),
+        lots=(DemoLot("全区", 200_000, (("XL-11", 6700),)),),
         needs=("电动车在楼道充电太危险",),
         description="组织巡查员开展楼栋消防通道、电动车充电等隐患巡查。",
     ),

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from huey import RedisHuey, SqliteHuey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from sqlalchemy import select
 
 from portal import worker
 from portal.accounts import roles
@@ -60,6 +61,31 @@ def test_the_periodic_procurement_task_runs_the_due_steps_and_logs_them(immediat
 
 def test_the_procurement_task_reports_what_run_due_steps_did(immediate):
     assert worker.procurement_due_steps.call_local() == {"opened": [], "publicity_ended": []}
+
+
+def test_the_procurement_task_opens_a_call_past_its_deadline_and_tells_the_bidder(immediate, clock):
+    from portal.notifications.models import Notification
+    from portal.orgs.models import VERIFIED
+    from portal.procurement.models import CLOSED, Call
+    from tests.factories.orgs import make_organisation
+    from tests.factories.procurement import make_bid, make_call, make_department
+
+    tree = make_tree()
+    official, bidder_admin = UserFactory(), UserFactory()
+    grant(official, roles.OFFICIAL, tree["district"])
+    organisation = make_organisation(bidder_admin, tree["community"], status=VERIFIED)
+    grant(bidder_admin, roles.ORG_ADMIN, organisation)
+    call = make_call(make_department(tree["district"]), official, bids_until=utcnow() + timedelta(hours=1))
+    make_bid(call, organisation, bidder_admin, price_minor=20_000_000)
+    clock.move(hours=2)
+
+    assert worker.procurement_due_steps.call_local() == {"opened": [call.id], "publicity_ended": []}
+
+    db.session.expire_all()
+    assert db.session.get(Call, call.id).status == CLOSED
+    told = db.session.scalars(select(Notification).where(Notification.user_id == bidder_admin.id)).all()
+    assert [n.url for n in told] == [f"/procurement/calls/{call.id}/opening"]
+    assert worker.procurement_due_steps.call_local() == {"opened": [], "publicity_ended": []}  # once only
 
 
 def test_the_campaigns_task_finishes_a_campaign_past_its_end_and_commits(immediate):
