@@ -8,6 +8,7 @@ action that is not listed (an old event) still filters: the form adds the reques
 
 ACTIONS = (
     "audit.exported",
+    "call.award_cancelled", "call.award_confirmed", "call.awarded", "call.evaluation_started", "call.panel_named",
     "campaign.closed", "campaign.created", "campaign.finished", "campaign.image_added", "campaign.image_removed",
     "campaign.late_gift_refunded",
     "campaign.monthly_gifts_not_cancelled", "campaign.published", "campaign.refund_failed",
@@ -18,12 +19,14 @@ ACTIONS = (
     "donation.offline_rejected", "donation.payment_held_for_review", "donation.refund_failed",
     "donation.refund_mismatch", "donation.refund_requested", "donation.refunded", "donation.started",
     "donation.succeeded",
+    "evaluation.conflicts_declared", "evaluation.scored", "evaluation.submitted",
     "fund.created", "fund.updated",
     "in_kind.pledged", "in_kind.received", "in_kind.sold", "in_kind.withdrawn",
     "login.failed",
     "matching_pool.created",
     "need.accepted", "need.answered", "need.backings_moved", "need.declined", "need.linked", "need.merged",
     "need.posted",
+    "objection.answered", "objection.filed",
     "organisation.document_uploaded", "organisation.member_added", "organisation.member_invited",
     "organisation.member_removed", "organisation.registered", "organisation.reinstated", "organisation.rejected",
     "organisation.resubmitted", "organisation.suspended", "organisation.updated", "organisation.verified",
@@ -35,6 +38,7 @@ ACTIONS = (
     "project.updated",
     "recurring_gift.activated", "recurring_gift.cancelled", "recurring_gift.failed",
     "recurring_gift.payment_failed", "recurring_gift.payment_held_for_review", "recurring_gift.started",
+    "roadshow.voted",
     "role.granted", "role.revoked",
     "team.created", "team.joined", "team.left", "team.updated",
     "user.erased", "user.registered",
@@ -44,7 +48,7 @@ ACTIONS = (
 )
 
 OBJECT_TYPES = (
-    "audit_log", "campaign", "disbursement", "donation", "fund", "hour_record", "in_kind_pledge", "matching_pool",
-    "need", "opportunity", "organisation", "place", "recurring_gift", "role_assignment", "service_project", "shift",
-    "team", "user",
+    "audit_log", "bid", "call", "campaign", "disbursement", "donation", "fund", "hour_record", "in_kind_pledge",
+    "matching_pool", "need", "objection", "opportunity", "organisation", "place", "recurring_gift", "role_assignment",
+    "service_project", "shift", "team", "user",
 )
