@@ -34,7 +34,7 @@ from portal.procurement.models import (
 )
 from portal.procurement.ranking import rank_call
 
-REASONS_MAX, GROUNDS_MIN, GROUNDS_MAX, ANSWER_MAX = 5000, 10, 5000, 5000
+REASONS_MAX, GROUNDS_MIN, GROUNDS_MAX, ANSWER_MAX = 5000, 5, 5000, 5000
 AWARD_SHOWN = (AWARDED, CONFIRMED, CONTRACTED)  # states in which the award notice is public
 
 

@@ -1,5 +1,6 @@
 """Evaluation and award factories: a panel with its declarations and scores, an award in publicity, built
 directly (the services' own rules are tested through the services in tests/procurement/test_evaluation*.py)."""
+import itertools
 from datetime import timedelta
 
 from portal.core.time import utcnow
@@ -17,6 +18,8 @@ from portal.procurement.models import (
 )
 from tests.factories.accounts import UserFactory, grant
 from tests.factories.orgs import make_organisation
+
+_worlds = itertools.count(1)
 
 
 def make_bidder(place, name: str | None = None):
@@ -91,3 +94,33 @@ def contest_fields(opens_in_hours: float = -1, hours: float = 3) -> dict:
     return {"mode": CONTEST, "roadshow_starts_at": now + timedelta(hours=opens_in_hours),
             "roadshow_ends_at": now + timedelta(hours=opens_in_hours + hours), "roadshow_place": "社区文化广场"}
 
+
+
+class World:
+    """A district buyer with a call opened (closed) with bids from three verified organisations, and two
+    evaluators holding the evaluator role on the district. Attributes: tree, official, department, call,
+    orgs (a, b, c), admins (of each), bids (by organisation letter), e1, e2."""
+
+    def __init__(self, prices=(20_000_000, 25_000_000, 28_000_000), **call_fields):
+        from portal.accounts import roles
+        from tests.factories.places import make_tree
+        from tests.factories.procurement import make_department, opened_call
+
+        self.tree = make_tree()
+        self.official = UserFactory()
+        grant(self.official, roles.OFFICIAL, self.tree["district"])
+        self.department = make_department(self.tree["district"])
+        self.orgs, self.admins = {}, {}
+        n = next(_worlds)
+        for letter in "abc"[:len(prices)]:
+            self.orgs[letter], self.admins[letter] = make_bidder(self.tree["community"], name=f"{letter}社工中心{n}")
+        self.call = opened_call(self.department, self.official, list(self.orgs.values()), list(prices),
+                                self.admins["a"], **call_fields)
+        by_org = {b.organisation_id: b for b in db.session.query(Bid).filter(Bid.call_id == self.call.id)}
+        self.bids = {letter: by_org[org.id] for letter, org in self.orgs.items()}
+        self.e1 = make_evaluator(self.tree["district"])
+        self.e2 = make_evaluator(self.tree["district"])
+
+    @property
+    def quality(self):
+        return [c for c in self.call.criteria if c.kind == QUALITY]
