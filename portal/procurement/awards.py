@@ -168,11 +168,11 @@ def file_objection(call: Call, actor, organisation_id: int, grounds: str) -> Obj
         raise ValidationFailed(_("Choose one of your organisations that bid in this call."), field="organisation")
     db.session.execute(select(Call.id).where(Call.id == call.id).with_for_update())  # against the confirmation
     db.session.refresh(call)
-    if call.status != AWARDED:
-        raise IllegalTransition(_("Objections are taken during the publicity period of an award only."))
-    if utcnow() >= call.publicity_ends_at:
+    if call.status in AWARD_SHOWN and call.publicity_ends_at is not None and utcnow() >= call.publicity_ends_at:
         raise IllegalTransition(_("The publicity period ended on %(when)s; objections are no longer taken.",
                                   when=local_datetime(call.publicity_ends_at)))
+    if call.status != AWARDED:
+        raise IllegalTransition(_("Objections are taken during the publicity period of an award only."))
     grounds = (grounds or "").strip()
     if len(grounds) < GROUNDS_MIN:
         raise ValidationFailed(_("Set out the grounds of the objection (at least %(num)d characters).",
