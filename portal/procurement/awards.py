@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
-from portal.core.formatting import local_datetime
+from portal.core.formatting import local_datetime, translated
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.procurement import evaluation, policy, steps
@@ -26,6 +26,7 @@ from portal.procurement.models import (
     DISMISSED,
     EVALUATION,
     OBJECTION_OPEN,
+    OBJECTION_STATUSES,
     UPHELD,
     Award,
     Bid,
@@ -92,7 +93,8 @@ def notice_context(call, user) -> dict:
     return {"call": call, "awards": current_awards(call), "cancelled": cancelled_awards(call),
             "objections": objections, "in_publicity": in_publicity(call),
             "may_object": policy.can_object(user, call), "is_buyer": policy.can_manage_call(user, call),
-            "own_objection_ids": {o.id for o in objections if policy.can_view_objection(user, o)}}
+            "own_objection_ids": {o.id for o in objections if policy.can_view_objection(user, o)},
+            "objection_statuses": translated(OBJECTION_STATUSES)}
 
 
 # --- the award decision (the buyer) ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 
 from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
@@ -51,8 +52,8 @@ def quality_criteria(call: Call) -> list:
 
 def evaluated_bids(call: Call) -> list[Bid]:
     """The opened bids the panel scores (a disqualified bid is not scored)."""
-    return list(db.session.scalars(select(Bid).where(Bid.call_id == call.id, Bid.status == VALID)
-                                   .order_by(Bid.lot_id, Bid.id)))
+    return list(db.session.scalars(select(Bid).options(joinedload(Bid.organisation), joinedload(Bid.lot))
+                                   .where(Bid.call_id == call.id, Bid.status == VALID).order_by(Bid.lot_id, Bid.id)))
 
 
 def bidding_organisations(call: Call) -> list:

@@ -180,3 +180,35 @@ def test_the_queue_names_what_is_pending(client, login_as):
     _en(world.e1)
     login_as(world.e1)
     assert "Declare conflicts" in client.get("/procurement/evaluations").get_data(as_text=True)
+
+
+def _page_count(client, count_queries, path):
+    client.get(path, headers=EN)
+    with count_queries() as statements:
+        response = client.get(path, headers=EN)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def _add_bids(world, n):
+    from tests.factories.evaluation import make_bidder
+    from tests.factories.procurement import make_bid
+
+    for _i in range(n):
+        organisation, admin = make_bidder(world.tree["community"])
+        bid = make_bid(world.call, organisation, admin, price_minor=21_000_000, status="valid")
+        give_scores(world.call, world.e1, {bid: 3})
+
+
+def test_the_ranking_and_scoring_sheet_query_counts_do_not_grow_with_bids(client, login_as, count_queries):
+    world = World(prices=(20_000_000,))
+    in_evaluation(world.call)
+    seat(world.call, world.official, world.e1, declared=True, submitted=True)
+    give_scores(world.call, world.e1, {world.bids["a"]: 4})
+    _add_bids(world, 1)
+    login_as(world.e1)
+    ranking_path, sheet_path = (f"/procurement/calls/{world.call.id}/ranking",
+                                f"/procurement/calls/{world.call.id}/scoring")
+    few = (_page_count(client, count_queries, ranking_path), _page_count(client, count_queries, sheet_path))
+    _add_bids(world, 5)
+    assert (_page_count(client, count_queries, ranking_path), _page_count(client, count_queries, sheet_path)) == few
