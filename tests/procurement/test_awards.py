@@ -1,6 +1,7 @@
 """The award decision, publicity, objections and the end of publicity (exactly once, frozen by an open
 objection), with the controllable clock."""
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
@@ -21,6 +22,13 @@ from portal.procurement.models import (
     Objection,
 )
 from tests.factories.evaluation import World, award, give_scores, in_evaluation, seat
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Services outside a request speak Chinese (the default); these tests read the English messages."""
+    with force_locale("en"):
+        yield
 
 
 def _count(model, **where) -> int:

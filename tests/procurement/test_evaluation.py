@@ -1,6 +1,7 @@
 """The evaluation service: the panel, conflict declarations and recusal, scores (range, comments, all or
 nothing), the submitted sheet, and blindness until the whole panel has submitted."""
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
@@ -11,6 +12,13 @@ from portal.procurement import evaluation
 from portal.procurement.models import CLOSED, EVALUATION, ConflictDeclaration, PanelMember, Score
 from tests.factories.accounts import UserFactory
 from tests.factories.evaluation import World, give_scores, in_evaluation, seat
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Services outside a request speak Chinese (the default); these tests read the English messages."""
+    with force_locale("en"):
+        yield
 
 
 def _count(model, **where) -> int:

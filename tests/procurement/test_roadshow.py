@@ -1,6 +1,7 @@
 """The contest roadshow: a public page with a QR code to the vote page, one vote per account, only in the
 event's window; names and titles shown, never prices."""
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
@@ -9,6 +10,13 @@ from portal.procurement import roadshow
 from portal.procurement.models import RoadshowVote
 from tests.factories.accounts import UserFactory
 from tests.factories.evaluation import World, contest_fields
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Services outside a request speak Chinese (the default); these tests read the English messages."""
+    with force_locale("en"):
+        yield
 
 
 def _votes() -> int:

@@ -1,5 +1,6 @@
 """The published scoring formulas on hand-checked cases, and a call's totals with their breakdown."""
 import pytest
+from flask_babel import force_locale
 
 from portal.extensions import db
 from portal.procurement import hooks, scoring
@@ -7,6 +8,13 @@ from portal.procurement.models import PAST_PERFORMANCE, ROADSHOW, AwardCriterion
 from portal.procurement.ranking import rank_call
 from tests.factories.accounts import UserFactory
 from tests.factories.evaluation import World, give_scores, in_evaluation, seat
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Services outside a request speak Chinese (the default); these tests read the English messages."""
+    with force_locale("en"):
+        yield
 
 FLOOR, CAP = 15_000_000, 30_000_000
 

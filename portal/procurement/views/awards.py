@@ -51,8 +51,8 @@ def award_decision(call):
 @bp.route("/calls/<int:call_id>/award-notice")
 @object_policy(policy.can_view_call, loaders.load_call, login=False)
 def award_notice(call):
-    return render_template("procurement/award_notice.html", **awards.notice_context(call, current_user),
-                           **_award_labels())
+    return render_template("procurement/award_notice.html",
+                           **{**_award_labels(), **awards.notice_context(call, current_user)})
 
 
 @bp.route("/calls/<int:call_id>/objections/new", methods=["GET", "POST"])
