@@ -16,6 +16,7 @@ def _english():
     with force_locale("en"):
         yield
 
+
 FLOOR, CAP = 15_000_000, 30_000_000
 
 
