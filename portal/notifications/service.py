@@ -23,6 +23,7 @@ KIND_LABELS = {
     "rating_reply": _l("The organisation replied to your rating"),
     "need_triaged": _l("News about a need you back"),
     "waitlist_promoted": _l("You have a place on a shift"),
+    "procurement": _l("News about a call for services"),
 }
 TITLE_MAX, BODY_MAX, URL_MAX = 200, 2000, 300
 

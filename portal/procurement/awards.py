@@ -9,6 +9,7 @@ the worker every minute and by pages on read through portal/procurement/timed.py
 """
 from datetime import timedelta
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
@@ -152,6 +153,10 @@ def decide_award(call: Call, actor, choices: dict, reasons: dict) -> list[Award]
     call.awarded_at = now
     call.publicity_ends_at = now + timedelta(days=call.publicity_days)
     db.session.flush()
+    evaluation.tell(evaluation.bidder_admin_ids(call), call.title,
+                     _("The award is published. See the notice and your scores; objections are taken until "
+                       "%(when)s.", when=local_datetime(call.publicity_ends_at)),
+                     url_for("procurement.award_notice", call_id=call.id))
     return awards
 
 
@@ -225,6 +230,8 @@ def answer_objection(objection: Objection, actor, outcome: str, answer: str) -> 
                                            "again."), now)
     _close(objection, actor, outcome, answer, now)
     db.session.flush()
+    evaluation.tell([objection.filed_by_id], call.title, _("Your objection is answered."),
+                     url_for("procurement.objection_detail", call_id=call.id, objection_id=objection.id))
     return objection
 
 

@@ -8,6 +8,7 @@ audit every step (CONTRIBUTING.md, "A service action").
 """
 from dataclasses import dataclass
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
@@ -211,6 +212,9 @@ def start_evaluation(call: Call, actor) -> None:
     steps.move_call(call, EVALUATION, actor, "call.evaluation_started")
     call.evaluation_started_at = utcnow()
     db.session.flush()
+    tell([m.user_id for m in panel_of(call)], call.title,
+          _("The evaluation has started. Declare your conflicts of interest, then score the bids."),
+          url_for("procurement.declare_conflicts", call_id=call.id))
 
 
 # --- an evaluator's steps ------------------------------------------------------------------------------
@@ -338,3 +342,21 @@ def _status_label(call: Call) -> str:
     from portal.procurement.models import CALL_STATUSES
 
     return str(CALL_STATUSES.get(call.status, call.status))
+
+
+def tell(user_ids, title: str, body: str, url: str) -> None:
+    """Notify people of a step that is theirs to follow (the panel, the bidders, an objector)."""
+    from portal.notifications import service as notifications
+
+    notifications.notify_many(sorted(set(user_ids)), "procurement", title, body=body, url=url)
+
+
+def bidder_admin_ids(call: Call) -> list[int]:
+    """The admins of every organisation with an opened bid in the call: told of the award and its outcome."""
+    from portal.accounts import roles
+    from portal.accounts.models import RoleAssignment
+
+    org_ids = select(Bid.organisation_id).where(Bid.call_id == call.id, Bid.status.in_((VALID, DISQUALIFIED)))
+    return list(db.session.scalars(select(RoleAssignment.user_id).where(
+        RoleAssignment.role == roles.ORG_ADMIN, RoleAssignment.scope_type == roles.SCOPE_ORGANISATION,
+        RoleAssignment.scope_id.in_(org_ids))))

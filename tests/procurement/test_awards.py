@@ -248,3 +248,19 @@ def test_the_award_factory_matches_the_service_for_pages(clock):
     world = _evaluated()
     award(world.call, world.official, world.bids["b"])
     assert awards.in_publicity(world.call)
+
+
+def test_the_objector_is_told_of_the_answer():
+    from portal.notifications.models import Notification
+
+    world = _awarded()
+    objection = awards.file_objection(world.call, world.admins["a"], world.orgs["a"].id, "价格分计算有误，请复核。")
+    awards.answer_objection(objection, world.official, DISMISSED, "经复核无误。")
+    assert _count(Notification, user_id=world.admins["a"].id, kind="procurement") == 2  # the award, the answer
+
+
+def test_every_bidder_is_told_of_the_award():
+    from portal.notifications.models import Notification
+
+    world = _awarded()
+    assert {n.user_id for n in db.session.scalars(select(Notification))} == {a.id for a in world.admins.values()}

@@ -250,3 +250,12 @@ def test_every_score_is_visible_to_the_panel_once_all_have_submitted():
     give_scores(world.call, world.e2, {world.bids["a"]: 2})
     visible = evaluation.scores_visible_to(world.call, world.e2)
     assert {s.evaluator_id for s in visible} == {world.e1.id, world.e2.id}
+
+
+def test_the_panel_is_told_when_the_evaluation_starts():
+    from portal.notifications.models import Notification
+
+    world = World()
+    evaluation.name_panel(world.call, world.official, [world.e1.id, world.e2.id])
+    evaluation.start_evaluation(world.call, world.official)
+    assert {n.user_id for n in db.session.scalars(select(Notification))} == {world.e1.id, world.e2.id}
