@@ -1,8 +1,7 @@
 """Two workers end the publicity periods at the same moment: the award is confirmed exactly once.
 
 PostgreSQL only, outside the per-test rolled-back transaction: each thread has its own connection and commits,
-as two worker processes do. The rows made are deleted afterwards (the audit log is append-only and keeps its
-one confirmation, which names no user)."""
+as two worker processes do. The rows made, its audit rows included, are deleted afterwards."""
 import threading
 from datetime import timedelta
 
