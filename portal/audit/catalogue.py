@@ -11,6 +11,7 @@ ACTIONS = (
     "bid.replaced", "bid.submitted", "bid.withdrawn",
     "call.amended", "call.cancelled", "call.draft_updated", "call.drafted", "call.opened", "call.published",
     "call.question_answered", "call.question_asked",
+    "call.award_cancelled", "call.award_confirmed", "call.awarded", "call.evaluation_started", "call.panel_named",
     "campaign.closed", "campaign.created", "campaign.finished", "campaign.image_added", "campaign.image_removed",
     "campaign.late_gift_refunded",
     "campaign.monthly_gifts_not_cancelled", "campaign.published", "campaign.refund_failed",
@@ -23,6 +24,7 @@ ACTIONS = (
     "donation.offline_rejected", "donation.payment_held_for_review", "donation.refund_failed",
     "donation.refund_mismatch", "donation.refund_requested", "donation.refunded", "donation.started",
     "donation.succeeded",
+    "evaluation.conflicts_declared", "evaluation.scored", "evaluation.submitted",
     "fund.created", "fund.updated",
     "in_kind.pledged", "in_kind.received", "in_kind.sold", "in_kind.withdrawn",
     "login.failed",
@@ -31,6 +33,7 @@ ACTIONS = (
     "minimum_wage.set",
     "need.accepted", "need.answered", "need.backings_moved", "need.declined", "need.linked", "need.merged",
     "need.posted",
+    "objection.answered", "objection.filed",
     "organisation.document_uploaded", "organisation.member_added", "organisation.member_invited",
     "organisation.member_removed", "organisation.registered", "organisation.reinstated", "organisation.rejected",
     "organisation.resubmitted", "organisation.suspended", "organisation.updated", "organisation.verified",
@@ -43,6 +46,7 @@ ACTIONS = (
     "qualification.recorded", "qualification.revoked",
     "recurring_gift.activated", "recurring_gift.cancelled", "recurring_gift.failed",
     "recurring_gift.payment_failed", "recurring_gift.payment_held_for_review", "recurring_gift.started",
+    "roadshow.voted",
     "role.granted", "role.revoked",
     "team.created", "team.joined", "team.left", "team.updated",
     "user.erased", "user.registered",
@@ -52,9 +56,8 @@ ACTIONS = (
 )
 
 OBJECT_TYPES = (
-    "audit_log", "bid", "call", "call_question", "campaign", "disbursement", "donation", "fund", "hour_record",
-    "in_kind_pledge", "low_price_review", "matching_pool", "need", "opportunity", "organisation", "place",
-    "recurring_gift", "role_assignment", "service_project", "shift",
-    "team", "user",
-    "catalogue_item", "department", "qualification",
+    "audit_log", "bid", "call", "call_question", "campaign", "catalogue_item", "department", "disbursement",
+    "donation", "fund", "hour_record", "in_kind_pledge", "low_price_review", "matching_pool", "need", "objection",
+    "opportunity", "organisation", "place", "qualification", "recurring_gift", "role_assignment", "service_project",
+    "shift", "team", "user",
 )

@@ -25,6 +25,7 @@ KIND_LABELS = {
     "waitlist_promoted": _l("You have a place on a shift"),
     "bids_opened": _l("The bids of a call you bid for were opened"),
     "low_price_asked": _l("Explain an abnormally low price"),
+    "procurement": _l("News about a call for services"),
 }
 TITLE_MAX, BODY_MAX, URL_MAX = 200, 2000, 300
 

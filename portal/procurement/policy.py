@@ -17,7 +17,7 @@ from portal.accounts import roles
 from portal.accounts.models import RoleAssignment, User
 from portal.accounts.scopes import assignments_of, has_place_role, places_with_role
 from portal.extensions import db
-from portal.procurement.models import DRAFT, Bid, Call, PanelMember
+from portal.procurement.models import DISQUALIFIED, DRAFT, VALID, Bid, Call, PanelMember
 
 
 # --- buyers --------------------------------------------------------------------------------------------
@@ -146,3 +146,45 @@ def can_manage_catalogue_item(user, item) -> bool:
 def can_revoke_qualification(user, qualification) -> bool:
     """Revoke an entry of the qualified list: the officials of the place it was recorded on (or above)."""
     return can_record_qualification(user, qualification.place)
+
+
+def can_evaluate_bid(user, bid) -> bool:
+    """A panel member of the bid's call; recusal and the call's state are the evaluation service's 409."""
+    return is_panel_member(user, bid.call)
+
+
+def can_view_ranking(user, call) -> bool:
+    """The buyer, and the panel (blind until all have submitted: the service's 409)."""
+    return can_manage_call(user, call) or is_panel_member(user, call)
+
+
+# --- bidders after the award ----------------------------------------------------------------------------
+def bidding_organisation_ids(user, call) -> set[int]:
+    """The user's organisations with an opened bid (valid or disqualified) in the call."""
+    mine = organisation_ids_administered(user) if user.is_authenticated else set()
+    if not mine:
+        return set()
+    return set(db.session.scalars(select(Bid.organisation_id).where(
+        Bid.call_id == call.id, Bid.organisation_id.in_(mine), Bid.status.in_((VALID, DISQUALIFIED)))))
+
+
+def can_object(user, call) -> bool:
+    """An admin of a bidding organisation (whether the publicity period is on is the service's 409)."""
+    return bool(bidding_organisation_ids(user, call))
+
+
+def can_see_own_scores(user, call) -> bool:
+    return bool(bidding_organisation_ids(user, call))
+
+
+def can_view_objection(user, objection) -> bool:
+    """The objecting organisation's admins and the call's buyer."""
+    if not user.is_authenticated:
+        return False
+    if objection.organisation_id in organisation_ids_administered(user):
+        return True
+    return can_manage_call(user, db.session.get(Call, objection.call_id))
+
+
+def can_answer_objection(user, objection) -> bool:
+    return can_manage_call(user, db.session.get(Call, objection.call_id))
