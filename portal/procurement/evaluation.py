@@ -17,7 +17,8 @@ from portal.audit import service as audit
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.procurement import policy, sealing, steps
+from portal.procurement import policy, steps
+from portal.procurement.bids import read_bid_content
 from portal.procurement.models import (
     CLOSED,
     DISQUALIFIED,
@@ -258,14 +259,6 @@ def declare_conflicts(call: Call, user, answers: dict) -> None:
                                          for org_id, row in rows.items()}})
 
 
-def _content(bid: Bid) -> dict:
-    """A bid's content for its evaluators. Stand-in for bids.read_bid_content (the bids work), refusing as it
-    does: nobody reads a bid of a call not yet opened."""
-    if bid.call.opened_at is None:
-        raise IllegalTransition(_("The bids of this call are still sealed."))
-    return sealing.unseal(bid.sealed_content)
-
-
 def open_bid(call: Call, user, bid: Bid) -> dict:
     """The bid's content for a panel member who has declared and is not recused from its organisation; any
     other attempt is a clear 409 and shows nothing."""
@@ -277,7 +270,7 @@ def open_bid(call: Call, user, bid: Bid) -> dict:
     if bid.organisation_id in recused_organisation_ids(call, user):
         raise DomainError(_("You declared a conflict of interest with %(name)s: you are recused from its bid "
                             "and cannot see or score it.", name=bid.organisation.name))
-    return _content(bid)
+    return read_bid_content(bid)
 
 
 def save_scores(call: Call, user, bid: Bid, entries: dict) -> list[Score]:
