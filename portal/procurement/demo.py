@@ -21,9 +21,9 @@ from portal.extensions import db
 from portal.needs.models import Need
 from portal.orgs.models import PRIVATE_NON_ENTERPRISE, VERIFIED, Organisation, OrganisationServiceArea
 from portal.places.models import Place
+from portal.procurement import awards, catalogue, evaluation, lowprice, opening, questions, roadshow
 from portal.procurement import bids as bid_service
 from portal.procurement import calls as call_service
-from portal.procurement import catalogue, opening, questions
 from portal.procurement.bids import BidDraft, StaffLine
 from portal.procurement.call_rules import CallDetails, CriterionDraft, LineDraft, LotDraft
 from portal.procurement.demo_data import (
@@ -39,6 +39,7 @@ from portal.procurement.demo_data import (
     DemoCall,
 )
 from portal.procurement.models import CONTEST, DIRECT_GRANT, Bid, Call, CatalogueItem, Department
+from portal.procurement.ranking import rank_call
 
 HOURLY_MINIMUM_WAGE_YUAN = "22"  # Hubei's second-band hourly minimum wage (2024), which Yichang's districts use
 YEAR_DAYS = {  # how long ago (days) each call was published, and where its deadline fell, relative to today
@@ -245,8 +246,88 @@ def _org_admin(organisation: Organisation) -> User:
         RoleAssignment.scope_id == organisation.id).order_by(RoleAssignment.id).limit(1))
 
 
+# How each member of the panel tends to differ from a bid's usual points, per quality criterion: a panel that
+# mostly agrees, with one stricter and one kinder evaluator.
+PANEL_LEAN = ((0, 0, 0, 0), (-1, 0, -1, 0), (0, 1, 0, 1))
+COMMENTS = {5: "方案扎实，有数据支撑，明显优于要求。", 4: "较好地回应了需求，个别环节可再细化。",
+            3: "基本满足要求，针对性一般。", 2: "内容较弱，关键环节缺少安排。", 1: "很弱，不能满足要求。",
+            0: "未涉及。"}
+
+
 def _evaluate_and_award(spec, call, official, organisations, deadline, today) -> None:
-    """Filled in with the evaluation services (panel, conflicts, scores, low-price decision, award, publicity)."""
+    """Low prices explained and decided, the panel named, conflicts declared, scores given, roadshow votes, the
+    award, its publicity, an objection: as far as the call's demo state goes."""
+    day = deadline + timedelta(minutes=5)
+    for review in lowprice.reviews_of_call(call.id).values():
+        with on_day(day + timedelta(days=1)):
+            explanation = spec.low_price_note or "报价已按实际成本测算。"
+            lowprice.explain(review, _org_admin(review.bid.organisation), explanation)
+        with on_day(day + timedelta(days=2)):
+            lowprice.decide(review, official, True, "说明与附件可信：公益岗位补贴和无偿场地确实降低了成本，"
+                                                    "服务人员工资不低于最低工资标准。接受该报价，合同中按月核验人员在岗。")
+    panel = [_user("evaluator")] if spec.mode == DIRECT_GRANT else [_user(p) for p in ("evaluator", "evaluator2",
+                                                                                       "evaluator3")]
+    with on_day(day + timedelta(days=2, hours=3)):
+        evaluation.name_panel(call, official, [user.id for user in panel])
+        evaluation.start_evaluation(call, official)
+    if spec.mode == CONTEST:
+        _roadshow_votes(spec, call, organisations)
+    usual = {organisations[b.bidder].id: b.quality for b in spec.bids}
+    for n, evaluator in enumerate(panel):
+        if spec.state == "evaluation" and n == 2:
+            break  # the third member has not started yet
+        with on_day(day + timedelta(days=3, hours=n)):
+            conflicted_with = organisations[spec.conflict[1]].id if spec.conflict[0] == _local(evaluator) else None
+            evaluation.declare_conflicts(call, evaluator, {
+                org.id: (org.id == conflicted_with, "曾在该机构兼任督导（2024年）" if org.id == conflicted_with else "")
+                for org in evaluation.bidding_organisations(call)})
+            recused = evaluation.recused_organisation_ids(call, evaluator)
+            criteria = evaluation.quality_criteria(call)
+            for bid in evaluation.evaluated_bids(call):
+                if bid.organisation_id in recused:
+                    continue
+                entries = {}
+                for i, criterion in enumerate(criteria):
+                    base = usual[bid.organisation_id][i % len(usual[bid.organisation_id])]
+                    points = max(0, min(5, base + PANEL_LEAN[n][i % 4]))
+                    entries[criterion.id] = (points, COMMENTS[points])
+                evaluation.save_scores(call, evaluator, bid, entries)
+            if not (spec.state == "evaluation" and n == 1):
+                evaluation.submit_sheet(call, evaluator)
+    if spec.state == "evaluation":
+        return
+    awarded_on = today - timedelta(days=2) if spec.state == "awarded" else day + timedelta(days=9)
+    with on_day(awarded_on):
+        choices, reasons = {}, {}
+        for lot_ranking in rank_call(call):
+            best = [row.bid.id for row in lot_ranking.ranked][:lot_ranking.lot.max_awards]
+            choices[lot_ranking.lot.id] = best
+            reasons[lot_ranking.lot.id] = ("按公布的评审标准和权重综合得分排名靠前；报价在合理区间内，"
+                                           "服务方案针对辖区需求，团队配置满足要求。")
+        awards.decide_award(call, official, choices, reasons)
+    if spec.objection:
+        runner_up = next(row.bid for row in rank_call(call)[0].ranked if row.rank == 2)
+        with on_day(today - timedelta(days=1)):
+            awards.file_objection(call, _org_admin(runner_up.organisation), runner_up.organisation_id,
+                                  spec.objection)
+    if spec.state == "confirmed":
+        with on_day(call.publicity_ends_at + timedelta(minutes=1)):
+            awards.end_due_publicity()
+
+
+def _local(user: User) -> str:
+    return user.email.split("@", 1)[0]
+
+
+def _roadshow_votes(spec, call, organisations) -> None:
+    """Residents vote from their phones during the roadshow evening (one vote each)."""
+    bids = {bid.organisation_id: bid for bid in evaluation.evaluated_bids(call)}
+    voter = 0
+    with on_day(call.roadshow_starts_at + timedelta(minutes=40)):
+        for demo_bid in spec.bids:
+            for _n in range(demo_bid.votes):
+                voter += 1
+                roadshow.vote(call, _user(f"resident{voter:02d}"), bids[organisations[demo_bid.bidder].id].id)
 
 
 def procurement_logins() -> list[tuple[str, str, str, str]]:

@@ -179,7 +179,7 @@ CALLS = [
               DemoBid(TONGXIN, 58_000, hours=700, quality=(3, 3, 3), votes=1),
               DemoBid(ZHONGYI, 66_000, hours=750, quality=(3, 3, 4), votes=1),
               DemoBid(ANXIN, 70_000, hours=800, quality=(2, 3, 3), votes=1)),
-        needs=("希望组织老人互相照应", "邻居之间想互相帮忙但没平台"),
+        needs=("希望组织老人互相照应", "理发要跑很远，老人不方便"),
         quality=(("项目创新性", 20, "5 模式新颖、可复制；3 有一定新意；1 照搬已有项目"),
                  ("居民参与度", 20, "5 居民全程参与设计与实施；3 居民参与部分环节；1 居民仅是服务对象"),
                  ("可持续性", 10, "5 有明确的自我造血或接续方案；3 有初步设想；1 完全依赖资助")),
@@ -197,14 +197,14 @@ CALLS = [
     DemoCall(
         "XLMZ-2026-009", "西陵区垃圾分类督导服务", "open_tender", "environment", "unsuccessful", "西陵区",
         lots=(DemoLot("全区", 150_000, (("XL-12", 4300),)),),
-        bids=(DemoBid(LINLI, 138_000, hours=3800),), min_bids=3,
+        bids=(DemoBid(LINLI, 138_000, hours=3000),), min_bids=3,
         needs=("垃圾分类不知道怎么分",),
         description="在全区小区投放点开展定时定点督导。",
     ),
     DemoCall(
         "XLMZ-2026-010", "西陵区楼栋安全巡查服务", "open_tender", "community_safety", "cancelled", "西陵区",
         lots=(DemoLot("全区", 200_000, (("XL-11", 6700),)),),
-        needs=("电动车在楼道充电太危险",),
+        needs=("3栋楼道堆满杂物，有消防隐患",),
         description="组织巡查员开展楼栋消防通道、电动车充电等隐患巡查。",
     ),
 ]
