@@ -3,9 +3,9 @@
 The call page (views/calls.py) and the official's workbench ask every registered section in turn, so bids,
 evaluation and awards each render their own part of the page without the calls module importing them.
 Each section is `section(call, user) -> (template, context) | None` (None: nothing to show this user now).
-The call page includes each template in turn (`{% include template %}`) with the context dict as `section`,
-beside the page's own names (`call`, `policy`, `is_buyer`, `current_user`): a section template reads
-`section.bids`, `section.form` and so on.
+The call page renders each template with its context dict as the template's own names, beside `call`,
+`policy` and `is_buyer` (views/calls.py, _rendered_sections): a section template reads `awards`, `opened`...
+as a page of its own would.
 """
 from portal.core.hooks import Hook
 

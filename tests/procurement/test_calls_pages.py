@@ -154,7 +154,7 @@ def test_the_call_page_includes_every_registered_section_with_its_context(app, c
 
     from portal.procurement import sections
 
-    probe = DictLoader({"procurement/_probe_section.html": '<p id="probe">{{ section.word }} #{{ call.id }}</p>'})
+    probe = DictLoader({"procurement/_probe_section.html": '<p id="probe">{{ word }} #{{ call.id }}</p>'})
     monkeypatch.setattr(app.jinja_env, "loader", ChoiceLoader([probe, app.jinja_env.loader]))
 
     def handler(call, user):

@@ -4,6 +4,7 @@ and the official's workbench."""
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.core.formatting import local_datetime, money
 from portal.core.pagination import paginate
@@ -114,12 +115,19 @@ def _render_detail(call: Call, forms: dict | None = None, status: int = 200):
         "needs": queries.needs_of(call), "questions": asked,
         "revisions": queries.revisions_of(call), "reissues": service.reissues_of(call),
         "reissue_of": db.session.get(Call, call.reissue_of_id) if call.reissue_of_id else None,
-        "sections": sections_for(call, current_user), "is_buyer": manage, "button_form": ButtonForm(),
+        "sections": _rendered_sections(call, manage), "is_buyer": manage, "button_form": ButtonForm(),
         "question_form": forms.get("question") or QuestionForm(),
         "answer_forms": answer_forms,
         "field_labels": field_labels(), "change_text": change_text,
         "late_notice_days": LATE_AMENDMENT_NOTICE_DAYS}
     return render_template("procurement/call_detail.html", **context, **_labels()), status
+
+
+def _rendered_sections(call, manage: bool) -> list[Markup]:
+    """Each registered section rendered with its own context (beside the call, the policy and the buyer flag),
+    so a section template names its values directly, as it would in a page of its own."""
+    return [Markup(render_template(template, **{"call": call, "policy": policy, "is_buyer": manage, **context}))
+            for template, context in sections_for(call, current_user)]
 
 
 @bp.route("/calls/<int:call_id>")
