@@ -22,6 +22,17 @@ from portal.orgs.models import Organisation, OrganisationInvitation
 from portal.payments.models import PENDING, Donation
 from portal.payments.providers.sandbox import checkout_token
 from portal.places.models import Place
+from portal.procurement.demo_data import BUYER
+from portal.procurement.models import (
+    CONTEST,
+    Bid,
+    Call,
+    CatalogueItem,
+    Department,
+    LowPriceReview,
+    Objection,
+    Qualification,
+)
 from portal.projects.models import Indicator, IndicatorReport, ServiceProject
 from portal.volunteering import service as volunteering_service
 from portal.volunteering.models import Opportunity, Shift, ShiftSignup
@@ -37,6 +48,12 @@ COMMUNITY_WORKER = demo_email("community-worker")
 ORG_ADMIN = demo_email("org-admin")
 RESIDENT = demo_email("resident")
 TREASURER = demo_email("treasurer")
+EVALUATOR = demo_email("evaluator")  # submitted their scores on the call under evaluation
+EVALUATOR_SCORING = demo_email("evaluator2")  # declared (one conflict) and scoring, not yet submitted
+EVALUATOR_NEW = demo_email("evaluator3")  # has not declared yet
+LOW_BIDDER = demo_email("bidder-kangtu")  # its price was flagged abnormally low on the call under evaluation
+OBJECTOR = demo_email("org-admin3")  # 西陵区爱心助残服务社 bid on the awarded call and objected
+BIDDER = demo_email("bidder-zhongyi")  # bid on the awarded call, has not objected
 DONOR = "{donor}"  # a resident who gave to the treasurer's fund (found in demo_values)
 TREASURERS_FUND = "铁路坝社区公益金"
 ORG_ADMINS_ORGANISATION = "宜昌市西陵区阳光社会工作服务中心"
@@ -119,11 +136,35 @@ def demo_values() -> dict:
     check_in_token = volunteering_service.check_in_token(signup)
     db.session.commit()
 
-    return {"fund": fund.id, "campaign": campaign.id, "team": team.id, "disbursement": disbursement.id,
+    values = {"fund": fund.id, "campaign": campaign.id, "team": team.id, "disbursement": disbursement.id,
             "pledge": pledge.id, "gift": gift.id, "monthly": monthly.id, "donor": donor.email, "need": need.id,
             "organisation": organisation.id, "project": project.id, "indicator": indicator.id, "report": report.id,
             "opportunity": opportunity.id, "shift": shift.id, "place": place.id, "sandbox_token": sandbox_token,
             "check_in_token": check_in_token, "invitation_token": invitation_token, "reset_token": reset_token}
+    values.update(procurement_values())
+    return values
+
+
+def procurement_values() -> dict:
+    """The demo's purchasing year (portal/procurement/demo.py): a call in each state and what hangs on them."""
+    calls = {call.status: call for call in db.session.scalars(select(Call).order_by(Call.id.desc()))}
+    open_call, evaluated, awarded = calls["published"], calls["evaluation"], calls["awarded"]
+    yangguang = _first(select(Organisation).where(Organisation.name == ORG_ADMINS_ORGANISATION))
+    own_bid = _first(select(Bid).where(Bid.call_id == open_call.id, Bid.organisation_id == yangguang.id))
+    low_bid = _first(select(Bid).join(LowPriceReview, LowPriceReview.bid_id == Bid.id)
+                     .where(Bid.call_id == evaluated.id))
+    scored_bid = _first(select(Bid).where(Bid.call_id == evaluated.id, Bid.organisation_id != low_bid.organisation_id)
+                        .order_by(Bid.id))
+    department = _first(select(Department).where(Department.name == BUYER))
+    return {"open_call": open_call.id, "draft_call": calls["draft"].id, "opened_call": calls["closed"].id,
+            "evaluated_call": evaluated.id, "awarded_call": awarded.id,
+            "contest": _first(select(Call).where(Call.mode == CONTEST)).id,
+            "own_bid": own_bid.id, "low_bid": low_bid.id, "scored_bid": scored_bid.id,
+            "objection": _first(select(Objection).where(Objection.call_id == awarded.id)).id,
+            "department": department.id,
+            "item": _first(select(CatalogueItem).where(CatalogueItem.department_id == department.id)
+                           .order_by(CatalogueItem.id)).id,
+            "qualification": _first(select(Qualification).order_by(Qualification.id)).id}
 
 
 VISITS = [
@@ -200,4 +241,41 @@ VISITS = [
     Visit("volunteering/roster.html", "/shifts/{shift}/roster", ORG_ADMIN),
     Visit("volunteering/hours.html", "/projects/{project}/volunteer/hours", ORG_ADMIN),
     Visit("volunteering/check_in.html", "/volunteer/check-in/{check_in_token}", ORG_ADMIN),
+    Visit("procurement/calls_list.html", "/procurement/", None),
+    Visit("procurement/call_detail.html", "/procurement/calls/{open_call}", None),
+    Visit("procurement/call_form.html", "/procurement/calls/{draft_call}/edit", OFFICIAL),
+    Visit("procurement/call_amend.html", "/procurement/calls/{open_call}/amend", OFFICIAL),
+    Visit("procurement/call_cancel.html", "/procurement/calls/{open_call}/cancel", OFFICIAL),
+    Visit("procurement/workbench.html", "/procurement/workbench", OFFICIAL),
+    Visit("procurement/catalogue_list.html", "/procurement/catalogue", None),
+    Visit("procurement/catalogue_item_form.html", "/procurement/catalogue/items/{item}/edit", OFFICIAL),
+    Visit("procurement/catalogue_import.html", "/procurement/departments/{department}/import", OFFICIAL),
+    Visit("procurement/department_form.html", "/procurement/departments/new", OFFICIAL),
+    Visit("procurement/qualified_list.html", "/procurement/qualified", None),
+    Visit("procurement/qualified_form.html", "/procurement/qualified/new", OFFICIAL),
+    Visit("procurement/qualified_revoke.html", "/procurement/qualified/{qualification}/revoke", OFFICIAL),
+    Visit("procurement/minimum_wage.html", "/procurement/minimum-wages", OFFICIAL),
+    Visit("procurement/bid_form.html", "/procurement/calls/{open_call}/bid", ORG_ADMIN),
+    Visit("procurement/bid_receipt.html", "/procurement/calls/{open_call}/bids/{own_bid}/receipt", ORG_ADMIN),
+    Visit("procurement/my_bids.html", "/procurement/my-bids", ORG_ADMIN),
+    Visit("procurement/opening_record.html", "/procurement/calls/{opened_call}/opening", OFFICIAL),
+    Visit("procurement/low_price_explain.html", "/procurement/calls/{evaluated_call}/bids/{low_bid}/low-price",
+          LOW_BIDDER),
+    Visit("procurement/low_price_decide.html",
+          "/procurement/calls/{evaluated_call}/bids/{low_bid}/low-price/decide", OFFICIAL),
+    Visit("procurement/panel.html", "/procurement/calls/{opened_call}/panel", OFFICIAL),
+    Visit("procurement/evaluator_queue.html", "/procurement/evaluations", EVALUATOR_SCORING),
+    Visit("procurement/evaluator_conflicts.html", "/procurement/calls/{evaluated_call}/conflicts", EVALUATOR_NEW),
+    Visit("procurement/scoring_sheet.html", "/procurement/calls/{evaluated_call}/scoring", EVALUATOR_SCORING),
+    Visit("procurement/scoring_bid.html", "/procurement/calls/{evaluated_call}/scoring/{scored_bid}",
+          EVALUATOR_SCORING),
+    Visit("procurement/ranking.html", "/procurement/calls/{awarded_call}/ranking", OFFICIAL),
+    Visit("procurement/award_decision.html", "/procurement/calls/{evaluated_call}/award", OFFICIAL),
+    Visit("procurement/award_notice.html", "/procurement/calls/{awarded_call}/award-notice", None),
+    Visit("procurement/objection_form.html", "/procurement/calls/{awarded_call}/objections/new", BIDDER),
+    Visit("procurement/objection_detail.html", "/procurement/calls/{awarded_call}/objections/{objection}",
+          OFFICIAL),
+    Visit("procurement/my_scores.html", "/procurement/calls/{awarded_call}/my-scores", OBJECTOR),
+    Visit("procurement/roadshow.html", "/procurement/calls/{contest}/roadshow", None),
+    Visit("procurement/roadshow_vote.html", "/procurement/calls/{contest}/roadshow/vote", RESIDENT),
 ]
