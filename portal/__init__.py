@@ -118,6 +118,7 @@ def _wire_domain_hooks() -> None:
     from portal.payments import review as _payments_review  # noqa: F401
     from portal.procurement import evaluation_pages as _procurement_evaluation  # noqa: F401  (call sections)
     from portal.procurement import need_links as _procurement_needs  # noqa: F401  (calls answering needs)
+    from portal.procurement import personal_data as _procurement_data  # noqa: F401
     from portal.procurement.views import bids as _procurement_bids  # noqa: F401  (a call page's bidding section)
     from portal.projects import personal_data as _projects_data  # noqa: F401
     from portal.projects import service as _projects  # noqa: F401  (projects funds may pay for)

@@ -12,7 +12,8 @@ from tests.factories.places import make_tree
 
 
 def test_every_domain_holding_personal_data_registers_its_part(app):
-    assert {part.domain for part in registered_parts()} == {"payments", "needs", "projects", "volunteering"}
+    assert {part.domain for part in registered_parts()} == {"payments", "needs", "projects", "volunteering",
+                                                                       "procurement"}
 
 
 def test_the_download_carries_each_domains_rows(app):
@@ -23,7 +24,8 @@ def test_the_download_carries_each_domains_rows(app):
     need = make_need(tree["community"], person, title="楼道灯坏了")
     data = service.export_personal_data(person)
     assert set(data) == {"account", "roles", "donations", "monthly_gifts", "needs_posted", "needs_backed",
-                         "project_ratings", "projects_followed", "volunteer_signups", "volunteer_hours"}
+                         "project_ratings", "projects_followed", "volunteer_signups", "volunteer_hours",
+                         "call_questions", "roadshow_votes", "objections_filed"}
     assert [(row["id"], row["amount_minor"]) for row in data["donations"]] == [(gift.id, 8_800)]
     assert [row["title"] for row in data["needs_posted"]] == [need.title]
     assert data["account"]["email"] == person.email
