@@ -120,3 +120,19 @@ def test_the_call_page_section_tells_everyone_the_number_of_bids_after_the_openi
     opening.open_due_calls()
     _template, context = bidding_section(market.call, AnonymousUserMixin())
     assert context["bid_count"] == 1 and not context["sees_opening"] and not context["may_bid"]
+
+
+def test_the_form_offers_only_the_organisations_that_may_bid_and_says_why_the_others_may_not(
+        market, client, login_as):
+    from portal.accounts import roles
+    from tests.factories.accounts import grant
+
+    unqualified = market.bidder(qualified=False)
+    grant(market.admin, roles.ORG_ADMIN, unqualified.org)  # the same person runs both organisations
+    login_as(market.admin)
+    html = client.get(f"/procurement/calls/{market.call.id}/bid").get_data(as_text=True)
+    select = html.split('id="organisation"')[1].split("</select>")[0]
+    assert market.org.name in select and unqualified.org.name not in select
+    assert unqualified.org.name in html and "qualified-organisation list" in html
+    response = client.post_form(f"/procurement/calls/{market.call.id}/bid", form_data(market.lot, unqualified.org))
+    assert response.status_code == 400 and _bid_count() == 0

@@ -68,21 +68,23 @@ def _receipt_url(bid) -> str:
 @object_policy(policy.can_bid, loaders.load_call)
 def bid_new(call):
     organisations = _my_organisations()
-    form = BidForm(organisations=organisations, lots=call.lots)
-    if not form.is_submitted():
-        form.organisation.data = str(organisations[0].id) if organisations else None
-        form.lot.data = str(call.lots[0].id) if call.lots else None
     problems = {o.id: service.eligibility_problem(call, o) for o in organisations}
+    # only the organisations that may bid are offered; the others are listed with the reason they may not
+    eligible = [o for o in organisations if problems[o.id] is None]
+    form = BidForm(organisations=eligible, lots=call.lots)
+    if not form.is_submitted():
+        form.organisation.data = str(eligible[0].id) if eligible else None
+        form.lot.data = str(call.lots[0].id) if call.lots else None
 
     def action():
-        organisation = _pick(organisations, form.organisation.data)
+        organisation = _pick(eligible, form.organisation.data)
         if organisation is None:
             raise ValidationFailed(_("Choose one of your organisations."), field="organisation")
         return service.submit_bid(call, _pick(call.lots, form.lot.data), organisation, current_user, form.draft())
 
     def render(status):
         return render_template("procurement/bid_form.html", call=call, form=form, bid=None, problems=problems,
-                               organisations=organisations, **_labels()), status
+                               organisations=organisations, eligible=eligible, **_labels()), status
 
     return submit_form(form, action,
                        lambda receipt: done(_("Your bid is sealed. Keep the receipt: its SHA-256 is what the opening "
