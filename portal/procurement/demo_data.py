@@ -75,7 +75,6 @@ class DemoLot:
 
 @dataclass(frozen=True)
 class DemoCall:
-    reference: str
     title: str
     mode: str
     category: str
@@ -116,7 +115,7 @@ WANSHOUQIAO = "万寿桥街道志愿者协会"
 
 CALLS = [
     DemoCall(
-        "XLMZ-2026-011", "西陵区2026年下半年居家养老上门服务", "open_tender", "elderly_care", "published", "西陵区",
+        "西陵区2026年下半年居家养老上门服务", "open_tender", "elderly_care", "published", "西陵区",
         lots=(DemoLot("第1包：夜明珠街道", 520_000, (("XL-01", 10000), ("XL-02", 6000))),
               DemoLot("第2包：西陵街道", 380_000, (("XL-01", 9000),))),
         bids=(DemoBid(YANGGUANG, 468_000, hours=9000), DemoBid(LELING, 495_000, hours=9000),
@@ -128,13 +127,13 @@ CALLS = [
         amendment="按答疑补充：第1包助餐配送报价不含餐费；增加“每月回访记录”的质量要求。",
     ),
     DemoCall(
-        "XLMZ-2027-001", "2027年度社区心理健康服务", "open_tender", "mental_health", "draft", "西陵区",
+        "2027年度社区心理健康服务", "open_tender", "mental_health", "draft", "西陵区",
         lots=(DemoLot("全区", 300_000, (("XL-09", 150), ("XL-05", 900))),),
         consultation="2026年11月西陵区居民议事会：心理健康服务列为来年优先购买事项。",
         description="面向全区居民开展心理健康讲座和青少年心理辅导。",
     ),
     DemoCall(
-        "XLMZ-2026-008", "四点半课堂项目申请", "application_call", "children_youth", "closed", "西陵区",
+        "四点半课堂项目申请", "application_call", "children_youth", "closed", "西陵区",
         lots=(DemoLot("四点半课堂", 240_000, (("XL-04", 800),), max_awards=2),),
         bids=(DemoBid(TONGXIN, 108_000, hours=1400), DemoBid(CHUNHUI, 116_000, hours=1500),
               DemoBid(YANGGUANG, 112_000, hours=1450), DemoBid(ZHONGYI, 98_000, hours=1300),
@@ -143,7 +142,7 @@ CALLS = [
         description="支持社会组织在社区开展四点半课堂，每个项目服务一至两个社区，可资助两个项目。",
     ),
     DemoCall(
-        "XLMZ-2026-006", "西陵区困难群众个案帮扶服务", "open_tender", "social_assistance", "evaluation", "西陵区",
+        "西陵区困难群众个案帮扶服务", "open_tender", "social_assistance", "evaluation", "西陵区",
         lots=(DemoLot("全区", 360_000, (("XL-06", 600),)),),
         bids=(DemoBid(ZHONGYI, 318_000, hours=6000, quality=(5, 4, 4)),
               DemoBid(YANGGUANG, 326_000, hours=6000, quality=(4, 5, 4)),
@@ -159,7 +158,7 @@ CALLS = [
                        "场地由学院路社区无偿提供。附件为公益岗位批复。",
     ),
     DemoCall(
-        "XLMZ-2026-005", "夜明珠街道助残康复服务", "open_tender", "disability", "awarded", "夜明珠街道",
+        "夜明珠街道助残康复服务", "open_tender", "disability", "awarded", "夜明珠街道",
         lots=(DemoLot("夜明珠街道", 180_000, (("XL-07", 1200),)),),
         bids=(DemoBid(KANGTU, 158_000, hours=2600, quality=(5, 4, 5)),
               DemoBid(ZHUCAN, 149_000, hours=2500, quality=(4, 4, 4)),
@@ -169,7 +168,7 @@ CALLS = [
         objection="中标人的康复师人数与投标文件附件不一致，请核实其团队资质。",
     ),
     DemoCall(
-        "XLMZ-2026-003", "2026西陵区社区公益创投大赛", "contest", "mutual_aid", "confirmed", "西陵区",
+        "2026西陵区社区公益创投大赛", "contest", "mutual_aid", "confirmed", "西陵区",
         lots=(DemoLot("公益创投", 240_000, (("XL-10", 200),), max_awards=3),),
         bids=(DemoBid(LINLI, 78_000, hours=900, quality=(5, 4, 4), votes=9),
               DemoBid(WANSHOUQIAO, 62_000, hours=800, quality=(4, 4, 4), votes=7),
@@ -187,7 +186,7 @@ CALLS = [
         description="面向社区社会组织征集邻里互助项目，评审专家打分与居民路演投票相结合，资助三个项目。",
     ),
     DemoCall(
-        "XLMZ-2026-002", "东山花园社区老年食堂运营直接资助", "direct_grant", "elderly_care", "confirmed",
+        "东山花园社区老年食堂运营直接资助", "direct_grant", "elderly_care", "confirmed",
         "东山花园社区", lots=(DemoLot("老年食堂", 96_000, (("XL-02", 6400),)),),
         bids=(DemoBid(HONGYE, 88_000, hours=1600, quality=(4, 4, 4)),),
         min_bids=1, invited=HONGYE,
@@ -195,14 +194,14 @@ CALLS = [
         description="红叶社区基金会已在东山花园社区运营老年食堂两年，本年度直接资助其助餐配送服务。",
     ),
     DemoCall(
-        "XLMZ-2026-009", "西陵区垃圾分类督导服务", "open_tender", "environment", "unsuccessful", "西陵区",
+        "西陵区垃圾分类督导服务", "open_tender", "environment", "unsuccessful", "西陵区",
         lots=(DemoLot("全区", 150_000, (("XL-12", 4300),)),),
         bids=(DemoBid(LINLI, 138_000, hours=3000),), min_bids=3,
         needs=("垃圾分类不知道怎么分",),
         description="在全区小区投放点开展定时定点督导。",
     ),
     DemoCall(
-        "XLMZ-2026-010", "西陵区楼栋安全巡查服务", "open_tender", "community_safety", "cancelled", "西陵区",
+        "西陵区楼栋安全巡查服务", "open_tender", "community_safety", "cancelled", "西陵区",
         lots=(DemoLot("全区", 200_000, (("XL-11", 6700),)),),
         needs=("3栋楼道堆满杂物，有消防隐患",),
         description="组织巡查员开展楼栋消防通道、电动车充电等隐患巡查。",
