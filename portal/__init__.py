@@ -152,6 +152,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.procurement.views import bp as procurement_bp
 
     app.register_blueprint(procurement_bp)
+    from portal.contracts.views import bp as contracts_bp
+
+    app.register_blueprint(contracts_bp)
 
 
 def _wants_json() -> bool:

@@ -19,6 +19,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds.models import Fund
 from portal.orgs.models import PENDING, VERIFIED, OrganisationInvitation
+from tests.contracts.matrix import CONTRACTS_ROUTES, contracts_matrix_world
 from tests.factories.accounts import UserFactory, grant
 from tests.factories.funds import funds_matrix_world
 from tests.factories.orgs import make_document, make_organisation
@@ -288,6 +289,7 @@ ROUTES = {
     "payments.statement_pdf": ("GET", "/me/giving/statement/2026.pdf", SIGNED_IN),
 }
 ROUTES.update(PROCUREMENT_ROUTES)  # tests/procurement/matrix.py
+ROUTES.update(CONTRACTS_ROUTES)  # tests/contracts/matrix.py
 
 
 @pytest.fixture
@@ -337,6 +339,7 @@ def world():
              "treasurer": treasurer, "committee": committee, "community_worker": community_worker,
              "grid_worker": grid_worker, "evaluator": evaluator}
     values.update(procurement_matrix_world(tree, users, verified))
+    values.update(contracts_matrix_world(tree, users, verified, values))
     return users, values
 
 

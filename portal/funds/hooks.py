@@ -18,3 +18,7 @@ provider_differences = Hook(
 review_items = Hook(
     "funds.review_items",
     "() -> [line, ...]: money a person must look at, nothing of it credited (reconcile lists them apart).")
+other_differences = Hook(
+    "funds.other_differences",
+    "() -> [line, ...]: cached totals of other domains on this ledger (contract payments) that disagree with "
+    "their postings (reconcile reports them as differences).")

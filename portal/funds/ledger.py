@@ -28,6 +28,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds.models import (
     DONORS_ACCOUNT,
+    ENTRY_CONTRACT_PAYMENT,
     ENTRY_DISBURSEMENT,
     ENTRY_DISPUTE,
     ENTRY_DISPUTE_WON,
@@ -45,6 +46,8 @@ from portal.funds.models import (
     MatchingPool,
     Posting,
     Team,
+    contract_budget_account,
+    contract_paid_account,
     donor_key,
     fund_cash_account,
     matching_pool_account,
@@ -67,7 +70,7 @@ class UnbalancedEntry(RuntimeError):
     pass
 
 
-def _post(kind: str, fund_id: int, currency: str, legs: list[tuple[str, int]], *, campaign_id=None,
+def _post(kind: str, fund_id: int | None, currency: str, legs: list[tuple[str, int]], *, campaign_id=None,
           team_id=None, donation_id=None, disbursement_id=None, matching_pool_id=None, refund_id=None,
           dispute_id=None, reverses_entry_id=None, description: str = "", actor=None) -> LedgerEntry:
     if sum(amount for _account, amount in legs) != 0:
@@ -305,6 +308,8 @@ def _psycopg_sql(statement, dialect) -> str:
 
 
 def _move_caches(kind: str, fund_id: int, campaign_id, team_id, cash_delta: int) -> None:
+    if kind == ENTRY_CONTRACT_PAYMENT:
+        return  # no fund; the contracts service moves Contract.paid_minor itself
     if kind == ENTRY_DISBURSEMENT:
         _bump(Fund, fund_id, balance_minor=cash_delta, disbursed_minor=-cash_delta)
         return
@@ -572,6 +577,20 @@ def post_disbursement(disbursement, actor=None) -> LedgerEntry:
                   (PAYEES_ACCOUNT, disbursement.amount_minor)],
                  campaign_id=disbursement.campaign_id, disbursement_id=disbursement.id,
                  description=disbursement.purpose, actor=actor)
+
+
+def post_contract_payment(contract_id: int, amount_minor: int, currency: str, description: str,
+                          actor=None) -> LedgerEntry:
+    """A payment under a government contract (portal/contracts), from the contract's budget to the organisation.
+    The contracts service locks the contract row and keeps paid within verified value before it calls this."""
+    return _post(ENTRY_CONTRACT_PAYMENT, None, currency,
+                 [(contract_budget_account(contract_id), -amount_minor),
+                  (contract_paid_account(contract_id), amount_minor)], description=description, actor=actor)
+
+
+def contract_paid(contract_id: int) -> int:
+    return db.session.scalar(select(sum_minor(Posting.amount_minor))
+                             .where(Posting.account == contract_paid_account(contract_id)))
 
 
 # --- sums straight from the postings (what reconcile compares the caches with) -------------------------

@@ -267,6 +267,9 @@ ENTRY_GIFT, ENTRY_MATCH, ENTRY_REFUND, ENTRY_DISPUTE, ENTRY_DISPUTE_WON, ENTRY_D
 ENTRY_KINDS = {ENTRY_GIFT: _l("Gift"), ENTRY_MATCH: _l("Matched gift"), ENTRY_REFUND: _l("Refund"),
                ENTRY_DISPUTE: _l("Disputed payment"), ENTRY_DISPUTE_WON: _l("Dispute won"),
                ENTRY_DISBURSEMENT: _l("Disbursement")}
+# A government contract paid by verified delivery (portal/contracts): the one ledger carries it too, with no fund.
+ENTRY_CONTRACT_PAYMENT = "contract_pay"
+ENTRY_KINDS[ENTRY_CONTRACT_PAYMENT] = _l("Contract payment")
 
 
 def fund_cash_account(fund_id: int) -> str:
@@ -275,6 +278,16 @@ def fund_cash_account(fund_id: int) -> str:
 
 DONORS_ACCOUNT = "external:donors"
 PAYEES_ACCOUNT = "external:payees"
+
+
+def contract_budget_account(contract_id: int) -> str:
+    """The buyer's budget for a contract: contract payments are posted out of it."""
+    return f"contract:{contract_id}:budget"
+
+
+def contract_paid_account(contract_id: int) -> str:
+    """What the contracted organisation has been paid under a contract."""
+    return f"contract:{contract_id}:paid"
 
 
 def matching_pool_account(pool_id: int) -> str:
@@ -291,7 +304,7 @@ class LedgerEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
-    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("funds.id"), index=True)  # None: a contract payment
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     donation_id: Mapped[int | None] = mapped_column(ForeignKey("donations.id"), index=True)

@@ -191,9 +191,14 @@ def review_items() -> list[str]:
     return [line for lines in hooks.review_items() for line in lines]
 
 
+def other_differences() -> list[str]:
+    """The other domains posting on this ledger (contracts) prove their cached totals (portal/funds/hooks.py)."""
+    return [line for lines in hooks.other_differences() for line in lines]
+
+
 def reconcile(with_provider: bool = True) -> list[str]:
     """Every difference found, as lines for people; empty when the books agree."""
-    lines = cache_differences() + donor_differences() + ledger_differences()
+    lines = cache_differences() + donor_differences() + ledger_differences() + other_differences()
     if with_provider:
         lines += provider_differences()
     return lines

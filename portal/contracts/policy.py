@@ -1,0 +1,71 @@
+"""Who may do what with contracts. One `can_...` per action (CONTRIBUTING.md, "A policy function").
+
+- A contract is public: its parties, lines, milestones, amendments, payments, the verified share and the
+  out-of-scope share are what residents and other bidders are entitled to see.
+- The buyer's officials (officials over the department's place, as for its calls) manage it: milestones'
+  acceptance, amendments, payments (requester and approver are two different officials), the final rating.
+- The contractor is the organisation's admins and members: they report delivery and log scope requests; its
+  admins rebut a rating.
+- Community workers over the contract's place verify or return delivery reports (so do the buyer's officials).
+- Grid workers record a sampled resident's answer on a visit, for records in their grid.
+- Evaluators over the contract's place may give a third-party final rating.
+"""
+from portal.accounts import roles
+from portal.accounts.scopes import has_place_role, has_scope_role, places_with_role
+
+
+def can_view_contract(user, contract) -> bool:
+    return True
+
+
+def is_buyer(user, contract) -> bool:
+    return user.is_authenticated and has_place_role(user, contract.department.place, roles.OFFICIAL,
+                                                    platform_counts=False)
+
+
+can_manage_contract = is_buyer
+
+
+def is_contractor(user, contract) -> bool:
+    return user.is_authenticated and has_scope_role(user, roles.SCOPE_ORGANISATION, contract.organisation_id,
+                                                    roles.ORG_ADMIN, roles.ORG_MEMBER)
+
+
+def is_contractor_admin(user, contract) -> bool:
+    return user.is_authenticated and has_scope_role(user, roles.SCOPE_ORGANISATION, contract.organisation_id,
+                                                    roles.ORG_ADMIN)
+
+
+def can_report_delivery(user, contract) -> bool:
+    return is_contractor(user, contract)
+
+
+def can_verify_reports(user, contract) -> bool:
+    """A community worker over the contract's place, or the buyer's official."""
+    return user.is_authenticated and (
+        has_place_role(user, contract.place, roles.COMMUNITY_WORKER, platform_counts=False) or is_buyer(user, contract))
+
+
+def can_log_scope_request(user, contract) -> bool:
+    """The department's side (the buyer's officials) and the contractor's side both keep the scope ledger."""
+    return is_buyer(user, contract) or is_contractor(user, contract)
+
+
+def can_give_final_rating(user, contract) -> bool:
+    """The buyer's official, or an evaluator over the contract's place as a third party."""
+    return is_buyer(user, contract) or (user.is_authenticated and has_place_role(
+        user, contract.place, roles.EVALUATOR, platform_counts=False))
+
+
+def can_rebut(user, contract) -> bool:
+    return is_contractor_admin(user, contract)
+
+
+def is_grid_worker(user) -> bool:
+    return user.is_authenticated and bool(places_with_role(user, roles.GRID_WORKER))
+
+
+def can_record_visit(user, place) -> bool:
+    """A grid worker whose grid holds the sampled record's place."""
+    return user.is_authenticated and place is not None and has_place_role(user, place, roles.GRID_WORKER,
+                                                                         platform_counts=False)

@@ -1,0 +1,2 @@
+"""Contracts views: delivery."""
+from portal.contracts.views import bp  # noqa: F401
