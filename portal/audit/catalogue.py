@@ -56,7 +56,7 @@ ACTIONS = (
 )
 
 OBJECT_TYPES = (
-    "audit_log", "bid", "call", "call_question", "campaign", "catalogue_item", "department", "disbursement",
+    "audit_log", "bid", "call", "call_question", "campaign", "catalogue_item", "contract", "department", "disbursement",
     "donation", "fund", "hour_record", "in_kind_pledge", "low_price_review", "matching_pool", "need", "objection",
     "opportunity", "organisation", "place", "qualification", "recurring_gift", "role_assignment", "service_project",
     "shift", "team", "user",
