@@ -5,7 +5,6 @@ from flask_login import current_user
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 
-
 # The actor of a timed step (a bid opening, the end of a publicity period): the portal itself, even when a
 # person's page view is what took the step, so the record does not name a bystander.
 SYSTEM = object()
