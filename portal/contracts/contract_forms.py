@@ -1,5 +1,6 @@
 """Forms of the contract pages: signing from an award (a fixed number of milestone rows, blank rows skipped),
 an amendment, a scope request. Ranges, sums and required rationales are the services' clear messages."""
+from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -25,7 +26,9 @@ for _n in range(1, MILESTONE_ROWS + 1):
 
 
 def sign_form(starts_on, ends_on):
-    """The form with three suggested milestones (30%, 30%, 40%) the buyer edits."""
+    """The form with three suggested milestones (30%, 30%, 40%) the buyer edits (as sent, once submitted)."""
+    if request.method == "POST":
+        return SignForm()
     data = {"starts_on": starts_on, "ends_on": ends_on}
     for n, share in ((1, "30"), (2, "30"), (3, "40")):
         data[f"m{n}_share"] = share
