@@ -26,7 +26,7 @@ from portal.contracts.models import (
     ContractAmendment,
 )
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
-from portal.core.money import MAX_AMOUNT_MINOR, parse_amount
+from portal.core.money import MAX_AMOUNT_MINOR, format_yuan, parse_amount
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds.checks import lock_row
@@ -86,8 +86,9 @@ def _changes(contract: Contract, value_change_minor: int, ends_on: date | None,
         if after <= 0:
             raise ValidationFailed(_("The contract's value cannot fall to zero or below."), field="value_change")
         if after < contract.paid_minor:
+            paid = format_yuan(contract.paid_minor)
             raise ValidationFailed(_("The contract's value cannot fall below what is already paid (%(paid)s yuan).",
-                                     paid=f"{contract.paid_minor / 100:,.2f}"), field="value_change")
+                                     paid=paid), field="value_change")
         if after > MAX_AMOUNT_MINOR:
             raise ValidationFailed(_("The contract's value would be too large."), field="value_change")
         changes["value_minor"] = [contract.value_minor, after]

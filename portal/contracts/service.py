@@ -83,10 +83,10 @@ def parse_share(text, field: str) -> int:
     except InvalidOperation:
         raise ValidationFailed(_("Type each payment share in percent, e.g. 30 or 33.34."), field=field) from None
     if not value.is_finite() or value <= 0 or value > 100:
-        raise ValidationFailed(_("Each payment share is more than 0% and at most 100%."), field=field)
+        raise ValidationFailed(_("Each payment share is more than zero and at most 100 percent."), field=field)
     basis_points = value * 100
     if basis_points != basis_points.to_integral_value():
-        raise ValidationFailed(_("A payment share has at most two decimals (e.g. 33.34%)."), field=field)
+        raise ValidationFailed(_("A payment share has at most two decimals (e.g. 33.34)."), field=field)
     return int(basis_points)
 
 
@@ -113,8 +113,9 @@ def _clean_milestones(milestones: list[MilestoneInput], starts_on: date, ends_on
                       "share_bp": parse_share(row.share_percent, "milestones")})
     total = sum(row["share_bp"] for row in clean)
     if total != FULL_SHARE_BP:
+        percent = format(Decimal(total) / 100, "g")
         raise ValidationFailed(_("The payment shares add up to %(total)s%%; they must add up to exactly 100%%.",
-                                 total=f"{Decimal(total) / 100:g}"), field="milestones")
+                                 total=percent), field="milestones")
     if [row["due_on"] for row in clean] != sorted(row["due_on"] for row in clean):
         raise ValidationFailed(_("List the milestones in the order they fall due."), field="milestones")
     return clean

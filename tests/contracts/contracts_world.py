@@ -9,8 +9,10 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.procurement.models import CONFIRMED, Award, LotLine
 from tests.factories.accounts import UserFactory, grant
-from tests.factories.evaluation import World, award
-from tests.factories.procurement import make_catalogue_item
+from tests.factories.contracts import make_contract
+from tests.factories.evaluation import World, award, make_bidder
+from tests.factories.places import make_tree
+from tests.factories.procurement import make_catalogue_item, make_department
 
 
 def milestones(*shares, start=None) -> list[MilestoneInput]:
@@ -47,3 +49,29 @@ class ContractWorld(World):
         today = utcnow().date()
         return service.create_from_award(award or self.award, self.official, today, today + timedelta(days=364),
                                          milestones(*shares, start=today))
+
+
+def english_messages():
+    """Services outside a request speak Chinese (the default); the contract tests read the English messages."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
+RATIONALE = "服务对象增加，经区民政局同意追加服务时数"
+
+
+class SignedContract:
+    """A district buyer (two officials) with a signed contract of one line, 2000 hours at 40.00 yuan (80,000.00
+    yuan), with an organisation and its admin."""
+
+    def __init__(self):
+        self.tree = make_tree()
+        self.official, self.second = UserFactory(), UserFactory()
+        for user in (self.official, self.second):
+            grant(user, roles.OFFICIAL, self.tree["district"])
+        self.department = make_department(self.tree["district"])
+        self.organisation, self.admin = make_bidder(self.tree["community"])
+        # one line of 2000 hours at 40.00 yuan: 80,000.00 yuan
+        self.contract = make_contract(self.department, self.organisation, self.official, place=self.tree["community"])

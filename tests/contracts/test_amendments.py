@@ -10,30 +10,18 @@ from portal.contracts import amendments
 from portal.contracts.models import IN_FORCE, PROPOSED, REFUSED, ContractAmendment
 from portal.core.errors import DomainError, ValidationFailed
 from portal.extensions import db
+from tests.contracts.contracts_world import RATIONALE, SignedContract, english_messages
 from tests.factories.accounts import UserFactory, grant
-from tests.factories.contracts import make_contract
-from tests.factories.evaluation import make_bidder
 from tests.factories.places import make_tree
-from tests.factories.procurement import make_department
-
-RATIONALE = "服务对象增加，经区民政局同意追加服务时数"
 
 
-class World:
-    def __init__(self):
-        self.tree = make_tree()
-        self.official, self.second = UserFactory(), UserFactory()
-        for user in (self.official, self.second):
-            grant(user, roles.OFFICIAL, self.tree["district"])
-        self.department = make_department(self.tree["district"])
-        self.organisation, self.admin = make_bidder(self.tree["community"])
-        # one line of 2000 hours at 40.00 yuan: 80,000.00 yuan
-        self.contract = make_contract(self.department, self.organisation, self.official, place=self.tree["community"])
-
+@pytest.fixture(autouse=True)
+def _english():
+    yield from english_messages()
 
 @pytest.fixture
 def world():
-    return World()
+    return SignedContract()
 
 
 def _count() -> int:

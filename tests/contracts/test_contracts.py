@@ -11,7 +11,12 @@ from portal.extensions import db
 from portal.procurement.bids import read_bid_content
 from portal.procurement.models import AWARDED, CONFIRMED, CONTRACTED
 from portal.projects.models import IN_PROGRESS, Indicator, ServiceProject
-from tests.contracts.contracts_world import ContractWorld
+from tests.contracts.contracts_world import ContractWorld, english_messages
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    yield from english_messages()
 
 
 def _count(model) -> int:

@@ -8,8 +8,7 @@ from portal.contracts import amendments, sections
 from portal.contracts.models import ACTIVE, APPROVED, Contract, ContractPayment
 from portal.core.time import utcnow
 from portal.extensions import db
-from tests.contracts.contracts_world import ContractWorld
-from tests.contracts.test_amendments import RATIONALE, World
+from tests.contracts.contracts_world import RATIONALE, ContractWorld, SignedContract
 from tests.factories.contracts import make_contract
 from tests.factories.evaluation import make_bidder
 from tests.factories.procurement import make_department
@@ -33,7 +32,7 @@ def _queries(client, count_queries, path):
 
 
 def test_the_list_query_count_does_not_grow_with_rows(client, count_queries):
-    world = World()
+    world = SignedContract()
     _add_contracts(world, 2)
     few = _queries(client, count_queries, "/contracts/")
     _add_contracts(world, 8)
@@ -42,7 +41,7 @@ def test_the_list_query_count_does_not_grow_with_rows(client, count_queries):
 
 
 def test_the_list_filters_by_department(client):
-    world = World()
+    world = SignedContract()
     _add_contracts(world, 1)
     other = db.session.scalar(select(Contract).where(Contract.id != world.contract.id))
     page = client.get(f"/contracts/?department={world.department.id}", headers=EN).get_data(as_text=True)
@@ -50,14 +49,14 @@ def test_the_list_filters_by_department(client):
 
 
 def test_the_list_filters_by_organisation(client):
-    world = World()
+    world = SignedContract()
     _add_contracts(world, 1)
     page = client.get(f"/contracts/?organisation={world.organisation.id}", headers=EN).get_data(as_text=True)
     assert "1 contract" in page
 
 
 def test_the_contract_page_shows_lines_milestone_shares_factors_and_the_running_total(client):
-    world = World()
+    world = SignedContract()
     amendments.propose(world.contract, world.official, RATIONALE, 400_000)
     page = client.get(f"/contracts/{world.contract.id}", headers=EN).get_data(as_text=True)
     assert "居家养老上门服务" in page and "30%" in page and "40%" in page
@@ -66,7 +65,7 @@ def test_the_contract_page_shows_lines_milestone_shares_factors_and_the_running_
 
 
 def test_the_contract_page_lists_its_payments(client):
-    world = World()
+    world = SignedContract()
     db.session.add(ContractPayment(contract_id=world.contract.id, milestone_id=world.contract.milestones[0].id,
                                    amount_minor=1_234_500, status=APPROVED, requested_by_id=world.official.id))
     db.session.flush()
@@ -75,7 +74,7 @@ def test_the_contract_page_lists_its_payments(client):
 
 
 def test_the_contract_page_renders_the_sections_other_modules_register(client, app):
-    world = World()
+    world = SignedContract()
 
     def section(contract, user):
         return "contracts/_call_contracts.html", {"call": None, "awards": [], "contracts": {}, "may_sign": False}

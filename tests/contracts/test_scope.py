@@ -10,12 +10,17 @@ from portal.contracts.models import BY_CONTRACTOR, BY_DEPARTMENT, ScopeRequest
 from portal.core.errors import ValidationFailed
 from portal.core.time import utcnow
 from portal.extensions import db
-from tests.contracts.test_amendments import World
+from tests.contracts.contracts_world import SignedContract, english_messages
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    yield from english_messages()
 
 
 @pytest.fixture
 def world():
-    return World()
+    return SignedContract()
 
 
 def _count() -> int:
