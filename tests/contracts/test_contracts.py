@@ -9,7 +9,7 @@ from portal.contracts.models import DEFAULT_QUALITY_FACTORS, Contract, ContractL
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.extensions import db
 from portal.procurement.bids import read_bid_content
-from portal.procurement.models import AWARDED, CONFIRMED, CONTRACTED
+from portal.procurement.models import AWARDED, CONFIRMED, CONTRACTED, DIRECT_GRANT
 from portal.projects.models import IN_PROGRESS, Indicator, ServiceProject
 from tests.contracts.contracts_world import ContractWorld, english_messages
 
@@ -131,3 +131,9 @@ def test_signing_is_in_the_audit_log():
     assert event.object_id == str(contract.id) or event.object_id == contract.id
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "call.contracted")) == 1
+
+
+def test_a_direct_grants_award_is_signed_the_same_way():
+    world = ContractWorld(prices=(18_000_000,), mode=DIRECT_GRANT)
+    contract = world.sign()
+    assert contract.organisation_id == world.orgs["a"].id and world.call.status == CONTRACTED

@@ -128,3 +128,4 @@ def test_the_sign_form_signs_the_contract(client, login_as):
     contract = db.session.scalar(select(Contract))
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/contracts/{contract.id}")
     assert [m.share_bp for m in contract.milestones] == [5000, 5000]
+

@@ -73,8 +73,9 @@ def scope_ledger():
 
 # --- a contract's page -------------------------------------------------------------------------------------
 def _rendered_sections(contract) -> list[Markup]:
-    """Each registered section rendered with its own context, as the call page does (procurement/views/calls.py)."""
-    return [Markup(render_template(template, contract=contract, **context))
+    """Each registered section rendered with its own context beside the contract and the policy, as the call page
+    does (procurement/views/calls.py): a section's context may name `contract` too without a clash."""
+    return [Markup(render_template(template, **{"contract": contract, "policy": policy, **context}))
             for template, context in sections_for(contract, current_user)]
 
 
