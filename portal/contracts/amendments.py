@@ -31,7 +31,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds.checks import lock_row
 
-RATIONALE_MIN, RATIONALE_MAX = 10, 5000
+RATIONALE_MIN, RATIONALE_MAX = 5, 5000
 QUANTITY_MAX = 10_000_000
 
 

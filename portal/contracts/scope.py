@@ -19,7 +19,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.procurement.models import Department
 
-DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 2000
+DESCRIPTION_MIN, DESCRIPTION_MAX = 4, 2000
 
 
 @dataclass(frozen=True)
