@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from portal.accounts import roles
 from portal.contracts import amendments
 from portal.contracts.models import IN_FORCE, PROPOSED, REFUSED, ContractAmendment
-from portal.core.errors import DomainError, ValidationFailed
+from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.extensions import db
 from tests.contracts.contracts_world import RATIONALE, SignedContract, english_messages
 from tests.factories.accounts import UserFactory, grant
@@ -164,3 +164,11 @@ def test_an_official_of_another_district_cannot_decide(client, login_as, world):
     response = client.post_form(f"/contracts/{world.contract.id}/amendments/{amendment.id}/approve",
                                 token_from=f"/contracts/{world.contract.id}")
     assert response.status_code == 404 and amendment.status == PROPOSED
+
+
+def test_a_decided_amendment_cannot_be_decided_again(world):
+    amendment = amendments.propose(world.contract, world.official, RATIONALE, 2_000_000)
+    amendments.refuse(amendment, world.second)
+    with pytest.raises(IllegalTransition):
+        amendments.approve(amendment, world.second)
+    assert amendment.status == REFUSED and world.contract.value_minor == 8_000_000

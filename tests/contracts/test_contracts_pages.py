@@ -129,3 +129,13 @@ def test_the_sign_form_signs_the_contract(client, login_as):
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/contracts/{contract.id}")
     assert [m.share_bp for m in contract.milestones] == [5000, 5000]
 
+
+
+def test_signing_again_for_a_contracted_call_is_a_409_and_nothing_changes(client, login_as):
+    world = ContractWorld()
+    world.sign()
+    world.official.locale = "en"
+    login_as(world.official)
+    response = client.post_form(f"/contracts/awards/{world.award.id}/sign", _sign_data(["50", "50"]))
+    assert response.status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(Contract)) == 1
