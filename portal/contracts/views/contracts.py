@@ -28,7 +28,7 @@ from portal.contracts.models import (
     PAYMENT_STATUSES,
     PROPOSED,
 )
-from portal.contracts.sections import sections_for
+from portal.contracts.sections import contract_page_sections
 from portal.contracts.views import bp
 from portal.core.formatting import translated
 from portal.core.pagination import paginate
@@ -76,7 +76,7 @@ def _rendered_sections(contract) -> list[Markup]:
     """Each registered section rendered with its own context beside the contract and the policy, as the call page
     does (procurement/views/calls.py): a section's context may name `contract` too without a clash."""
     return [Markup(render_template(template, **{"contract": contract, "policy": policy, **context}))
-            for template, context in sections_for(contract, current_user)]
+            for template, context in filter(None, contract_page_sections(contract, current_user))]
 
 
 def _render_detail(contract, forms: dict | None = None, status: int = 200):
