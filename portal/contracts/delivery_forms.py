@@ -2,7 +2,7 @@
 (`report_form_for`); the typed record rows are plain inputs the service checks like CSV rows."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from portal.contracts.delivery import RECORD_COLUMNS
@@ -31,7 +31,7 @@ def report_form_for(contract, data=None, **kwargs) -> ReportForm:
               for line in contract.lines}
     form_class = type("ContractReportForm", (ReportForm,), fields)
     form = form_class(data=data, **kwargs)
-    form.milestone.choices = [(m.id, f"{m.number}. {m.title}") for m in contract.milestones]
+    form.milestone.choices = [SelectChoice(m.id, f"{m.number}. {m.title}") for m in contract.milestones]
     return form
 
 
@@ -52,9 +52,9 @@ class DecisionForm(BaseForm):
 
 
 class AnswerForm(BaseForm):
-    happened = RadioField(_l("Did this service happen?"), choices=[("yes", _l("Yes")), ("no", _l("No"))],
-                          validate_choice=False)
-    quality = RadioField(_l("How good was it?"), choices=[(str(n), str(n)) for n in range(1, 6)],
+    happened = RadioField(_l("Did this service happen?"),
+                          choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))], validate_choice=False)
+    quality = RadioField(_l("How good was it?"), choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
                          validate_choice=False, description=_l("1 = very poor, 5 = very good."))
     comment = TextAreaField(_l("Anything to add (optional)"), validators=[Optional(), Length(max=1000)])
     item = HiddenField()

@@ -92,8 +92,7 @@ def report_resubmit(report):
                "period_end": report.period_end, "narrative": report.narrative,
                **{f"units_{line.contract_line_id}": str(line.units) for line in report.lines}}
     form = report_form_for(contract, data=initial)
-    form.milestone.choices = [(m.id, f"{m.number}. {m.title}") for m in contract.milestones
-                              if m.id == report.milestone_id]
+    form.milestone.choices = [choice for choice in form.milestone.choices if choice.value == report.milestone_id]
     row_errors: list = []
     return submit_form(form, _with_row_errors(lambda: delivery.resubmit_report(report, current_user,
                                                                                 _input(form, contract)), row_errors),

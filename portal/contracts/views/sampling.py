@@ -1,7 +1,7 @@
 """Contracts views: resident sampling. The verifier draws a sample and hands out its links (a printable list
 with QR codes); the resident answers on a phone without signing in; a grid worker records answers on visits."""
 import segno
-from flask import abort, flash, render_template, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -58,8 +58,9 @@ def confirm(token):
     item = _confirm_item(token)
     record = item.record
     contract = load_contract(item.sample.contract_id)
-    if item.answer is not None:
-        return render_template("contracts/confirm_done.html", contract=contract, item=item, already=True), 200
+    if item.answer is not None:  # answered once: a second answer stores nothing
+        return (render_template("contracts/confirm_done.html", contract=contract, item=item, already=True),
+                409 if request.method == "POST" else 200)
     form = AnswerForm()
     return submit_form(form, lambda: sampling.answer_by_link(item, form.happened.data, form.quality.data,
                                                              form.comment.data),
