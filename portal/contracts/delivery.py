@@ -47,6 +47,7 @@ from portal.contracts.models import (
     ServiceRecord,
 )
 from portal.core.errors import IllegalTransition, ValidationFailed
+from portal.core.forms import has_control_characters
 from portal.core.time import utcnow
 from portal.core.uploads import DOCUMENT_TYPES, check_upload, store_upload
 from portal.extensions import db
@@ -56,6 +57,7 @@ from portal.places.service import ImportRejected, RowError, decode_csv
 
 MAX_EVIDENCE_FILES = 10
 MAX_RECORDS = 2000
+MAX_CSV_BYTES = 2 * 1024 * 1024
 RECORD_COLUMNS = ("line", "kind", "label", "grid_code", "phone", "served_on", "units")
 KIND_WORDS = {"person": BENEFICIARY, "session": SESSION_RECORD, BENEFICIARY: BENEFICIARY,
               SESSION_RECORD: SESSION_RECORD, "人": BENEFICIARY, "场次": SESSION_RECORD}
@@ -146,6 +148,9 @@ def _parse_record(raw: dict, line_no: int, contract: Contract, start: date, end:
     label = str(raw.get("label") or "").strip()
     if not label:
         errors.append(RowError(line_no, "label", _("Name the person served or the session held.")))
+    elif has_control_characters(label):
+        errors.append(RowError(line_no, "label", _("Remove the control characters (such as NUL) from this field; "
+                                                   "only text, line breaks and tabs are accepted.")))
     elif len(label) > 120:
         errors.append(RowError(line_no, "label", _("The label is at most 120 characters.")))
     code = str(raw.get("grid_code") or "").strip()
@@ -175,6 +180,9 @@ def _parse_record(raw: dict, line_no: int, contract: Contract, start: date, end:
 
 def parse_records_csv(data: bytes | str) -> list[tuple[int, dict]]:
     """(line number, raw row) of a records CSV; ImportRejected for an unreadable file or header."""
+    if len(data) > MAX_CSV_BYTES:
+        raise ValidationFailed(_("The CSV file is larger than 2 MB; split it over several reports."),
+                               field="records_csv")
     text = decode_csv(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -231,15 +239,19 @@ def _check_records(contract: Contract, start: date, end: date, typed: list[dict]
     if not records:
         raise ValidationFailed(_("Add the people served or sessions held: type them in the rows or upload a CSV."),
                                field="records")
+    _check_coverage(contract, [(record.line_id, record.units) for record in records], units)
+    return records
+
+
+def _check_coverage(contract: Contract, pairs: list[tuple[int, int]], units: dict[int, int]) -> None:
     covered: dict[int, int] = {}
-    for record in records:
-        covered[record.line_id] = covered.get(record.line_id, 0) + record.units
+    for line_id, record_units in pairs:
+        covered[line_id] = covered.get(line_id, 0) + record_units
     for line in contract.lines:
         if covered.get(line.id, 0) > units.get(line.id, 0):
             raise ValidationFailed(_("The records of “%(line)s” cover %(covered)d units, more than the %(units)d "
                                      "reported.", line=line.name, covered=covered[line.id],
                                      units=units.get(line.id, 0)), field="records")
-    return records
 
 
 def _check_files(files) -> list:
@@ -279,8 +291,14 @@ def _write(report: DeliveryReport, contract: Contract, data: ReportInput, replac
     units = _check_units(contract, data.units, report.id)
     narrative = _narrative(data.narrative)
     csv_rows = parse_records_csv(data.records_csv) if data.records_csv else []
-    records = (_check_records(contract, data.period_start, data.period_end, list(data.records), csv_rows, units)
-               if replace_records else [])
+    if replace_records:
+        records = _check_records(contract, data.period_start, data.period_end, list(data.records), csv_rows, units)
+    else:  # the records kept must still fit the corrected units and period
+        records = []
+        _check_coverage(contract, [(r.contract_line_id, r.units) for r in report.records], units)
+        if any(not data.period_start <= r.served_on <= data.period_end for r in report.records):
+            raise ValidationFailed(_("The period must hold the dates of the report's service records."),
+                                   field="period_start")
     files = _check_files(data.files)
     report.period_start, report.period_end, report.narrative = data.period_start, data.period_end, narrative
     if report.id is None:
@@ -346,8 +364,9 @@ def refuse_if_verified(report: DeliveryReport) -> None:
 
 
 def resubmit_report(report: DeliveryReport, user, data: ReportInput) -> DeliveryReport:
-    """A returned report, corrected and sent again. Once residents were sampled from its records, the records
-    stay as they are (the sample and its answers belong to them); units, period, narrative and evidence change."""
+    """A returned report, corrected and sent again. Records given (rows or CSV) replace the old ones; none given
+    keeps them. Once residents were sampled from its records, the records stay as they are (the sample and its
+    answers belong to them): only units, period, narrative and evidence change. New evidence adds to the old."""
     refuse_if_verified(report)
     contract = report.contract
     if contract.status != ACTIVE:

@@ -191,3 +191,35 @@ def test_a_submitted_report_cannot_be_resubmitted(world):
     with pytest.raises(IllegalTransition):
         delivery.resubmit_report(report, world.contractor, report_input(world))
     assert report.status == SUBMITTED and report.status != RETURNED
+
+
+def test_a_sampled_report_keeps_its_records_when_sent_again(world):
+    from portal.contracts import sampling
+
+    report = _report(world, records=record_rows(world, count=6))
+    sampling.draw_sample(report, world.worker)
+    delivery.return_report(report, world.worker, "数量有误")
+    with pytest.raises(ValidationFailed, match="records cannot change"):
+        delivery.resubmit_report(report, world.contractor, report_input(world, records=record_rows(world, count=1)))
+    assert (report.status, len(report.records)) == (RETURNED, 6)
+    delivery.resubmit_report(report, world.contractor, report_input(world, units={world.contract.lines[0].id: "8"},
+                                                                    records=[]))
+    assert (report.status, len(report.records), report.lines[0].units) == (SUBMITTED, 6, 8)
+
+
+def test_a_label_with_control_characters_is_refused(world):
+    rows = record_rows(world, count=1)
+    rows[0]["label"] = "王阿姨\x00"
+    with pytest.raises(ImportRejected) as raised:
+        _report(world, records=rows)
+    assert [(e.line, e.column) for e in raised.value.errors] == [(1, "label")]
+    _nothing_stored()
+
+
+def test_kept_records_must_fit_the_corrected_units(world):
+    report = _report(world, records=record_rows(world, count=3))
+    delivery.return_report(report, world.worker, "数量有误")
+    with pytest.raises(ValidationFailed, match="cover 3 units, more than the 2 reported"):
+        delivery.resubmit_report(report, world.contractor, report_input(world, units={world.contract.lines[0].id: "2"},
+                                                                        records=[]))
+    assert report.status == RETURNED

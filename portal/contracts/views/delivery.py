@@ -32,7 +32,8 @@ def _labels() -> dict:
 
 def _input(form, contract) -> delivery.ReportInput:
     upload = form.records_csv.data
-    csv_data = upload.read(2 * 1024 * 1024 + 1) if upload is not None and getattr(upload, "filename", "") else None
+    given = upload is not None and getattr(upload, "filename", "")
+    csv_data = upload.read(delivery.MAX_CSV_BYTES + 1) if given else None
     return delivery.ReportInput(
         period_start=form.period_start.data, period_end=form.period_end.data,
         units={line.id: field.data for line, field in units_fields(form, contract)},
