@@ -204,6 +204,7 @@ def visits_of(worker) -> tuple[list[SampleItem], list[SampleItem]]:
     below = select(Place.id).where(Place.id.in_(grid_ids) | Place.parent_id.in_(grid_ids))
     base = (select(SampleItem).join(ServiceRecord, ServiceRecord.id == SampleItem.service_record_id)
             .options(joinedload(SampleItem.record).joinedload(ServiceRecord.place),
+                     joinedload(SampleItem.record).joinedload(ServiceRecord.line),
                      joinedload(SampleItem.sample))
             .where(ServiceRecord.place_id.in_(below)))
     awaiting = list(db.session.scalars(base.where(SampleItem.answer.is_(None))
