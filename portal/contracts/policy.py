@@ -78,8 +78,13 @@ def can_view_delivery_report(user, report) -> bool:
     return is_contractor(user, report.contract) or can_verify_reports(user, report.contract)
 
 
+def is_independent_verifier(user, contract) -> bool:
+    """A verifier who is not also one of the contractor's people: nobody checks their own organisation's work."""
+    return can_verify_reports(user, contract) and not is_contractor(user, contract)
+
+
 def can_verify_report(user, report) -> bool:
-    return can_verify_reports(user, report.contract)
+    return is_independent_verifier(user, report.contract)
 
 
 def can_resubmit_report(user, report) -> bool:
@@ -87,12 +92,12 @@ def can_resubmit_report(user, report) -> bool:
 
 
 def can_draw_sample(user, report) -> bool:
-    return can_verify_reports(user, report.contract)
+    return is_independent_verifier(user, report.contract)
 
 
 def can_view_sample(user, sample) -> bool:
     """The verifiers only: the sample page shows the residents' links, which the contractor must never hold."""
-    return can_verify_reports(user, sample.report.contract)
+    return is_independent_verifier(user, sample.report.contract)
 
 
 def can_record_visit_answer(user, item) -> bool:

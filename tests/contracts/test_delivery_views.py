@@ -151,3 +151,15 @@ def test_the_contract_section_query_count_does_not_grow(app, world, count_querie
             (line.id for line in world.contract.lines), 1), records=1)
     assert count() == few
     assert delivery.reports_of(world.contract)
+
+
+def test_a_contractor_who_is_also_a_community_worker_cannot_verify_their_report(client, login_as, world):
+    from portal.accounts import roles
+    from tests.factories.accounts import grant
+
+    grant(world.contractor, roles.COMMUNITY_WORKER, world.tree["community"])
+    report = make_report(world.contract, world.milestone, world.contractor)
+    login_as(world.contractor)
+    url = f"/contracts/{world.contract.id}/reports/{report.id}"
+    assert client.post_form(f"{url}/verify", {}, token_from=url).status_code == 404
+    assert db.session.get(DeliveryReport, report.id).status == SUBMITTED
