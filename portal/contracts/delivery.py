@@ -429,7 +429,11 @@ def _decided(report: DeliveryReport, user, action: str, before: str, extra: dict
 # --- reading -------------------------------------------------------------------------------------------
 
 def load_report(contract_id: int, report_id: int) -> DeliveryReport | None:
-    report = db.session.get(DeliveryReport, report_id)
+    from sqlalchemy.orm import joinedload, selectinload
+
+    report = db.session.scalar(select(DeliveryReport).options(
+        joinedload(DeliveryReport.contract), selectinload(DeliveryReport.lines), selectinload(DeliveryReport.evidence),
+        selectinload(DeliveryReport.records).joinedload(ServiceRecord.place)).where(DeliveryReport.id == report_id))
     return report if report is not None and report.contract_id == contract_id else None
 
 

@@ -163,3 +163,18 @@ def test_a_contractor_who_is_also_a_community_worker_cannot_verify_their_report(
     url = f"/contracts/{world.contract.id}/reports/{report.id}"
     assert client.post_form(f"{url}/verify", {}, token_from=url).status_code == 404
     assert db.session.get(DeliveryReport, report.id).status == SUBMITTED
+
+
+def test_the_report_page_query_count_does_not_grow_with_records(client, login_as, world, count_queries):
+    login_as(world.worker)
+
+    def count(records):
+        report = make_report(world.contract, world.milestone, world.contractor, records=records,
+                             place=world.tree["grid"], units_by_line={line.id: 0 for line in world.contract.lines})
+        url = f"/contracts/{world.contract.id}/reports/{report.id}"
+        client.get(url)
+        with count_queries() as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    assert count(2) == count(30)

@@ -129,3 +129,19 @@ def test_the_visits_query_count_does_not_grow(client, login_as, world, count_que
     _sample(world, records=40)
     assert db.session.scalar(select(func.count()).select_from(SampleItem)) == 8
     assert count() == few
+
+
+def test_the_sample_page_query_count_does_not_grow(client, login_as, world, count_queries):
+    login_as(world.worker)
+
+    def count(records):
+        sample = _sample(world, records=records)
+        url = f"/contracts/{world.contract.id}/samples/{sample.id}"
+        client.get(url)
+        with count_queries() as statements:
+            assert client.get(url).status_code == 200
+        return len(statements), sample.size
+
+    (few, small), (many, large) = count(5), count(90)
+    assert (small, large) == (5, 9)
+    assert many == few
