@@ -8,7 +8,8 @@ it was. The answers (SampleItem.answer CONFIRMED / DENIED) lower the payable uni
   a random hex stored on the Sample, so anyone can redraw it and get the same records (Python's string seeds
   are hashed with SHA-512, the same on every machine and run).
 - Links: each item's token is an HMAC of the item under the portal's secret key; only its SHA-256 is stored.
-  The verifier's sample page recomputes the links to hand out; the contractor never sees them (policy).
+  The verifier's sample page recomputes the links to hand out; the contractor never sees them (policy). A new
+  SECRET_KEY makes the links of unanswered items stop working (404): draw-time links are tied to the key.
 - An item is answered once, by the first of the link or a visit (a conditional UPDATE decides a race); a
   second answer gets a clear message and stores nothing.
 """
