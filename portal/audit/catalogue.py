@@ -8,10 +8,13 @@ action that is not listed (an old event) still filters: the form adds the reques
 
 ACTIONS = (
     "audit.exported",
-    "bid.replaced", "bid.submitted", "bid.withdrawn",
+    "bid.file_read", "bid.replaced", "bid.submitted", "bid.withdrawn",
     "call.amended", "call.cancelled", "call.draft_updated", "call.drafted", "call.opened", "call.published",
     "call.question_answered", "call.question_asked",
     "call.award_cancelled", "call.award_confirmed", "call.awarded", "call.evaluation_started", "call.panel_named",
+    "call.contracted",
+    "contract.amended", "contract.amendment_approved", "contract.amendment_proposed", "contract.amendment_refused",
+    "contract.scope_request_logged", "contract.signed",
     "campaign.closed", "campaign.created", "campaign.finished", "campaign.image_added", "campaign.image_removed",
     "campaign.late_gift_refunded",
     "campaign.monthly_gifts_not_cancelled", "campaign.published", "campaign.refund_failed",

@@ -131,9 +131,8 @@ class ContractAmendment(db.Model):
 
 # --- delivery reports ----------------------------------------------------------------------------------
 SUBMITTED, VERIFIED, RETURNED = "submitted", "verified", "returned"
-# "Verified" has two meanings elsewhere (tests/test_translations.py): this one is a report checked (核实)
-REPORT_STATUSES = {SUBMITTED: _l("Awaiting verification"),
-                   VERIFIED: lazy_pgettext("delivery report status", "Verified"), RETURNED: _l("Returned")}
+REPORT_STATUSES = {SUBMITTED: _l("Awaiting verification"), VERIFIED: lazy_pgettext("delivery report", "Verified"),
+                   RETURNED: _l("Returned")}
 
 
 class DeliveryReport(db.Model):

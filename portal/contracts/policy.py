@@ -12,6 +12,9 @@
 """
 from portal.accounts import roles
 from portal.accounts.scopes import has_place_role, has_scope_role, places_with_role
+from portal.contracts.models import Contract
+from portal.extensions import db
+from portal.procurement.models import Call
 
 
 def can_view_contract(user, contract) -> bool:
@@ -69,6 +72,24 @@ def can_record_visit(user, place) -> bool:
     """A grid worker whose grid holds the sampled record's place."""
     return user.is_authenticated and place is not None and has_place_role(user, place, roles.GRID_WORKER,
                                                                          platform_counts=False)
+
+
+def can_decide_amendment(user, amendment) -> bool:
+    """The buyer's officials see the approve and refuse buttons; which of them may press is is_second_official."""
+    return is_buyer(user, db.session.get(Contract, amendment.contract_id))
+
+
+def is_second_official(user, amendment) -> bool:
+    """An amendment above the set share is decided by a buyer's official other than its proposer. Asked by the
+    page (to show the buttons) and the service alike."""
+    return can_decide_amendment(user, amendment) and user.id != amendment.proposed_by_id
+
+
+def can_sign_contract(user, award) -> bool:
+    """The buyer's officials of the award's call sign its contract."""
+    call = db.session.get(Call, award.call_id)
+    return user.is_authenticated and has_place_role(user, call.department.place, roles.OFFICIAL,
+                                                    platform_counts=False)
 
 
 # --- delivery reports and resident sampling (a report names its contract: report.contract) ---------------

@@ -178,3 +178,10 @@ def test_the_report_page_query_count_does_not_grow_with_records(client, login_as
         return len(statements)
 
     assert count(2) == count(30)
+
+
+def test_the_contract_page_shows_the_delivery_section(client, world):
+    make_report(world.contract, world.milestone, world.contractor, status=VERIFIED, records=2)
+    html = client.get(f"/contracts/{world.contract.id}", headers=EN).get_data(as_text=True)
+    assert "Delivery and residents&#39; check" in html or "Delivery and residents' check" in html
+    assert "No sampled resident has answered yet." in html
