@@ -154,6 +154,12 @@ class DeliveryReport(db.Model):
     return_reason: Mapped[str | None] = mapped_column(Text)
 
     lines: Mapped[list["ReportLine"]] = relationship(back_populates="report", order_by="ReportLine.id")
+    contract = relationship("Contract")
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+    verified_by = relationship("User", foreign_keys=[verified_by_id])
+    evidence: Mapped[list["DeliveryEvidence"]] = relationship(order_by="DeliveryEvidence.id")
+    records: Mapped[list["ServiceRecord"]] = relationship(order_by="ServiceRecord.id")
+    sample = relationship("Sample", uselist=False, viewonly=True)
 
 
 class ReportLine(db.Model):
@@ -182,6 +188,8 @@ class DeliveryEvidence(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(128))
 
+    report = relationship("DeliveryReport", viewonly=True)
+
 
 BENEFICIARY, SESSION_RECORD = "beneficiary", "session"
 SERVICE_RECORD_KINDS = {BENEFICIARY: _l("Person served"), SESSION_RECORD: _l("Session held")}
@@ -202,6 +210,9 @@ class ServiceRecord(db.Model):
     served_on = mapped_column(Date)
     units: Mapped[int] = mapped_column(default=1)
 
+    place = relationship("Place")
+    line = relationship("ContractLine")
+
 
 # --- resident sampling ---------------------------------------------------------------------------------
 class Sample(db.Model):
@@ -216,6 +227,9 @@ class Sample(db.Model):
     size: Mapped[int]
     drawn_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     drawn_at = mapped_column(UTCDateTime(), default=utcnow)
+
+    report = relationship("DeliveryReport", viewonly=True)
+    items: Mapped[list["SampleItem"]] = relationship(back_populates="sample", order_by="SampleItem.id")
 
 
 CONFIRMED, DENIED = "confirmed", "denied"
@@ -240,6 +254,7 @@ class SampleItem(db.Model):
     answered_at = mapped_column(UTCDateTime())
 
     record = relationship("ServiceRecord")
+    sample: Mapped[Sample] = relationship(back_populates="items")
 
 
 # --- the scope ledger (against internalisation) --------------------------------------------------------

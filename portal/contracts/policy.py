@@ -90,3 +90,41 @@ def can_sign_contract(user, award) -> bool:
     call = db.session.get(Call, award.call_id)
     return user.is_authenticated and has_place_role(user, call.department.place, roles.OFFICIAL,
                                                     platform_counts=False)
+
+
+# --- delivery reports and resident sampling (a report names its contract: report.contract) ---------------
+
+def can_view_delivery_report(user, report) -> bool:
+    """The contractor and the verifiers: a report lists the residents served (names, phones), never public."""
+    return is_contractor(user, report.contract) or can_verify_reports(user, report.contract)
+
+
+def is_independent_verifier(user, contract) -> bool:
+    """A verifier who is not also one of the contractor's people: nobody checks their own organisation's work."""
+    return can_verify_reports(user, contract) and not is_contractor(user, contract)
+
+
+def can_verify_report(user, report) -> bool:
+    return is_independent_verifier(user, report.contract)
+
+
+def can_resubmit_report(user, report) -> bool:
+    return can_report_delivery(user, report.contract)
+
+
+def can_draw_sample(user, report) -> bool:
+    return is_independent_verifier(user, report.contract)
+
+
+def can_view_sample(user, sample) -> bool:
+    """The verifiers only: the sample page shows the residents' links, which the contractor must never hold."""
+    return is_independent_verifier(user, sample.report.contract)
+
+
+def can_record_visit_answer(user, item) -> bool:
+    """A grid worker whose grid holds the sampled record's place."""
+    return can_record_visit(user, item.record.place)
+
+
+def can_view_report_evidence(user, item) -> bool:
+    return can_view_delivery_report(user, item.report)

@@ -26,6 +26,7 @@ KIND_LABELS = {
     "bids_opened": _l("The bids of a call you bid for were opened"),
     "low_price_asked": _l("Explain an abnormally low price"),
     "procurement": _l("News about a call for services"),
+    "delivery_report": _l("News about a delivery report"),
 }
 TITLE_MAX, BODY_MAX, URL_MAX = 200, 2000, 300
 
