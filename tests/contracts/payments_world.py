@@ -42,8 +42,9 @@ def make_world(lines=(("居家养老上门服务", "hour", 4000, 2000),), shares
     return World(tree, department, organisation, official, second, admin, evaluator, resident, contract)
 
 
-@pytest.fixture
-def world(app):
+@pytest.fixture(name="world")
+def world_fixture(app):
+    """Import `world_fixture` into a test module and ask for `world`."""
     return make_world()
 
 

@@ -23,7 +23,7 @@ from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.extensions import db
 from portal.funds import ledger
 from portal.funds.models import LedgerEntry
-from tests.contracts.payments_world import accepted, make_world, paid_in_full, verified_report, world  # noqa: F401
+from tests.contracts.payments_world import accepted, make_world, paid_in_full, verified_report, world_fixture  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

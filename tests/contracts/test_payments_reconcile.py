@@ -4,7 +4,7 @@ from sqlalchemy import text
 
 from portal.contracts import payments
 from portal.extensions import db
-from tests.contracts.payments_world import accepted, world  # noqa: F401
+from tests.contracts.payments_world import accepted, world_fixture  # noqa: F401
 
 
 def _paid(world, amount_minor):
