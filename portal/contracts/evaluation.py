@@ -138,14 +138,16 @@ def _close_if_all_final(contract_id: int, now) -> bool:
     return True
 
 
-def finalise_due_evaluations(contract_id: int | None = None) -> dict:
-    """Make final every evaluation whose rebuttal window has ended (of one contract, or all), and close the
-    contracts whose evaluations are all final. Returns what it did: {"finalised": [ids], "closed": [ids]}."""
+def finalise_due_evaluations(contract_id: int | None = None, organisation_id: int | None = None) -> dict:
+    """Make final every evaluation whose rebuttal window has ended (of one contract, one organisation, or all),
+    and close the contracts whose evaluations are all final. Returns {"finalised": [ids], "closed": [ids]}."""
     now = utcnow()
     due = select(ContractEvaluation.id, ContractEvaluation.contract_id).where(
         ContractEvaluation.final_at.is_(None), ContractEvaluation.rebuttal_until <= now)
     if contract_id is not None:
         due = due.where(ContractEvaluation.contract_id == contract_id)
+    if organisation_id is not None:
+        due = due.where(ContractEvaluation.organisation_id == organisation_id)
     finalised = []
     for evaluation_id, of_contract in db.session.execute(due.order_by(ContractEvaluation.id)).all():
         if claim_final(evaluation_id, now):
@@ -158,6 +160,8 @@ def finalise_due_evaluations(contract_id: int | None = None) -> dict:
         and_(ContractEvaluation.contract_id == Contract.id, ContractEvaluation.final_at.is_(None))))
     if contract_id is not None:
         candidates = candidates.where(Contract.id == contract_id)
+    if organisation_id is not None:
+        candidates = candidates.where(Contract.organisation_id == organisation_id)
     closed = [cid for cid in db.session.scalars(candidates.order_by(Contract.id)).all()
               if _close_if_all_final(cid, now)]
     if finalised or closed:

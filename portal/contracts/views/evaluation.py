@@ -108,6 +108,7 @@ def evaluation_rebut(rated):
 @bp.route("/organisations/<int:org_id>")
 @object_policy(orgs_policy.can_view_organisation, orgs_service.load_organisation, login=False)
 def organisation_profile(organisation):
+    evaluation.finalise_due_evaluations(organisation_id=organisation.id)  # the due step on read
     record = profile.organisation_profile(organisation, chart_title=_("Final ratings over time"),
                                           axis_title=_("Overall rating (1-5)"))
     return render_template("contracts/profile.html", organisation=organisation, record=record, **_labels())
