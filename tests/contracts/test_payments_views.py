@@ -145,3 +145,12 @@ def test_the_contract_page_section_lists_milestones_and_public_payments(world, a
         html = render_template(template, contract=world.contract, **context)
     assert "500.00" in html  # the approved payment
     assert "600.00" not in html  # a request is the buyer's work, not public
+
+
+def test_the_buyer_sees_the_acceptance_form_once_a_report_is_verified(world, client, login_as):
+    milestone = world.contract.milestones[0]
+    login_as(world.official)
+    url = _milestone_url(world, milestone)
+    assert f'action="{url}/accept"' not in client.get(url).get_data(as_text=True)
+    verified_report(world, milestone)
+    assert f'action="{url}/accept"' in client.get(url).get_data(as_text=True)
