@@ -8,7 +8,7 @@ action that is not listed (an old event) still filters: the form adds the reques
 
 ACTIONS = (
     "audit.exported",
-    "bid.replaced", "bid.submitted", "bid.withdrawn",
+    "bid.file_read", "bid.replaced", "bid.submitted", "bid.withdrawn",
     "call.amended", "call.cancelled", "call.draft_updated", "call.drafted", "call.opened", "call.published",
     "call.question_answered", "call.question_asked",
     "call.award_cancelled", "call.award_confirmed", "call.awarded", "call.evaluation_started", "call.panel_named",

@@ -7,6 +7,7 @@ Money is integer minor units (fen). Shares are basis points (10000 = 100%) and q
 (1000 = 1.0), so every payable amount is whole-number arithmetic (portal/contracts/payable.py).
 """
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -130,7 +131,8 @@ class ContractAmendment(db.Model):
 
 # --- delivery reports ----------------------------------------------------------------------------------
 SUBMITTED, VERIFIED, RETURNED = "submitted", "verified", "returned"
-REPORT_STATUSES = {SUBMITTED: _l("Awaiting verification"), VERIFIED: _l("Verified"), RETURNED: _l("Returned")}
+REPORT_STATUSES = {SUBMITTED: _l("Awaiting verification"), VERIFIED: lazy_pgettext("delivery report", "Verified"),
+                   RETURNED: _l("Returned")}
 
 
 class DeliveryReport(db.Model):

@@ -254,7 +254,7 @@ def _confirm(call: Call) -> bool:
         return False  # another worker or request confirmed it first
     call.confirmed_at = utcnow()
     db.session.flush()
-    audit.record("call.award_confirmed", "call", call.id, before={"status": AWARDED},
+    audit.record("call.award_confirmed", "call", call.id, actor=audit.SYSTEM, before={"status": AWARDED},
                  after={"status": CONFIRMED, "publicity_ended_at": call.publicity_ends_at.isoformat()})
     return True
 

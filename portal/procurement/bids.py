@@ -370,6 +370,22 @@ def read_bid_content(bid: Bid) -> dict:
     return sealing.unseal(bid.sealed_content)
 
 
+def read_bid_file(bid_file: BidFile, user, recused_organisation_ids=frozenset()) -> bytes:
+    """A file of the bid's current version in plaintext, under the same rule as its content (after the opening
+    only; never a withdrawn bid), and never for an evaluator recused from the bidder."""
+    bid = bid_file.bid
+    read_bid_content(bid)  # raises unless the bid may be read now
+    if bid_file.bid_version != bid.version:
+        raise BidNeverOpened(_("This file belongs to an earlier version of the bid, replaced before the deadline."))
+    if bid.organisation_id in recused_organisation_ids:
+        raise DomainError(_("You declared a conflict of interest with %(name)s: you are recused from its bid.",
+                            name=bid.organisation.name))
+    path = Path(current_app.config["UPLOAD_DIR"]) / bid_file.storage_key
+    data = sealing.unseal_bytes(path.read_bytes())
+    audit.record("bid.file_read", "bid", bid.id, actor=user, after={"file": bid_file.id, "sha256": bid_file.sha256})
+    return data
+
+
 def receipts_of(bid: Bid) -> list[BidReceipt]:
     return list(db.session.scalars(select(BidReceipt).where(BidReceipt.bid_id == bid.id)
                                    .order_by(BidReceipt.issued_at, BidReceipt.id)))

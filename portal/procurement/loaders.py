@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.extensions import db
 from portal.procurement.models import (
     Bid,
+    BidFile,
     Call,
     CallQuestion,
     Department,
@@ -37,6 +38,13 @@ def load_bid(call_id: int, bid_id: int) -> Bid | None:
                                                 joinedload(Bid.organisation), joinedload(Bid.lot))
                             .where(Bid.id == bid_id))
     return bid if bid is not None and bid.call_id == call_id else None
+
+
+def load_bid_file(call_id: int, bid_id: int, file_id: int) -> BidFile | None:
+    bid_file = db.session.get(BidFile, file_id)
+    if bid_file is None or bid_file.bid_id != bid_id or load_bid(call_id, bid_id) is None:
+        return None
+    return bid_file
 
 
 def load_question(call_id: int, question_id: int) -> CallQuestion | None:

@@ -74,7 +74,7 @@ def open_call(call: Call) -> bool:
         bid.status = VALID
     db.session.flush()
     reviews = lowprice.flag_opened_call(call, submitted, contents, now)
-    audit.record("call.opened", "call", call.id, actor=None, before={"status": PUBLISHED},
+    audit.record("call.opened", "call", call.id, actor=audit.SYSTEM, before={"status": PUBLISHED},
                  after={"status": target, "opened_at": now.isoformat(),
                         "bids": [{"bid": bid.id, "lot": bid.lot_id, "organisation": bid.organisation_id,
                                   "price_minor": bid.opened_price_minor, "receipt": bid.receipt_sha256,

@@ -188,3 +188,10 @@ def can_view_objection(user, objection) -> bool:
 
 def can_answer_objection(user, objection) -> bool:
     return can_manage_call(user, db.session.get(Call, objection.call_id))
+
+
+def can_read_bid_file(user, bid_file) -> bool:
+    """After the opening (the service's 409 before): the bidder's admins, the buyer, the call's panel (an
+    evaluator recused from the bidder is refused by the service)."""
+    bid = bid_file.bid
+    return can_manage_bid(user, bid) or can_manage_call(user, bid.call) or is_panel_member(user, bid.call)

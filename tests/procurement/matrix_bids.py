@@ -26,6 +26,8 @@ ROUTES: dict = {
                                  _only(org_member=400)),
     "procurement.bid_content": ("GET", "/procurement/calls/{opened_bids_call}/bids/{opened_bid}/content.json",
                                 _only(org_member=200)),
+    "procurement.bid_file": ("GET", "/procurement/calls/{opened_bids_call}/bids/{opened_bid}/files/{opened_bid_file}",
+                             _only(org_member=200, official=200)),
     "procurement.my_bids": ("GET", "/procurement/my-bids", _only(others=403, org_member=200)),
     "procurement.opening_record": ("GET", "/procurement/calls/{opened_bids_call}/opening",
                                    _only(org_member=200, official=200)),
@@ -82,4 +84,29 @@ def world(tree, users, verified_org, department, values) -> dict:
                                             "staff_hours": 2000, "hourly_minimum_wage_minor": 4500,
                                             "minimum_staff_cost_minor": 9_000_000}]))
     db.session.flush()
-    return {"bids_call": call.id, "sealed_bid": bid.id, "opened_bids_call": opened.id, "opened_bid": opened_bid.id}
+    return {"bids_call": call.id, "sealed_bid": bid.id, "opened_bids_call": opened.id, "opened_bid": opened_bid.id,
+            "opened_bid_file": attach_sealed_file(opened_bid).id}
+
+
+def attach_sealed_file(bid, data: bytes | None = None, name: str = "budget.pdf"):
+    """A PDF attached to `bid`'s current version, stored encrypted as the bids service stores files."""
+    import hashlib
+    from pathlib import Path
+
+    from flask import current_app
+
+    from portal.extensions import db
+    from portal.procurement import sealing
+    from portal.procurement.models import BidFile
+    from tests.factories.orgs import tiny_pdf
+
+    data = data or tiny_pdf()
+    key = f"bids/test-{bid.id}-{hashlib.sha256(data).hexdigest()[:12]}.sealed"
+    path = Path(current_app.config["UPLOAD_DIR"]) / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(sealing.seal_bytes(data))
+    bid_file = BidFile(bid_id=bid.id, bid_version=bid.version, original_name=name, content_type="application/pdf",
+                       size=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_key=key)
+    db.session.add(bid_file)
+    db.session.flush()
+    return bid_file

@@ -136,3 +136,36 @@ def test_the_form_offers_only_the_organisations_that_may_bid_and_says_why_the_ot
     assert unqualified.org.name in html and "qualified-organisation list" in html
     response = client.post_form(f"/procurement/calls/{market.call.id}/bid", form_data(market.lot, unqualified.org))
     assert response.status_code == 400 and _bid_count() == 0
+
+
+def test_an_opened_bids_file_is_decrypted_for_the_panel_but_not_for_an_evaluator_recused_from_the_bidder(
+        market, client, login_as, clock):
+    from portal.accounts import roles
+    from portal.procurement import evaluation, opening
+    from tests.factories.accounts import UserFactory, grant
+    from tests.factories.orgs import tiny_pdf
+    from tests.procurement.matrix_bids import attach_sealed_file
+
+    bids.submit_bid(market.call, market.lot, market.org, market.admin, draft())
+    bid = db.session.scalar(select(Bid))
+    bid_file = attach_sealed_file(bid)
+    url = f"/procurement/calls/{market.call.id}/bids/{bid.id}/files/{bid_file.id}"
+    login_as(market.admin)
+    assert client.get(url).status_code == 409  # sealed until the opening, even for the bidder
+    clock.move(days=11)
+    opening.open_due_calls()
+    assert client.get(url).get_data() == tiny_pdf()
+    judge, recused = UserFactory(), UserFactory()
+    for user in (judge, recused):
+        grant(user, roles.EVALUATOR, market.tree["district"])
+    evaluation.name_panel(market.call, market.official, [judge.id, recused.id])
+    evaluation.start_evaluation(market.call, market.official)
+    evaluation.declare_conflicts(market.call, recused, {market.org.id: (True, "曾任该机构理事")})
+    from tests.conftest import login
+
+    judge_client, recused_client = client.application.test_client(), client.application.test_client()
+    login(judge_client, judge)
+    login(recused_client, recused)
+    assert judge_client.get(url).get_data() == tiny_pdf()
+    response = recused_client.get(url)
+    assert response.status_code == 409 and tiny_pdf() not in response.get_data()

@@ -70,6 +70,18 @@ def test_the_opening_audit_record_lists_bidders_prices_and_receipt_hashes(market
                                     "price_minor": 9_500_000, "receipt": bid.receipt_sha256, "version": 1}]
 
 
+def test_a_page_view_that_opens_the_call_records_the_portal_not_the_viewer_as_the_actor(market, clock, client,
+                                                                                       login_as):
+    from tests.factories.accounts import UserFactory
+
+    _bid(market)
+    clock.move(days=10)
+    login_as(UserFactory())  # a resident who happens to open the call's page first
+    assert client.get(f"/procurement/calls/{market.call.id}").status_code == 200
+    (event,) = _opened_events(market.call.id)
+    assert event.actor_id is None and event.ip_address is None
+
+
 def test_fewer_bids_than_the_minimum_make_the_call_unsuccessful_with_the_reason(market, clock):
     call = make_call(market.department, market.official, min_bids=2)
     bids.submit_bid(call, call.lots[0], market.org, market.admin, draft())

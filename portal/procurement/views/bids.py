@@ -1,6 +1,8 @@
 """Procurement views: sealed bids (the form, receipts, withdrawal, "my bids"), the opening record, a bidder's
 own content after the opening, and abnormally-low-price reviews. Also the bidding section of a call's page
 (registered with sections.call_page_sections; create_app imports this module in _wire_domain_hooks)."""
+from urllib.parse import quote
+
 from flask import Response, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +19,7 @@ from portal.orgs.models import Organisation
 from portal.procurement import bids as service
 from portal.procurement import loaders, lowprice, opening, policy, sealing, sections
 from portal.procurement.bid_forms import BidForm, DecisionForm, ExplanationForm, ReplaceBidForm, WithdrawForm
+from portal.procurement.evaluation import recused_organisation_ids
 from portal.procurement.models import (
     ASKED,
     BID_STATUSES,
@@ -137,6 +140,18 @@ def bid_content(bid):
     content = service.read_bid_content(bid)
     return Response(sealing.canonical(content), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="bid-{bid.id}-v{bid.version}.json"'})
+
+
+@bp.route("/calls/<int:call_id>/bids/<int:bid_id>/files/<int:file_id>")
+@object_policy(policy.can_read_bid_file, loaders.load_bid_file)
+def bid_file(bid_file):
+    """A file of an opened bid, decrypted for its bidder, the buyer and the panel (not a recused evaluator)."""
+    call = bid_file.bid.call
+    data = service.read_bid_file(bid_file, current_user, recused_organisation_ids(call, current_user))
+    name = bid_file.original_name.replace('"', "")
+    return Response(data, mimetype=bid_file.content_type,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+                             "X-Content-Type-Options": "nosniff"})
 
 
 @bp.route("/my-bids")
