@@ -133,7 +133,7 @@ def _close_if_all_final(contract_id: int, now) -> bool:
         .values(status=CLOSED, closed_at=now).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         return False
-    audit.record("contract.closed", "contract", contract_id, actor=None, before={"status": COMPLETED},
+    audit.record("contract.closed", "contract", contract_id, actor=audit.SYSTEM, before={"status": COMPLETED},
                  after={"status": CLOSED, "reason": "all final evaluations final"})
     return True
 
@@ -152,7 +152,7 @@ def finalise_due_evaluations(contract_id: int | None = None, organisation_id: in
     for evaluation_id, of_contract in db.session.execute(due.order_by(ContractEvaluation.id)).all():
         if claim_final(evaluation_id, now):
             finalised.append(evaluation_id)
-            audit.record("contract_evaluation.finalised", "contract_evaluation", evaluation_id, actor=None,
+            audit.record("contract_evaluation.finalised", "contract_evaluation", evaluation_id, actor=audit.SYSTEM,
                          after={"contract_id": of_contract, "final_at": now.isoformat()})
     # every completed contract whose evaluations are all final (also those another worker finalised)
     candidates = select(Contract.id).where(Contract.status == COMPLETED, exists().where(

@@ -63,3 +63,17 @@ def test_the_organisation_rebuts_from_the_page(world, client, login_as):
     assert response.status_code == 302
     db.session.refresh(rated)
     assert rated.rebuttal == "评估期间服务点装修，已报备。"
+
+
+def test_a_page_view_that_takes_the_due_step_is_not_named_in_the_audit_record(world, client, login_as, clock):
+    from portal.audit.models import AuditEvent
+
+    evaluation.mark_delivered(world.contract, world.official)
+    rated = evaluation.submit_evaluation(world.contract, world.official, {
+        area: {"rating": 4, "narrative": "按期完成"} for area in RATED_AREAS})
+    clock.move(days=evaluation.REBUTTAL_DAYS, minutes=1)
+    login_as(world.resident)
+    assert client.get(_url(world)).status_code == 200
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "contract_evaluation.finalised",
+                                                       AuditEvent.object_id == str(rated.id)))
+    assert event is not None and event.actor_id is None and event.ip_address is None
