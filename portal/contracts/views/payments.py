@@ -50,7 +50,7 @@ class PaymentDecisionForm(BaseForm):
 def contract_url(contract_id: int) -> str:
     """The contract's page (views/contracts.py); its evaluation page while that page does not exist."""
     try:
-        return url_for("contracts.contract_detail", contract_id=contract_id)
+        return url_for("contracts.detail", contract_id=contract_id)
     except BuildError:
         return url_for("contracts.evaluation_detail", contract_id=contract_id)
 
