@@ -2,6 +2,7 @@
 (a fixed number of queries) and the payments section of the contract's page."""
 import pytest
 from flask import render_template
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from portal.contracts import payments
@@ -129,22 +130,32 @@ def test_the_public_list_runs_a_fixed_number_of_queries(app, client, count_queri
     assert len(five) == len(one)
 
 
-def test_the_contract_page_section_lists_milestones_and_public_payments(world, app):
-    _approved(world, 50_000)
-    milestone = world.contract.milestones[1]
-    verified_report(world, milestone)
-    payments.accept_milestone(world.contract, milestone, world.official, 5, "验收")
-    payments.request_payment(world.contract, milestone, world.official, 60_000)
-    from flask_login import AnonymousUserMixin
-
-    with app.test_request_context("/"):
-        found = [(t, c) for t, c in sections_for(world.contract, AnonymousUserMixin())
-                 if t == "contracts/payment_section.html"]
+def _section_html(app, world, user):
+    with app.test_request_context("/"), force_locale("en"):
+        found = [(t, c) for t, c in sections_for(world.contract, user) if t == "contracts/payment_section.html"]
         assert len(found) == 1
         template, context = found[0]
-        html = render_template(template, contract=world.contract, **context)
-    assert "500.00" in html  # the approved payment
-    assert "600.00" not in html  # a request is the buyer's work, not public
+        return render_template(template, contract=world.contract, **context)
+
+
+def test_the_contract_page_section_links_each_milestone_with_what_it_may_still_pay(world, app):
+    from flask_login import AnonymousUserMixin
+
+    _approved(world, 50_000)  # 4,000.00 payable, 500.00 paid
+    html = _section_html(app, world, AnonymousUserMixin())
+    for milestone in world.contract.milestones:
+        assert f"/contracts/{world.contract.id}/milestones/{milestone.id}" in html
+    assert "3,500.00" in html
+
+
+def test_the_section_tells_only_the_buyer_of_requests_awaiting_a_second_official(world, app):
+    from flask_login import AnonymousUserMixin
+
+    milestone = world.contract.milestones[0]
+    accepted(world, milestone)
+    payments.request_payment(world.contract, milestone, world.official, 60_000)
+    assert "await" in _section_html(app, world, world.second_official)
+    assert "await" not in _section_html(app, world, AnonymousUserMixin())
 
 
 def test_the_buyer_sees_the_acceptance_form_once_a_report_is_verified(world, client, login_as):

@@ -27,7 +27,7 @@ def evaluation_form(formdata=None):
         pass
 
     for area in RATED_AREAS:
-        setattr(EvaluationForm, f"{area}_rating", SelectField(AREA_LABELS[area], choices=RATING_CHOICES,
+        setattr(EvaluationForm, f"{area}_rating", SelectField(_l("Rating (1-5)"), choices=RATING_CHOICES,
                                                               validators=[Optional()], validate_choice=False))
         setattr(EvaluationForm, f"{area}_narrative", TextAreaField(
             _l("Narrative: what the rating of this area rests on"), validators=[Optional(), Length(max=4000)]))

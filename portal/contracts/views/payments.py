@@ -14,7 +14,6 @@ from portal.contracts.models import (
     CONTRACT_STATUSES,
     MILESTONE_STATUSES,
     PAYMENT_STATUSES,
-    PENDING,
     REQUESTED,
     Milestone,
 )
@@ -140,11 +139,13 @@ def payments_list():
 
 @sections.contract_page_sections.register
 def payments_section(contract, user):
-    """The milestones with what each may still pay, and the payments (requests only to the buyer)."""
-    all_payments = payments.payments_of(contract)
-    shown = [p for p in all_payments if p.status != REQUESTED or policy.can_see_payment_requests(user, contract)]
+    """Each milestone with a link to its computation and what it may still pay; to the buyer, the requests that
+    wait for a second official. (The contract's page lists the payments themselves.)"""
     remaining = {m.id: milestone_payable(contract, m) for m in contract.milestones if m.status == ACCEPTED}
-    titles = {m.id: m.title for m in contract.milestones}
+    waiting: dict[int, int] = {}
+    if policy.can_see_payment_requests(user, contract):
+        for payment in payments.payments_of(contract):
+            if payment.status == REQUESTED:
+                waiting[payment.milestone_id] = waiting.get(payment.milestone_id, 0) + 1
     return "contracts/payment_section.html", {"milestones": contract.milestones, "remaining": remaining,
-                                              "section_payments": shown, "milestone_titles": titles,
-                                              "PENDING": PENDING, **_labels()}
+                                              "waiting": waiting, **_labels()}
