@@ -109,6 +109,7 @@ def _wire_domain_hooks() -> None:
     (funds/hooks.py), what needs and volunteering add to a project's page (projects/hooks.py), the
     projects a fund may pay for (funds/fundable.py) and the calls for services answering needs
     (needs/hooks.py). Importing a module registers its handlers once."""
+    from portal.contracts import call_pages as _contracts_call_pages  # noqa: F401  (a call page's contracts)
     from portal.contracts import evaluation as _contracts_evaluation  # noqa: F401  (past performance)
     from portal.contracts import payments as _contracts_payments  # noqa: F401  (reconcile covers contracts)
     from portal.funds import service as _funds  # noqa: F401  (fund scopes)

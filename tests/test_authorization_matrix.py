@@ -389,6 +389,7 @@ READ_BY_EVERYONE = {"places.detail", "needs.detail", "projects.photo", "funds.fu
                     "funds.campaign_image", "funds.team_detail", "volunteering.project_opportunities"}
 READ_BY_EVERYONE |= {"procurement.award_notice", "procurement.roadshow"}  # a published call's notice and roadshow
 READ_BY_EVERYONE |= {"contracts.milestone_detail", "contracts.evaluation_detail"}  # contracts are public
+READ_BY_EVERYONE |= {"contracts.detail"}  # every contract is public (portal/contracts/policy.py)
 
 
 def test_every_route_is_walked_by_an_allowed_and_a_refused_role(app):

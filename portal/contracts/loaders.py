@@ -50,3 +50,13 @@ def load_evaluation(contract_id: int, evaluation_id: int) -> ContractEvaluation 
 
 def load_sample(contract_id: int, sample_id: int) -> Sample | None:
     return _of_contract(Sample, contract_id, sample_id)
+
+
+def load_award(award_id: int):
+    """A current award (not cancelled) with its bid, lot and lines, for signing its contract."""
+    from portal.procurement.models import Award, Bid, Lot, LotLine
+
+    return db.session.scalar(select(Award).options(
+        joinedload(Award.bid).joinedload(Bid.organisation),
+        joinedload(Award.lot).selectinload(Lot.lines).joinedload(LotLine.item))
+        .where(Award.id == award_id, Award.cancelled_at.is_(None)))

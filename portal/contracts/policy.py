@@ -12,6 +12,10 @@
 """
 from portal.accounts import roles
 from portal.accounts.scopes import has_place_role, has_scope_role, places_with_role
+from portal.contracts.models import Contract
+from portal.extensions import db
+from portal.funds.policy import is_second_person
+from portal.procurement.models import Call
 
 
 def can_view_contract(user, contract) -> bool:
@@ -88,12 +92,8 @@ def can_request_payment(user, milestone) -> bool:
 def can_decide_payment(user, payment) -> bool:
     """Another of the buyer's officials than the one who asked (funds.policy.is_second_person): the
     requester never approves their own payment. Asked by the pages, the routes and the service alike."""
-    from portal.contracts.models import Contract
-    from portal.extensions import db
-    from portal.funds.policy import is_second_person
-
-    contract = db.session.get(Contract, payment.contract_id)
-    return is_buyer(user, contract) and is_second_person(user, payment.requested_by_id)
+    return is_buyer(user, db.session.get(Contract, payment.contract_id)) and is_second_person(
+        user, payment.requested_by_id)
 
 
 def can_see_payment_requests(user, contract) -> bool:
@@ -109,3 +109,21 @@ def can_rebut_evaluation(user, evaluation) -> bool:
     """The contractor's admins, on an evaluation of their organisation's contract."""
     return user.is_authenticated and has_scope_role(user, roles.SCOPE_ORGANISATION, evaluation.organisation_id,
                                                     roles.ORG_ADMIN)
+
+
+def can_decide_amendment(user, amendment) -> bool:
+    """The buyer's officials see the approve and refuse buttons; which of them may press is is_second_official."""
+    return is_buyer(user, db.session.get(Contract, amendment.contract_id))
+
+
+def is_second_official(user, amendment) -> bool:
+    """An amendment above the set share is decided by a buyer's official other than its proposer. Asked by the
+    page (to show the buttons) and the service alike."""
+    return can_decide_amendment(user, amendment) and user.id != amendment.proposed_by_id
+
+
+def can_sign_contract(user, award) -> bool:
+    """The buyer's officials of the award's call sign its contract."""
+    call = db.session.get(Call, award.call_id)
+    return user.is_authenticated and has_place_role(user, call.department.place, roles.OFFICIAL,
+                                                    platform_counts=False)

@@ -18,6 +18,7 @@ from portal.procurement.models import (
     AWARDED,
     CALL_MODES,
     CLOSED,
+    CONFIRMED,
     DRAFT,
     EVALUATION,
     EXPLAINED,
@@ -151,7 +152,7 @@ def workbench(user) -> Workbench:
     calls = list(db.session.scalars(
         select(Call).options(joinedload(Call.department), joinedload(Call.place))
         .where(Call.department_id.in_(department_ids),
-               Call.status.in_((DRAFT, PUBLISHED, CLOSED, EVALUATION, AWARDED)))
+               Call.status.in_((DRAFT, PUBLISHED, CLOSED, EVALUATION, AWARDED, CONFIRMED)))  # confirmed: to sign
         .order_by(Call.bids_until.is_(None), Call.bids_until, Call.id)))
     ids = [call.id for call in calls]
     questions = _counts_by_call(select(CallQuestion.call_id, func.count())
