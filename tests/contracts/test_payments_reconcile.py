@@ -27,3 +27,9 @@ def test_reconcile_finds_a_tampered_contract_total(world, runner):
     assert result.exit_code == 1
     assert f"contract {world.contract.reference} (#{world.contract.id}): paid_minor 120001 but the ledger has 120000" \
         in result.output
+
+
+def test_reconcile_finds_a_contract_paid_total_with_no_posting_at_all(world):
+    db.session.execute(text("UPDATE contracts SET paid_minor = 500 WHERE id = :id"), {"id": world.contract.id})
+    assert payments.contract_differences() == [
+        f"contract {world.contract.reference} (#{world.contract.id}): paid_minor 500 but the ledger has 0"]
