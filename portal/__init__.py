@@ -110,6 +110,8 @@ def _wire_domain_hooks() -> None:
     projects a fund may pay for (funds/fundable.py) and the calls for services answering needs
     (needs/hooks.py). Importing a module registers its handlers once."""
     from portal.contracts import call_pages as _contracts_call_pages  # noqa: F401  (a call page's contracts)
+    from portal.contracts import evaluation as _contracts_evaluation  # noqa: F401  (past performance)
+    from portal.contracts import payments as _contracts_payments  # noqa: F401  (reconcile covers contracts)
     from portal.contracts.views import delivery as _contracts_delivery  # noqa: F401  (a contract page's delivery)
     from portal.funds import service as _funds  # noqa: F401  (fund scopes)
     from portal.needs import personal_data as _needs_data  # noqa: F401

@@ -3,6 +3,9 @@
 Jobs (periodic, on the worker's clock):
 - every minute, `procurement_due_steps`: the timed steps of purchase of services (opening bids at the deadline,
   ending publicity periods; portal/procurement/timed.py), each taken exactly once (steps.claim_step);
+- every minute, `contracts_due_steps`: the timed steps of contracts (a final evaluation whose rebuttal window
+  ended becomes final, and a contract whose evaluations are all final closes; portal/contracts/evaluation.py),
+  each taken exactly once (a conditional UPDATE, as steps.claim_step);
 - every minute, `campaigns_due`: what `portal campaigns finish-due` does (finish campaigns past their end, refund
   what failed ones owe);
 - every hour, `volunteering_reminders`: what `portal volunteering send-reminders` does (the day-before mails).
@@ -101,6 +104,12 @@ def take_due_procurement_steps() -> dict:
     return run_due_steps()
 
 
+def take_due_contract_steps() -> dict:
+    from portal.contracts.evaluation import finalise_due_evaluations
+
+    return finalise_due_evaluations()
+
+
 def finish_due_campaigns() -> dict:
     from portal.payments.cli import finish_due_campaigns as finish
 
@@ -121,6 +130,12 @@ def send_volunteering_reminders() -> dict:
 def procurement_due_steps():
     """Every minute: open the calls whose bid deadline passed, end the publicity periods that are over."""
     return run_job("procurement_due_steps", take_due_procurement_steps)
+
+
+@huey.periodic_task(crontab(), name="contracts_due_steps")
+def contracts_due_steps():
+    """Every minute: make final the evaluations whose rebuttal window ended, close the contracts they finish."""
+    return run_job("contracts_due_steps", take_due_contract_steps)
 
 
 @huey.periodic_task(crontab(), name="campaigns_due")
@@ -145,13 +160,13 @@ def describe(queue: Huey) -> str:
 @click.command("worker")
 @with_appcontext
 def worker_command():
-    """Run the background worker: the timed jobs (due procurement steps and campaigns every minute, volunteering
-    reminders hourly) until stopped (Ctrl-C or SIGTERM)."""
+    """Run the background worker: the timed jobs (due procurement and contract steps and campaigns every minute,
+    volunteering reminders hourly) until stopped (Ctrl-C or SIGTERM)."""
     from huey.consumer import Consumer
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     use_app(current_app._get_current_object())
-    click.echo(f"worker: queue in {describe(huey)}; jobs: procurement_due_steps and campaigns_due every minute, "
-               "volunteering_reminders hourly")
+    click.echo(f"worker: queue in {describe(huey)}; jobs: procurement_due_steps, contracts_due_steps and "
+               "campaigns_due every minute, volunteering_reminders hourly")
     Consumer(huey, workers=1, periodic=True).run()

@@ -388,6 +388,7 @@ def test_each_role_gets_the_expected_answer_on_every_route(client, login_as, wor
 READ_BY_EVERYONE = {"places.detail", "needs.detail", "projects.photo", "funds.fund_detail", "funds.campaign_detail",
                     "funds.campaign_image", "funds.team_detail", "volunteering.project_opportunities"}
 READ_BY_EVERYONE |= {"procurement.award_notice", "procurement.roadshow"}  # a published call's notice and roadshow
+READ_BY_EVERYONE |= {"contracts.milestone_detail", "contracts.evaluation_detail"}  # contracts are public
 READ_BY_EVERYONE |= {"contracts.detail"}  # every contract is public (portal/contracts/policy.py)
 
 

@@ -20,6 +20,9 @@ ACTIONS = (
     "campaign.monthly_gifts_not_cancelled", "campaign.published", "campaign.refund_failed",
     "campaign.update_posted", "campaign.updated",
     "catalogue.imported", "catalogue_item.created", "catalogue_item.updated",
+    "contract.closed", "contract.completed",
+    "contract_evaluation.finalised", "contract_evaluation.rebutted", "contract_evaluation.submitted",
+    "contract_payment.approved", "contract_payment.rejected", "contract_payment.requested",
     "delivery.reported", "delivery.resubmitted", "delivery.returned", "delivery.verified",
     "department.created",
     "disbursement.approved", "disbursement.paid", "disbursement.rejected", "disbursement.requested",
@@ -34,6 +37,7 @@ ACTIONS = (
     "login.failed",
     "low_price.accepted", "low_price.explained", "low_price.flagged", "low_price.rejected",
     "matching_pool.created",
+    "milestone.accepted", "milestone.paid",
     "minimum_wage.set",
     "need.accepted", "need.answered", "need.backings_moved", "need.declined", "need.linked", "need.merged",
     "need.posted",
@@ -61,8 +65,9 @@ ACTIONS = (
 )
 
 OBJECT_TYPES = (
-    "audit_log", "bid", "call", "call_question", "campaign", "catalogue_item", "contract", "department", "disbursement",
-    "donation", "fund", "hour_record", "in_kind_pledge", "low_price_review", "matching_pool", "need", "objection",
+    "audit_log", "bid", "call", "call_question", "campaign", "catalogue_item", "contract", "contract_evaluation",
+    "contract_payment", "department", "disbursement", "donation", "fund", "hour_record", "in_kind_pledge",
+    "low_price_review", "matching_pool", "milestone", "need", "objection",
     "opportunity", "organisation", "place", "qualification", "recurring_gift", "role_assignment", "service_project",
     "shift", "team", "user",
 )

@@ -14,6 +14,7 @@ from portal.accounts import roles
 from portal.accounts.scopes import has_place_role, has_scope_role, places_with_role
 from portal.contracts.models import Contract
 from portal.extensions import db
+from portal.funds.policy import is_second_person
 from portal.procurement.models import Call
 
 
@@ -72,6 +73,42 @@ def can_record_visit(user, place) -> bool:
     """A grid worker whose grid holds the sampled record's place."""
     return user.is_authenticated and place is not None and has_place_role(user, place, roles.GRID_WORKER,
                                                                          platform_counts=False)
+
+
+# --- milestones and payments (portal/contracts/payments.py) --------------------------------------------
+def can_view_milestone(user, milestone) -> bool:
+    """A milestone, its payable computation and its approved payments are public, like the contract."""
+    return True
+
+
+def can_accept_milestone(user, milestone) -> bool:
+    return is_buyer(user, milestone.contract)
+
+
+def can_request_payment(user, milestone) -> bool:
+    return is_buyer(user, milestone.contract)
+
+
+def can_decide_payment(user, payment) -> bool:
+    """Another of the buyer's officials than the one who asked (funds.policy.is_second_person): the
+    requester never approves their own payment. Asked by the pages, the routes and the service alike."""
+    return is_buyer(user, db.session.get(Contract, payment.contract_id)) and is_second_person(
+        user, payment.requested_by_id)
+
+
+def can_see_payment_requests(user, contract) -> bool:
+    """Requests not decided yet are the buyer's work; approved payments are public to everyone."""
+    return is_buyer(user, contract)
+
+
+# --- the final evaluation (portal/contracts/evaluation.py) ---------------------------------------------
+can_mark_delivered = is_buyer
+
+
+def can_rebut_evaluation(user, evaluation) -> bool:
+    """The contractor's admins, on an evaluation of their organisation's contract."""
+    return user.is_authenticated and has_scope_role(user, roles.SCOPE_ORGANISATION, evaluation.organisation_id,
+                                                    roles.ORG_ADMIN)
 
 
 def can_decide_amendment(user, amendment) -> bool:

@@ -8,6 +8,10 @@ Lock order (every money path; a path may skip steps but never go back up the lis
 2. the object being moved: a monthly gift (RecurringGift) before the Donation of its cycle; the
    Donation (payments.service.lock_donation, SELECT ... FOR UPDATE), its Refund and Dispute rows after
    it; several donations in ascending id; a Disbursement (funds.disbursements.pay_disbursement);
+   a Contract (contracts.payments.approve_payment locks the contract, then the ContractPayment being
+   approved; every approval of the contract's payments waits on the contract row, so the payable amount
+   it computes inside the lock counts every payment approved before it, and the ledger posting carries
+   no fund, campaign or team; the contract's cached paid_minor moves with UPDATE ... SET x = x + n);
 3. the campaign (funds.service.finish_campaign locks the campaign's paid gifts first, then the campaign);
    several campaigns in ascending id;
 4. the fund (several in ascending id);

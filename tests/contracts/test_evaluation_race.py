@@ -1,0 +1,88 @@
+"""On PostgreSQL: two workers take the due evaluation step at the same instant; the rating becomes final and the
+contract closes exactly once (the conditional UPDATEs of portal/contracts/evaluation.py).
+
+Real commits from real threads, so the test makes its own rows and deletes them afterwards (as
+tests/procurement/test_opening_race.py does)."""
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from portal.audit.models import AuditEvent
+from portal.contracts import evaluation
+from portal.contracts.models import CLOSED, RATED_AREAS, Contract, ContractEvaluation
+from portal.core.time import utcnow
+from portal.extensions import db
+from tests.contracts.payments_world import make_world
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.no_db_session]
+WORKERS = 2
+
+
+@pytest.fixture
+def due(app):
+    audit_mark = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM audit_events"))
+    world = make_world()
+    evaluation.mark_delivered(world.contract, world.official)
+    rated = evaluation.submit_evaluation(world.contract, world.official, {
+        area: {"rating": 4, "narrative": "按期完成"} for area in RATED_AREAS})
+    rated.rebuttal_until = utcnow() - timedelta(seconds=1)  # the window has just ended
+    db.session.commit()
+    ids = {"contract": world.contract.id, "evaluation": rated.id, "department": world.department.id,
+           "organisation": world.organisation.id, "places": [p.id for p in world.tree.values()],
+           "users": [u.id for u in (world.official, world.second_official, world.org_admin, world.evaluator,
+                                    world.resident)], "audit_mark": audit_mark}
+    yield ids
+    db.session.rollback()
+    statements = [
+        "DELETE FROM contract_evaluations WHERE contract_id = :contract",
+        "DELETE FROM milestones WHERE contract_id = :contract",
+        "DELETE FROM contract_lines WHERE contract_id = :contract",
+        "DELETE FROM contracts WHERE id = :contract",
+        "DELETE FROM departments WHERE id = :department",
+        "DELETE FROM role_assignments WHERE user_id = ANY(:users)",
+        "DELETE FROM organisations WHERE id = :organisation",
+        "DELETE FROM audit_events WHERE id > :audit_mark",
+        "DELETE FROM users WHERE id = ANY(:users)",
+        "DELETE FROM places WHERE id = ANY(:places)",
+    ]
+    with db.engine.begin() as connection:
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for statement in statements:
+            connection.execute(text(statement), ids)
+
+
+def test_two_workers_at_once_finalise_the_rating_exactly_once(app, due):
+    barrier = threading.Barrier(WORKERS)
+    results, errors = [], []
+
+    def worker():
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                results.append(evaluation.finalise_due_evaluations())
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001  (collected and reported by the test)
+                db.session.rollback()
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not errors, errors
+    assert sum(len(result["finalised"]) for result in results) == 1
+    assert sum(len(result["closed"]) for result in results) == 1
+    db.session.expire_all()
+    assert db.session.get(ContractEvaluation, due["evaluation"]).final_at is not None
+    assert db.session.get(Contract, due["contract"]).status == CLOSED
+    events = (("contract_evaluation.finalised", due["evaluation"]), ("contract.closed", due["contract"]))
+    for action, object_id in events:
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == action, AuditEvent.object_id == str(object_id))) == 1
+    db.session.rollback()
