@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('signed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('termination_reason', sa.Text(), nullable=True),
     sa.CheckConstraint('original_value_minor > 0', name=op.f('ck_contracts_original_value_positive')),
     sa.CheckConstraint('paid_minor >= 0', name=op.f('ck_contracts_paid_not_negative')),
     sa.ForeignKeyConstraint(['award_id'], ['awards.id'], name=op.f('fk_contracts_award_id_awards')),

@@ -20,7 +20,7 @@ ACTIONS = (
     "campaign.monthly_gifts_not_cancelled", "campaign.published", "campaign.refund_failed",
     "campaign.update_posted", "campaign.updated",
     "catalogue.imported", "catalogue_item.created", "catalogue_item.updated",
-    "contract.closed", "contract.completed",
+    "contract.closed", "contract.completed", "contract.terminated",
     "contract_evaluation.finalised", "contract_evaluation.rebutted", "contract_evaluation.submitted",
     "contract_payment.approved", "contract_payment.rejected", "contract_payment.requested",
     "delivery.reported", "delivery.resubmitted", "delivery.returned", "delivery.verified",

@@ -68,6 +68,11 @@ def quantities_of(form, contract) -> dict:
     return {line.id: form[f"quantity_{line.id}"].data for line in contract.lines}
 
 
+class TerminateForm(BaseForm):
+    reason = TextAreaField(_l("Why the contract ends early"), validators=[Length(max=2000)],
+                           description=_l("Published on the contract's page."))
+
+
 class ScopeRequestForm(BaseForm):
     requested_on = DateField(_l("Day of the request"), validators=[REQUIRED])
     line = SelectField(_l("Contract line it falls under"), validate_choice=False)

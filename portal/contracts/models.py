@@ -52,6 +52,7 @@ class Contract(db.Model):
     signed_at = mapped_column(UTCDateTime(), default=utcnow)
     completed_at = mapped_column(UTCDateTime())
     closed_at = mapped_column(UTCDateTime())
+    termination_reason: Mapped[str | None] = mapped_column(Text)
 
     department = relationship("Department")
     organisation = relationship("Organisation")

@@ -229,3 +229,22 @@ def create_from_award(award: Award, official, starts_on: date | None, ends_on: d
     if _current_award_ids(call.id) <= signed:
         steps.move_call(call, CONTRACTED, official, "call.contracted", contracts=len(signed))
     return contract
+
+
+# --- termination ---------------------------------------------------------------------------------------------
+def terminate_contract(contract: Contract, actor, reason) -> Contract:
+    """End an active contract early (the contractor cannot go on, or breached it), with a public reason. What was
+    paid stays paid; nothing more can be reported, accepted or paid (each of those needs an active contract)."""
+    from portal.contracts import steps as contract_steps
+    from portal.contracts.models import TERMINATED
+
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed(_("Give the reason for terminating the contract: it is published."), field="reason")
+    if len(text) > 2000:
+        raise ValidationFailed(_("The reason is at most 2000 characters."), field="reason")
+    contract_steps.move_contract(contract, TERMINATED, actor, "contract.terminated", reason=text)
+    contract.termination_reason = text
+    contract.closed_at = utcnow()
+    db.session.flush()
+    return contract

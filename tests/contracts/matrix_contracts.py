@@ -18,6 +18,8 @@ ROUTES: dict = {
                                     expect(anonymous=LOGIN, official=302, others=404)),
     "contracts.amendment_refuse": ("POST", "/contracts/{contract}/amendments/{contract_amendment}/refuse",
                                    expect(anonymous=LOGIN, official=302, others=404)),
+    "contracts.terminate": ("GET", "/contracts/{contract}/terminate",
+                            expect(anonymous=LOGIN, official=200, others=404)),
     "contracts.scope_new": ("GET", "/contracts/{contract}/scope/new",
                             expect(anonymous=LOGIN, official=200, org_member=200, others=404)),
 }

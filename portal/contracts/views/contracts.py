@@ -12,6 +12,7 @@ from portal.contracts import amendments, loaders, policy, scope, service
 from portal.contracts import contract_queries as queries
 from portal.contracts.amendments import SECOND_OFFICIAL_SHARE_BP
 from portal.contracts.contract_forms import (
+    TerminateForm,
     amendment_form,
     line_id_of,
     milestone_fields,
@@ -171,6 +172,21 @@ def amendment_approve(amendment):
 @object_policy(policy.can_decide_amendment, loaders.load_amendment)
 def amendment_refuse(amendment):
     return _decision(amendment, amendments.refuse, _("The amendment is refused; the contract is unchanged."))
+
+
+# --- termination -------------------------------------------------------------------------------------------------
+@bp.route("/<int:contract_id>/terminate", methods=["GET", "POST"])
+@object_policy(policy.can_manage_contract, loaders.load_contract)
+def terminate(contract):
+    form = TerminateForm()
+
+    def render(status):
+        return render_template("contracts/terminate.html", contract=contract, form=form, **_labels()), status
+
+    return submit_form(form, lambda: service.terminate_contract(contract, current_user, form.reason.data),
+                       lambda result: done(_("The contract is terminated; the reason is on its page."),
+                                           url_for("contracts.detail", contract_id=contract.id)),
+                       render)
 
 
 # --- the scope ledger ---------------------------------------------------------------------------------------------
