@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from portal.accounts import roles
 from portal.accounts.models import RoleAssignment, User
+from portal.contracts.demo import contract_logins, contracts_summary, on_call_confirmed
 from portal.core.errors import DomainError
 from portal.demo_city import (
     DEMO_DOMAIN,
@@ -109,9 +110,10 @@ def demo_command():
         seed_needs()
         seed_volunteering()
         with current_app.test_request_context("/"):  # the calls' notifications link to pages (url_for)
-            summary_procurement = seed_procurement()  # after the needs its calls answer
+            # after the needs its calls answer; each confirmed award becomes its contract as the year goes
+            summary_procurement = seed_procurement(on_confirmed=on_call_confirmed) + contracts_summary()
         logins = demo_logins(users) + [(email, role, fund, DEMO_PASSWORD) for email, role, fund in fund_logins()]
-        logins += procurement_logins()
+        logins += procurement_logins() + contract_logins()
         summary = demo_summary() + fund_lines + summary_procurement
         db.session.commit()
     except DomainError as error:

@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.needs.models import Need
 from portal.orgs.models import PRIVATE_NON_ENTERPRISE, VERIFIED, Organisation, OrganisationServiceArea
 from portal.places.models import Place
-from portal.procurement import awards, catalogue, evaluation, lowprice, opening, questions, roadshow
+from portal.procurement import awards, call_rules, catalogue, evaluation, lowprice, opening, questions, roadshow
 from portal.procurement import bids as bid_service
 from portal.procurement import calls as call_service
 from portal.procurement.bids import BidDraft, StaffLine
@@ -67,28 +67,35 @@ def _user(local_part: str) -> User:
     return db.session.scalar(select(User).where(User.email == demo_email(local_part)))
 
 
-def seed_procurement() -> list[str]:
-    """Load the purchasing year once; the summary lines for `portal demo`."""
+def seed_procurement(on_confirmed=None) -> list[str]:
+    """Load the purchasing year once; the summary lines for `portal demo`.
+
+    `on_confirmed(call, official, today)` is called as soon as a call's award is confirmed, still in the order of
+    the year, so the layer above (contracts) can sign and run its contracts before later calls are evaluated:
+    last year's delivered contracts then feed this year's past-performance scores, as they would in life."""
     district = _place(BUYER_PLACE)
     if db.session.scalar(select(Department.id).where(Department.name == BUYER)) is not None:
         return _summary()
     official = _user("official-district")
     today = utcnow()
-    with on_day(today - timedelta(days=120)):
+    with on_day(today - timedelta(days=420)):  # before last year's calls
         department = catalogue.create_department(district, BUYER, actor=official)
         catalogue.create_department(_place(STREET_BUYER_PLACE), STREET_BUYER, actor=_user("official-street"))
-        year = today.year
-        for code, name, category, unit, ceiling, standard in CATALOGUE:
-            catalogue.create_item(department, actor=official, year=year, code=code, name=name, category=category,
-                                  unit=unit, ceiling=str(ceiling), quality_standard=standard)
+        for year in (today.year - 1, today.year):  # last year's catalogue bought last year's calls
+            for code, name, category, unit, ceiling, standard in CATALOGUE:
+                catalogue.create_item(department, actor=official, year=year, code=code, name=name,
+                                      category=category, unit=unit, ceiling=str(ceiling), quality_standard=standard)
         catalogue.set_minimum_wage(district, actor=official, hourly=HOURLY_MINIMUM_WAGE_YUAN)
         organisations = _bidding_organisations()
         _qualify(organisations, district, official)
         _evaluators(district)
-    items = {item.code: item for item in db.session.scalars(
-        select(CatalogueItem).where(CatalogueItem.department_id == department.id))}
+    items: dict[int, dict] = {}
+    for item in db.session.scalars(select(CatalogueItem).where(CatalogueItem.department_id == department.id)):
+        items.setdefault(item.year, {})[item.code] = item
     for spec in CALLS:
-        _walk(spec, department, official, organisations, items, today)
+        call = _walk(spec, department, official, organisations, items, today)
+        if call.status == "confirmed" and on_confirmed is not None:
+            on_confirmed(call, official, today)
     db.session.flush()
     return _summary()
 
@@ -195,8 +202,9 @@ def _bid_draft(demo_bid) -> BidDraft:
 
 
 def _walk(spec: DemoCall, department, official, organisations, items, today) -> Call:
-    published_days, deadline_days = YEAR_DAYS[spec.state]
+    published_days, deadline_days = spec.days or YEAR_DAYS[spec.state]
     published, deadline = today - timedelta(days=published_days), today - timedelta(days=deadline_days)
+    items = items[call_rules.local_year(published)]
     with on_day(published - timedelta(days=2)):
         call = call_service.create_draft(department, official, _details(spec, items, organisations, published,
                                                                          deadline))

@@ -103,6 +103,7 @@ class DemoCall:
     low_price_note: str = ""  # the abnormally-low bidder's explanation
     objection: str = ""  # grounds of an objection filed in publicity
     eligibility: str = field(default="在西陵区民政局承接主体目录内、具有相应服务领域资格的社会组织；近两年无不良记录。")
+    days: tuple[int, int] | None = None  # (published, deadline) days ago, when not the state's usual ones
 
 
 LELING, ZHONGYI, TONGXIN, KANGTU, LINLI, ANXIN = (bidder.name for bidder in BIDDERS)
@@ -114,6 +115,25 @@ HONGYE = "宜昌市西陵区红叶社区基金会"
 WANSHOUQIAO = "万寿桥街道志愿者协会"
 
 CALLS = [
+    # last year's calls, delivered and rated (portal/contracts/demo.py): this year's rankings read their ratings
+    DemoCall(
+        "2025年西陵区居家养老上门服务", "open_tender", "elderly_care", "confirmed", "西陵区",
+        lots=(DemoLot("全区", 450_000, (("XL-01", 10000),)),),
+        bids=(DemoBid(YANGGUANG, 420_000, hours=9000, quality=(5, 5, 4)),
+              DemoBid(LELING, 430_000, hours=9000, quality=(4, 4, 4)),
+              DemoBid(ANXIN, 405_000, hours=9000, quality=(3, 4, 3))),
+        days=(400, 375), no_need_reason="2025年度为老服务购买计划（区人大议案办理）。",
+        description="为全区独居、空巢和失能老人提供上门探访、助洁和陪诊服务。",
+    ),
+    DemoCall(
+        "2025年西陵区困难群众个案帮扶服务", "open_tender", "social_assistance", "confirmed", "西陵区",
+        lots=(DemoLot("全区", 320_000, (("XL-06", 540),)),),
+        bids=(DemoBid(ZHONGYI, 300_000, hours=5600, quality=(4, 4, 3)),
+              DemoBid(YANGGUANG, 310_000, hours=5600, quality=(3, 4, 3)),
+              DemoBid(LINLI, 290_000, hours=5400, quality=(3, 3, 3))),
+        days=(395, 370), no_need_reason="落实《湖北省社会救助条例》：社会救助服务由区民政局统一购买。",
+        description="为低保、特困和低收入家庭提供个案帮扶，一户一档。",
+    ),
     DemoCall(
         "西陵区2026年下半年居家养老上门服务", "open_tender", "elderly_care", "published", "西陵区",
         lots=(DemoLot("第1包：夜明珠街道", 520_000, (("XL-01", 10000), ("XL-02", 6000))),
