@@ -54,6 +54,10 @@ EVALUATOR_NEW = demo_email("evaluator3")  # has not declared yet
 LOW_BIDDER = demo_email("bidder-kangtu")  # its price was flagged abnormally low on the call under evaluation
 OBJECTOR = demo_email("org-admin3")  # 西陵区爱心助残服务社 bid on the awarded call and objected
 BIDDER = demo_email("bidder-zhongyi")  # bid on the awarded call, has not objected
+GRID_WORKER = demo_email("grid-worker")
+GRID_WORKERS_GRID = "铁路坝社区第1网格"
+LINLI_ADMIN = demo_email("bidder-linli")  # runs the active contract with reports and payments
+WANSHOUQIAO_ADMIN = demo_email("org-admin3")  # its report was returned
 DONOR = "{donor}"  # a resident who gave to the treasurer's fund (found in demo_values)
 TREASURERS_FUND = "铁路坝社区公益金"
 ORG_ADMINS_ORGANISATION = "宜昌市西陵区阳光社会工作服务中心"
@@ -142,7 +146,37 @@ def demo_values() -> dict:
             "opportunity": opportunity.id, "shift": shift.id, "place": place.id, "sandbox_token": sandbox_token,
             "check_in_token": check_in_token, "invitation_token": invitation_token, "reset_token": reset_token}
     values.update(procurement_values())
+    values.update(contracts_values())
     return values
+
+
+def contracts_values() -> dict:
+    """The demo's contracts (portal/contracts/demo.py): active, completed and the award awaiting its contract."""
+    from portal.contracts import sampling
+    from portal.contracts.models import ACTIVE, COMPLETED, RETURNED, Contract, DeliveryReport, Sample, SampleItem
+
+    linli = _first(select(Contract).where(Contract.status == ACTIVE).order_by(Contract.id))
+    returned = _first(select(DeliveryReport).where(DeliveryReport.status == RETURNED))
+    sample = _first(select(Sample).where(Sample.contract_id == linli.id).order_by(Sample.id))
+    report = _first(select(DeliveryReport).where(DeliveryReport.contract_id == linli.id).order_by(DeliveryReport.id))
+    # a sampled resident yet to answer, and one in the demo grid worker's grid: draw from the report awaiting
+    # verification (the demo leaves it unsampled)
+    pending = _first(select(DeliveryReport).where(DeliveryReport.contract_id == linli.id,
+                                                  DeliveryReport.status == "submitted"))
+    official = _user(OFFICIAL)
+    open_sample = sampling.draw_sample(pending, official)
+    item = sorted(open_sample.items, key=lambda row: row.id)[0]
+    grid_item = next((row for row in open_sample.items if row.record.place is not None
+                      and row.record.place.name == GRID_WORKERS_GRID), item)
+    db.session.commit()
+    answered = _first(select(SampleItem).where(SampleItem.sample_id == sample.id, SampleItem.answer.is_not(None)))
+    return {"contract": linli.id, "completed_contract": _first(select(Contract).where(Contract.status == COMPLETED)).id,
+            "contract_org": linli.organisation_id, "returned_contract": returned.contract_id,
+            "delivery_report": report.id, "returned_report": returned.id, "contract_sample": sample.id,
+            "contract_milestone": linli.milestones[0].id, "unsigned_award": linli.award_id,
+            "sample_token": sampling.item_token(open_sample.id, item.service_record_id, open_sample.seed),
+            "answered_token": sampling.item_token(sample.id, answered.service_record_id, sample.seed),
+            "visit_item": grid_item.id}
 
 
 def procurement_values() -> dict:
@@ -278,4 +312,23 @@ VISITS = [
     Visit("procurement/my_scores.html", "/procurement/calls/{awarded_call}/my-scores", OBJECTOR),
     Visit("procurement/roadshow.html", "/procurement/calls/{contest}/roadshow", None),
     Visit("procurement/roadshow_vote.html", "/procurement/calls/{contest}/roadshow/vote", RESIDENT),
+    Visit("contracts/list.html", "/contracts/", None),
+    Visit("contracts/detail.html", "/contracts/{contract}", OFFICIAL),
+    Visit("contracts/scope.html", "/contracts/scope", None),
+    Visit("contracts/scope_form.html", "/contracts/{contract}/scope/new", LINLI_ADMIN),
+    Visit("contracts/amendment_form.html", "/contracts/{contract}/amendments/new", OFFICIAL),
+    Visit("contracts/terminate.html", "/contracts/{contract}/terminate", OFFICIAL),
+    Visit("contracts/sign.html", "/contracts/awards/{unsigned_award}/sign", OFFICIAL),
+    Visit("contracts/report_form.html", "/contracts/{contract}/reports/new", LINLI_ADMIN),
+    Visit("contracts/report_detail.html", "/contracts/{returned_contract}/reports/{returned_report}",
+          WANSHOUQIAO_ADMIN),
+    Visit("contracts/sample_detail.html", "/contracts/{contract}/samples/{contract_sample}", OFFICIAL),
+    Visit("contracts/confirm_form.html", "/contracts/confirm/{sample_token}", None),
+    Visit("contracts/confirm_done.html", "/contracts/confirm/{answered_token}", None),
+    Visit("contracts/visits.html", "/contracts/visits", GRID_WORKER),
+    Visit("contracts/visits_answer.html", "/contracts/visits/{visit_item}", GRID_WORKER),
+    Visit("contracts/milestone_detail.html", "/contracts/{contract}/milestones/{contract_milestone}", OFFICIAL),
+    Visit("contracts/payments_list.html", "/contracts/payments", None),
+    Visit("contracts/evaluation_detail.html", "/contracts/{completed_contract}/evaluation", None),
+    Visit("contracts/profile.html", "/contracts/organisations/{contract_org}", None),
 ]

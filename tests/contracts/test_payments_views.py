@@ -132,7 +132,7 @@ def test_the_public_list_runs_a_fixed_number_of_queries(app, client, count_queri
 
 def _section_html(app, world, user):
     with app.test_request_context("/"), force_locale("en"):
-        found = [(t, c) for t, c in sections_for(world.contract, user) if t == "contracts/payment_section.html"]
+        found = [(t, c) for t, c in sections_for(world.contract, user) if t == "contracts/_payment_section.html"]
         assert len(found) == 1
         template, context = found[0]
         return render_template(template, contract=world.contract, **context)

@@ -168,7 +168,7 @@ def delivery_section(contract, user):
     counts and shares only; the report pages (names, phones) open to the contractor and the verifiers."""
     reports = delivery.reports_of(contract)
     shares = sampling.shares_by_report([report.id for report in reports])
-    return "contracts/report_section.html", {
+    return "contracts/_report_section.html", {
         "reports": reports, "shares": shares, "total_share": sampling.contract_share(shares),
         "lines": {line.id: line for line in contract.lines},
         "milestones": {m.id: m for m in contract.milestones}, "user": user, **_labels()}

@@ -121,4 +121,4 @@ def evaluation_section(contract, user):
     evaluations = evaluation.evaluations_of(contract)
     if contract.status != COMPLETED and not evaluations and not policy.can_mark_delivered(user, contract):
         return None
-    return "contracts/evaluation_section.html", {"evaluations": evaluations, **_labels()}
+    return "contracts/_evaluation_section.html", {"evaluations": evaluations, **_labels()}

@@ -147,5 +147,5 @@ def payments_section(contract, user):
         for payment in payments.payments_of(contract):
             if payment.status == REQUESTED:
                 waiting[payment.milestone_id] = waiting.get(payment.milestone_id, 0) + 1
-    return "contracts/payment_section.html", {"milestones": contract.milestones, "remaining": remaining,
+    return "contracts/_payment_section.html", {"milestones": contract.milestones, "remaining": remaining,
                                               "waiting": waiting, **_labels()}
