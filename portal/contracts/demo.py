@@ -83,7 +83,10 @@ def _run(call, award, plan, official, second, today) -> Contract:
         n = plan.delivered
         start = starts_on + timedelta(days=26)
         with on_day(utcnow() - timedelta(days=2)):
-            _report(contract, contract.milestones[n], contractor, (start, (utcnow() - timedelta(days=3)).date()), 0.1)
+            pending = _report(contract, contract.milestones[n], contractor,
+                              (start, (utcnow() - timedelta(days=3)).date()), 0.1)
+        with on_day(utcnow() - timedelta(days=1)):  # its sample is out: residents and the grid worker to answer
+            sampling.draw_sample(pending, official)
     if plan.returned_report:
         with on_day(signed + timedelta(days=28)):
             report = _report(contract, contract.milestones[0], contractor,

@@ -159,16 +159,14 @@ def contracts_values() -> dict:
     returned = _first(select(DeliveryReport).where(DeliveryReport.status == RETURNED))
     sample = _first(select(Sample).where(Sample.contract_id == linli.id).order_by(Sample.id))
     report = _first(select(DeliveryReport).where(DeliveryReport.contract_id == linli.id).order_by(DeliveryReport.id))
-    # a sampled resident yet to answer, and one in the demo grid worker's grid: draw from the report awaiting
-    # verification (the demo leaves it unsampled)
+    # a sampled resident yet to answer, and one in the demo grid worker's grid: the sample of the report awaiting
+    # verification, which nobody has answered yet
     pending = _first(select(DeliveryReport).where(DeliveryReport.contract_id == linli.id,
                                                   DeliveryReport.status == "submitted"))
-    official = _user(OFFICIAL)
-    open_sample = sampling.draw_sample(pending, official)
+    open_sample = _first(select(Sample).where(Sample.report_id == pending.id))
     item = sorted(open_sample.items, key=lambda row: row.id)[0]
-    grid_item = next((row for row in open_sample.items if row.record.place is not None
-                      and row.record.place.name == GRID_WORKERS_GRID), item)
-    db.session.commit()
+    grid_item = next(row for row in open_sample.items if row.record.place is not None
+                     and row.record.place.name == GRID_WORKERS_GRID)
     answered = _first(select(SampleItem).where(SampleItem.sample_id == sample.id, SampleItem.answer.is_not(None)))
     return {"contract": linli.id, "completed_contract": _first(select(Contract).where(Contract.status == COMPLETED)).id,
             "contract_org": linli.organisation_id, "returned_contract": returned.contract_id,
