@@ -108,10 +108,11 @@ def demo_command():
         fund_lines = seed_funds()
         seed_projects()
         seed_needs()
-        seed_volunteering()
         with current_app.test_request_context("/"):  # the calls' notifications link to pages (url_for)
             # after the needs its calls answer; each confirmed award becomes its contract as the year goes
             summary_procurement = seed_procurement(on_confirmed=on_call_confirmed) + contracts_summary()
+        # after the contracts, whose service projects (their results frameworks) take volunteers too
+        seed_volunteering()
         logins = demo_logins(users) + [(email, role, fund, DEMO_PASSWORD) for email, role, fund in fund_logins()]
         logins += procurement_logins() + contract_logins()
         summary = demo_summary() + fund_lines + summary_procurement
