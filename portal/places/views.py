@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from analytics.charts import bar_per_place, figure_data
 from analytics.metrics import rows_of_kind, with_ancestor_name
+from portal.core import csv_import
 from portal.core.errors import ValidationFailed
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, object_policy, public
@@ -129,13 +130,10 @@ def import_csv():
     row_errors = []
 
     def import_rows():
-        upload = form.file.data
-        data = upload.read(service.IMPORT_MAX_BYTES + 1) if upload and upload.filename else (form.text.data or "")
-        if not data or (isinstance(data, str) and not data.strip()):
-            raise ValidationFailed(_("Choose a CSV file or paste its text."), field="file")
+        data = csv_import.read_upload(form, service.IMPORT_MAX_BYTES)
         try:
             return service.import_places_csv(data, actor=current_user)
-        except service.ImportRejected as error:
+        except csv_import.ImportRejected as error:
             row_errors.extend(error.errors)  # shown as a table of lines, columns and problems
             raise
 

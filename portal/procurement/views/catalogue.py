@@ -4,7 +4,7 @@ from flask import Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.core.errors import ValidationFailed
+from portal.core import csv_import
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, object_policy, public
 from portal.core.time import utcnow
@@ -103,14 +103,10 @@ def catalogue_import_csv(department):
     row_errors = []
 
     def import_rows():
-        upload = form.file.data
-        data = (upload.read(catalogue_import.IMPORT_MAX_BYTES + 1) if upload and upload.filename
-                else (form.text.data or ""))
-        if not data or (isinstance(data, str) and not data.strip()):
-            raise ValidationFailed(_("Choose a CSV file or paste its text."), field="file")
+        data = csv_import.read_upload(form, catalogue_import.IMPORT_MAX_BYTES)
         try:
             return catalogue_import.import_catalogue_csv(department, data, actor=current_user)
-        except catalogue_import.ImportRejected as error:
+        except csv_import.ImportRejected as error:
             row_errors.extend(error.errors)  # shown as a table of lines, columns and problems
             raise
 
