@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.core.errors import ValidationFailed
+from portal.core.web import submit_form
 
 
 @dataclass
@@ -38,6 +39,28 @@ def read_upload(form, max_bytes: int) -> bytes | str:
     if not data or (isinstance(data, str) and not data.strip()):
         raise ValidationFailed(_("Choose a CSV file or paste its text."), field="file")
     return data
+
+
+def submit_import(form, max_bytes: int, run_import: Callable, on_success: Callable, render: Callable):
+    """The import page's form flow (portal/core/web.py `submit_form`): `run_import(data)` with the upload or
+    pasted text; a refused file's problems go to `render(status, row_errors)` as a table of lines, columns and
+    problems (so the file field does not say it again)."""
+    row_errors: list[RowError] = []
+
+    def import_rows():
+        data = read_upload(form, max_bytes)
+        try:
+            return run_import(data)
+        except ImportRejected as error:
+            row_errors.extend(error.errors)
+            raise
+
+    def render_page(status):
+        if row_errors:
+            form.file.errors = []  # the table of lines says it, problem by problem
+        return render(status, row_errors)
+
+    return submit_form(form, import_rows, on_success, render_page)
 
 
 def check_size(data: bytes | str, max_bytes: int) -> None:

@@ -100,26 +100,14 @@ def item_edit(item):
 @object_policy(policy.can_manage_department, load_department)
 def catalogue_import_csv(department):
     form = ImportCatalogueForm()
-    row_errors = []
-
-    def import_rows():
-        data = csv_import.read_upload(form, catalogue_import.IMPORT_MAX_BYTES)
-        try:
-            return catalogue_import.import_catalogue_csv(department, data, actor=current_user)
-        except csv_import.ImportRejected as error:
-            row_errors.extend(error.errors)  # shown as a table of lines, columns and problems
-            raise
-
-    def render(status):
-        if row_errors:
-            form.file.errors = []  # the table of lines says it, problem by problem
-        return render_template("procurement/catalogue_import.html", form=form, department=department,
-                               row_errors=row_errors, columns=catalogue_import.CSV_COLUMNS, **_labels()), status
-
-    return submit_form(
-        form, import_rows,
+    return csv_import.submit_import(
+        form, catalogue_import.IMPORT_MAX_BYTES,
+        lambda data: catalogue_import.import_catalogue_csv(department, data, actor=current_user),
         lambda result: done(_("%(count)d catalogue items imported.", count=result.count),
-                            url_for("procurement.catalogue_list", department=department.id)), render)
+                            url_for("procurement.catalogue_list", department=department.id)),
+        lambda status, row_errors: (render_template(
+            "procurement/catalogue_import.html", form=form, department=department, row_errors=row_errors,
+            columns=catalogue_import.CSV_COLUMNS, **_labels()), status))
 
 
 @bp.route("/catalogue/template.csv")
