@@ -63,6 +63,19 @@ def max_id(table: str) -> int:
     return db.session.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}"))
 
 
+# The last deletions of a race test's own world (ids: contract, department, organisation, users, places and
+# audit_mark, the highest audit id before the test), after the rows of its domain.
+CONTRACT_ROWS = ("DELETE FROM milestones WHERE contract_id = :contract",
+                 "DELETE FROM contract_lines WHERE contract_id = :contract",
+                 "DELETE FROM contracts WHERE id = :contract",
+                 "DELETE FROM departments WHERE id = :department")
+WORLD_ROWS = ("DELETE FROM role_assignments WHERE user_id = ANY(:users)",
+              "DELETE FROM organisations WHERE id = :organisation",
+              "DELETE FROM audit_events WHERE id > :audit_mark",
+              "DELETE FROM users WHERE id = ANY(:users)",
+              "DELETE FROM places WHERE id = ANY(:places)")
+
+
 def delete_committed(statements: Iterable, params: dict | None = None) -> None:
     """Run the DELETE `statements` (SQL text or SQLAlchemy statements) in one transaction, triggers off."""
     with db.engine.begin() as connection:

@@ -13,7 +13,7 @@ from portal.contracts import evaluation
 from portal.contracts.models import CLOSED, RATED_AREAS, Contract, ContractEvaluation
 from portal.core.time import utcnow
 from portal.extensions import db
-from tests.concurrency import delete_committed, max_id, run_at_once
+from tests.concurrency import CONTRACT_ROWS, WORLD_ROWS, delete_committed, max_id, run_at_once
 from tests.contracts.payments_world import make_world
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.no_db_session]
@@ -36,15 +36,8 @@ def due(app):
     db.session.rollback()
     delete_committed([
         "DELETE FROM contract_evaluations WHERE contract_id = :contract",
-        "DELETE FROM milestones WHERE contract_id = :contract",
-        "DELETE FROM contract_lines WHERE contract_id = :contract",
-        "DELETE FROM contracts WHERE id = :contract",
-        "DELETE FROM departments WHERE id = :department",
-        "DELETE FROM role_assignments WHERE user_id = ANY(:users)",
-        "DELETE FROM organisations WHERE id = :organisation",
-        "DELETE FROM audit_events WHERE id > :audit_mark",
-        "DELETE FROM users WHERE id = ANY(:users)",
-        "DELETE FROM places WHERE id = ANY(:places)",
+        *CONTRACT_ROWS,
+        *WORLD_ROWS,
     ], ids)
 
 

@@ -16,7 +16,7 @@ from portal.core.errors import DomainError
 from portal.core.retry import run_with_retry
 from portal.extensions import db
 from portal.funds import ledger
-from tests.concurrency import delete_committed, max_id, run_at_once
+from tests.concurrency import CONTRACT_ROWS, WORLD_ROWS, delete_committed, max_id, run_at_once
 from tests.contracts.payments_world import accepted, make_world
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.no_db_session]
@@ -48,16 +48,9 @@ def race(app):
         "DELETE FROM service_records WHERE report_id IN "
         "(SELECT id FROM delivery_reports WHERE contract_id = :contract)",
         "DELETE FROM delivery_reports WHERE contract_id = :contract",
-        "DELETE FROM milestones WHERE contract_id = :contract",
-        "DELETE FROM contract_lines WHERE contract_id = :contract",
-        "DELETE FROM contracts WHERE id = :contract",
-        "DELETE FROM departments WHERE id = :department",
+        *CONTRACT_ROWS,
         "DELETE FROM notifications WHERE user_id = ANY(:users)",
-        "DELETE FROM role_assignments WHERE user_id = ANY(:users)",
-        "DELETE FROM organisations WHERE id = :organisation",
-        "DELETE FROM audit_events WHERE id > :audit_mark",
-        "DELETE FROM users WHERE id = ANY(:users)",
-        "DELETE FROM places WHERE id = ANY(:places)",
+        *WORLD_ROWS,
     ], ids)
 
 

@@ -14,7 +14,7 @@ from portal.contracts.models import SampleItem
 from portal.core.errors import IllegalTransition
 from portal.extensions import db
 from portal.orgs.models import VERIFIED
-from tests.concurrency import delete_committed, max_id, run_at_once
+from tests.concurrency import CONTRACT_ROWS, WORLD_ROWS, delete_committed, max_id, run_at_once
 from tests.factories.accounts import UserFactory, grant
 from tests.factories.contracts import make_contract, make_report
 from tests.factories.orgs import make_organisation
@@ -53,15 +53,8 @@ def sampled(app):
         f"DELETE FROM service_records WHERE report_id IN ({REPORTS})",
         f"DELETE FROM report_lines WHERE report_id IN ({REPORTS})",
         "DELETE FROM delivery_reports WHERE contract_id = :contract",
-        "DELETE FROM milestones WHERE contract_id = :contract",
-        "DELETE FROM contract_lines WHERE contract_id = :contract",
-        "DELETE FROM contracts WHERE id = :contract",
-        "DELETE FROM departments WHERE id = :department",
-        "DELETE FROM role_assignments WHERE user_id = ANY(:users)",
-        "DELETE FROM organisations WHERE id = :organisation",
-        "DELETE FROM audit_events WHERE id > :audit_mark",
-        "DELETE FROM users WHERE id = ANY(:users)",
-        "DELETE FROM places WHERE id = ANY(:places)",
+        *CONTRACT_ROWS,
+        *WORLD_ROWS,
     ], ids)
 
 

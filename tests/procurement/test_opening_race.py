@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.orgs.models import VERIFIED
 from portal.procurement import opening
 from portal.procurement.models import CLOSED, VALID, Bid, Call
-from tests.concurrency import delete_committed, max_id, run_at_once
+from tests.concurrency import WORLD_ROWS, delete_committed, max_id, run_at_once
 from tests.factories.accounts import UserFactory, grant
 from tests.factories.orgs import make_organisation
 from tests.factories.places import make_tree
@@ -55,11 +55,7 @@ def due_call(app):
         "DELETE FROM catalogue_items WHERE department_id = :department",
         "DELETE FROM departments WHERE id = :department",
         "DELETE FROM qualifications WHERE organisation_id = :organisation",
-        "DELETE FROM role_assignments WHERE user_id = ANY(:users)",
-        "DELETE FROM organisations WHERE id = :organisation",
-        "DELETE FROM audit_events WHERE id > :audit_mark",
-        "DELETE FROM users WHERE id = ANY(:users)",
-        "DELETE FROM places WHERE id = ANY(:places)",
+        *WORLD_ROWS,
     ], ids)
 
 
