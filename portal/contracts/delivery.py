@@ -46,6 +46,7 @@ from portal.contracts.models import (
     Sample,
     ServiceRecord,
 )
+from portal.core.csv_import import ImportRejected, RowError, decode_csv
 from portal.core.errors import IllegalTransition, ValidationFailed
 from portal.core.forms import has_control_characters
 from portal.core.time import utcnow
@@ -53,7 +54,6 @@ from portal.core.uploads import DOCUMENT_TYPES, check_upload, store_upload
 from portal.extensions import db
 from portal.notifications import service as notifications
 from portal.places.models import GRID, Place
-from portal.places.service import ImportRejected, RowError, decode_csv
 
 MAX_EVIDENCE_FILES = 10
 MAX_RECORDS = 2000

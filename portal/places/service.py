@@ -1,17 +1,16 @@
 """The only code that changes places: create, edit, move (with the whole subtree) and CSV import."""
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import case, func, literal, select, update
 
 from analytics.datasets import place_rollup
 from analytics.metrics import fill_from_children, rollup_to_ancestors
 from portal.audit import service as audit
+from portal.core import csv_import
+from portal.core.csv_import import RowError, check_size, decode_csv, reject_if_any
 from portal.core.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.places.models import COMMUNITY, DISTRICT, GRID, KIND_LABELS, KINDS, PARENT_KIND, STREET, Place
@@ -272,44 +271,12 @@ def move_place(place: Place, new_parent: Place | None, *, actor=None) -> Place:
 # --- CSV import -----------------------------------------------------------------------------------
 
 @dataclass
-class RowError:
-    line: int
-    column: str
-    message: str
-
-
-class ImportRejected(ValidationFailed):
-    """The CSV had bad rows; nothing was saved. `errors` lists every problem with its line number."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__(ngettext("The file was not imported: %(num)d problem found. Nothing was saved.",
-                                  "The file was not imported: %(num)d problems found. Nothing was saved.",
-                                  len(errors)), field="file")
-        self.errors = errors
-
-
-@dataclass
 class ImportResult:
     places: list[Place] = field(default_factory=list)
 
     @property
     def count(self) -> int:
         return len(self.places)
-
-
-def decode_csv(data: bytes | str) -> str:
-    """Text of an uploaded CSV: UTF-8 (with or without the BOM Excel adds), else GB18030."""
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportRejected([RowError(1, "", _("The file could not be read as text. Save it as "
-                                                "\"CSV UTF-8\" and try again."))]) from None
 
 
 @dataclass
@@ -323,69 +290,28 @@ class _Row:
     households: int | None
 
 
-def _read_header(reader) -> tuple[list[str], list[RowError]]:
-    try:
-        header = next(reader)
-    except StopIteration:
-        return [], [RowError(1, "", _("The file is empty."))]
-    columns = [cell.strip().lower() for cell in header]
-    while columns and not columns[-1]:
-        columns.pop()  # spreadsheets sometimes save empty trailing columns
-    errors = []
-    missing = [name for name in CSV_REQUIRED if name not in columns]
-    if missing:
-        errors.append(RowError(1, ", ".join(missing), _("The header lacks the column(s) %(names)s. The first line "
-                                                         "must be: %(header)s",
-                                                         names=", ".join(missing),
-                                                         header=",".join(CSV_REQUIRED + CSV_OPTIONAL))))
-    unknown = [name for name in columns if name not in CSV_REQUIRED + CSV_OPTIONAL]
-    if unknown:
-        errors.append(RowError(1, ", ".join(unknown), _("Unknown column(s): %(names)s.", names=", ".join(unknown))))
-    duplicated = sorted({name for name in columns if columns.count(name) > 1})
-    if duplicated:
-        errors.append(RowError(1, ", ".join(duplicated), _("A column appears twice.")))
-    return columns, errors
+def _clean_row(line: int, values: dict, errors: list[RowError]) -> _Row:
+    """Every row is kept, even with bad cells (None), so the tree check still sees its code and parent."""
+    parsed = {}
+    for column, clean in (("kind", _clean_kind), ("name", _clean_name), ("code", _clean_code),
+                          ("population", lambda v: _clean_count(v, "population")),
+                          ("households", lambda v: _clean_count(v, "households"))):
+        try:
+            parsed[column] = clean(values.get(column))
+        except ValidationFailed as error:
+            errors.append(RowError(line, column, error.message))
+            parsed[column] = None
+    return _Row(line=line, kind=parsed["kind"], name=parsed["name"], code=parsed["code"],
+                parent_code=(values.get("parent_code") or "").strip(),
+                population=parsed["population"], households=parsed["households"])
 
 
 def _parse_rows(text: str) -> tuple[list[_Row], list[RowError]]:
     """Check every row on its own (format, lengths, numbers) and collect every problem."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    columns, errors = _read_header(reader)
-    if errors:
-        return [], errors
-    rows: list[_Row] = []
-    previous_line = reader.line_num
-    try:
-        for cells in reader:
-            line = previous_line + 1
-            previous_line = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(rows) >= IMPORT_MAX_ROWS:
-                errors.append(RowError(line, "", _("A file may hold at most %(max)d places.", max=IMPORT_MAX_ROWS)))
-                break
-            extra = cells[len(columns):]
-            if any(cell.strip() for cell in extra):
-                errors.append(RowError(line, "", _("This line has more values than the header has columns.")))
-                continue
-            values = dict(zip(columns, cells, strict=False))
-            parsed = {}
-            for column, clean in (("kind", _clean_kind), ("name", _clean_name), ("code", _clean_code),
-                                  ("population", lambda v: _clean_count(v, "population")),
-                                  ("households", lambda v: _clean_count(v, "households"))):
-                try:
-                    parsed[column] = clean(values.get(column))
-                except ValidationFailed as error:
-                    errors.append(RowError(line, column, error.message))
-                    parsed[column] = None
-            rows.append(_Row(line=line, kind=parsed["kind"], name=parsed["name"], code=parsed["code"],
-                             parent_code=(values.get("parent_code") or "").strip(),
-                             population=parsed["population"], households=parsed["households"]))
-    except csv.Error as error:
-        errors.append(RowError(reader.line_num, "", _("The file is not valid CSV: %(reason)s", reason=str(error))))
-    if not rows and not errors:
-        errors.append(RowError(2, "", _("The file has a header but no places.")))
-    return rows, errors
+    return csv_import.parse_rows(
+        text, required=CSV_REQUIRED, known=CSV_REQUIRED + CSV_OPTIONAL, clean_row=_clean_row,
+        max_rows=IMPORT_MAX_ROWS, too_many=_("A file may hold at most %(max)d places.", max=IMPORT_MAX_ROWS),
+        no_rows=_("The file has a header but no places."))
 
 
 def _check_tree(rows: list[_Row]) -> list[RowError]:
@@ -439,14 +365,10 @@ def import_places_csv(data: bytes | str, *, actor=None) -> ImportResult:
     named by its code and must already exist or appear on an earlier line. Raises ImportRejected
     with every bad line when anything is wrong; then nothing is saved.
     """
-    if isinstance(data, bytes) and len(data) > IMPORT_MAX_BYTES:
-        raise ImportRejected([RowError(1, "", _("The file is too large (at most %(kb)d KB).",
-                                                kb=IMPORT_MAX_BYTES // 1024))])
+    check_size(data, IMPORT_MAX_BYTES)
     rows, errors = _parse_rows(decode_csv(data))
     errors += _check_tree(rows)
-    if errors:
-        errors.sort(key=lambda error: error.line)
-        raise ImportRejected(errors)
+    reject_if_any(errors)
 
     by_code = {p.code: p for p in db.session.scalars(
         select(Place).where(Place.code.in_({row.parent_code for row in rows if row.parent_code})))}

@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from analytics.charts import bar_per_place, figure_data
 from analytics.metrics import rows_of_kind, with_ancestor_name
+from portal.core import csv_import
 from portal.core.errors import ValidationFailed
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, object_policy, public
@@ -126,28 +127,11 @@ def move(place):
 @allowed_if(policy.can_import_places)
 def import_csv():
     form = ImportPlacesForm()
-    row_errors = []
-
-    def import_rows():
-        upload = form.file.data
-        data = upload.read(service.IMPORT_MAX_BYTES + 1) if upload and upload.filename else (form.text.data or "")
-        if not data or (isinstance(data, str) and not data.strip()):
-            raise ValidationFailed(_("Choose a CSV file or paste its text."), field="file")
-        try:
-            return service.import_places_csv(data, actor=current_user)
-        except service.ImportRejected as error:
-            row_errors.extend(error.errors)  # shown as a table of lines, columns and problems
-            raise
-
-    def render(status):
-        if row_errors:
-            form.file.errors = []  # the table of lines says it, problem by problem
-        return render_template("places/import.html", form=form, row_errors=row_errors,
-                               columns=service.CSV_REQUIRED + service.CSV_OPTIONAL), status
-
-    return submit_form(
-        form, import_rows,
-        lambda result: done(_("%(count)d places imported.", count=result.count), url_for("places.manage")), render)
+    return csv_import.submit_import(
+        form, service.IMPORT_MAX_BYTES, lambda data: service.import_places_csv(data, actor=current_user),
+        lambda result: done(_("%(count)d places imported.", count=result.count), url_for("places.manage")),
+        lambda status, row_errors: (render_template("places/import.html", form=form, row_errors=row_errors,
+                                                    columns=service.CSV_REQUIRED + service.CSV_OPTIONAL), status))
 
 
 @bp.route("/import/template.csv")

@@ -1,16 +1,15 @@
 """CSV import of a department's catalogue items, all or nothing with line-numbered errors, like the places import
-(portal/places/service.py, whose reading of the file, row errors and refusal it shares)."""
-import csv
-import io
+(the reading of the file, row errors and refusal they share are portal/core/csv_import.py)."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.audit import service as audit
+from portal.core import csv_import
+from portal.core.csv_import import RowError, check_size, decode_csv, reject_if_any
 from portal.core.errors import ValidationFailed
 from portal.extensions import db
-from portal.places.service import ImportRejected, RowError, decode_csv
 from portal.procurement import catalogue
 from portal.procurement.models import HOUR, PERSON_MONTH, SESSION, VISIT, CatalogueItem
 
@@ -72,64 +71,24 @@ CLEANERS = (("year", catalogue.clean_year), ("code", catalogue.clean_code),
                                        _("Enter the quality standard the service is accepted against."))))
 
 
-def _read_header(reader) -> tuple[list[str], list[RowError]]:
-    try:
-        header = next(reader)
-    except StopIteration:
-        return [], [RowError(1, "", _("The file is empty."))]
-    columns = [cell.strip().lower() for cell in header]
-    while columns and not columns[-1]:
-        columns.pop()
-    errors = []
-    missing = [name for name in CSV_COLUMNS if name not in columns]
-    if missing:
-        errors.append(RowError(1, ", ".join(missing), _("The header lacks the column(s) %(names)s. The first line "
-                                                         "must be: %(header)s", names=", ".join(missing),
-                                                         header=",".join(CSV_COLUMNS))))
-    unknown = [name for name in columns if name not in CSV_COLUMNS]
-    if unknown:
-        errors.append(RowError(1, ", ".join(unknown), _("Unknown column(s): %(names)s.", names=", ".join(unknown))))
-    duplicated = sorted({name for name in columns if columns.count(name) > 1})
-    if duplicated:
-        errors.append(RowError(1, ", ".join(duplicated), _("A column appears twice.")))
-    return columns, errors
+def _clean_row(line: int, raw: dict, errors: list[RowError]) -> tuple[int, dict] | None:
+    """(line, values) of a row whose every cell is good; None (its problems in `errors`) otherwise."""
+    values, bad = {}, False
+    for column, clean in CLEANERS:
+        try:
+            values[column] = clean(raw.get(column))
+        except ValidationFailed as error:
+            errors.append(RowError(line, column, error.message))
+            bad = True
+    return None if bad else (line, values)
 
 
 def _parse_rows(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
     """Check every row on its own and collect every problem: (line, values) per good-looking row."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    columns, errors = _read_header(reader)
-    if errors:
-        return [], errors
-    rows = []
-    previous_line = reader.line_num
-    try:
-        for cells in reader:
-            line = previous_line + 1
-            previous_line = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(rows) >= IMPORT_MAX_ROWS:
-                errors.append(RowError(line, "", _("A file may hold at most %(max)d items.", max=IMPORT_MAX_ROWS)))
-                break
-            if any(cell.strip() for cell in cells[len(columns):]):
-                errors.append(RowError(line, "", _("This line has more values than the header has columns.")))
-                continue
-            raw = dict(zip(columns, cells, strict=False))
-            values, bad = {}, False
-            for column, clean in CLEANERS:
-                try:
-                    values[column] = clean(raw.get(column))
-                except ValidationFailed as error:
-                    errors.append(RowError(line, column, error.message))
-                    bad = True
-            if not bad:
-                rows.append((line, values))
-    except csv.Error as error:
-        errors.append(RowError(reader.line_num, "", _("The file is not valid CSV: %(reason)s", reason=str(error))))
-    if not rows and not errors:
-        errors.append(RowError(2, "", _("The file has a header but no items.")))
-    return rows, errors
+    return csv_import.parse_rows(
+        text, required=CSV_COLUMNS, known=CSV_COLUMNS, clean_row=_clean_row, max_rows=IMPORT_MAX_ROWS,
+        too_many=_("A file may hold at most %(max)d items.", max=IMPORT_MAX_ROWS),
+        no_rows=_("The file has a header but no items."))
 
 
 def _check_codes(department, rows) -> list[RowError]:
@@ -158,14 +117,10 @@ def import_catalogue_csv(department, data: bytes | str, *, actor) -> ImportResul
     area's key or its Chinese name, unit is hour/visit/person_month/session (or 小时/次/人月/场), the ceiling is
     yuan. Raises ImportRejected with every bad line when anything is wrong; then nothing is saved.
     """
-    if isinstance(data, bytes) and len(data) > IMPORT_MAX_BYTES:
-        raise ImportRejected([RowError(1, "", _("The file is too large (at most %(kb)d KB).",
-                                                kb=IMPORT_MAX_BYTES // 1024))])
+    check_size(data, IMPORT_MAX_BYTES)
     rows, errors = _parse_rows(decode_csv(data))
     errors += _check_codes(department, rows)
-    if errors:
-        errors.sort(key=lambda error: error.line)
-        raise ImportRejected(errors)
+    reject_if_any(errors)
     items = [CatalogueItem(department_id=department.id, year=values["year"], code=values["code"],
                            name=values["name"], category=values["category"], unit=values["unit"],
                            unit_price_ceiling_minor=values["unit_price_ceiling"],

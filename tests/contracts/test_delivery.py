@@ -16,10 +16,10 @@ from portal.contracts.models import (
     DeliveryReport,
     ServiceRecord,
 )
+from portal.core.csv_import import ImportRejected
 from portal.core.errors import IllegalTransition, ValidationFailed
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.places.service import ImportRejected
 from tests.contracts.delivery_world import pdf_file, png_as_pdf, record_rows, report_input, world_fixture  # noqa: F401
 
 

@@ -1,28 +1,27 @@
 """On PostgreSQL: two workers take the due evaluation step at the same instant; the rating becomes final and the
 contract closes exactly once (the conditional UPDATEs of portal/contracts/evaluation.py).
 
-Real commits from real threads, so the test makes its own rows and deletes them afterwards (as
-tests/procurement/test_opening_race.py does)."""
-import threading
+Real commits from real threads, so the test makes its own rows and deletes them afterwards (with
+tests/concurrency.py)."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
 from portal.contracts import evaluation
 from portal.contracts.models import CLOSED, RATED_AREAS, Contract, ContractEvaluation
 from portal.core.time import utcnow
 from portal.extensions import db
+from tests.concurrency import CONTRACT_ROWS, WORLD_ROWS, delete_committed, max_id, run_at_once
 from tests.contracts.payments_world import make_world
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.no_db_session]
-WORKERS = 2
 
 
 @pytest.fixture
 def due(app):
-    audit_mark = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM audit_events"))
+    audit_mark = max_id("audit_events")
     world = make_world()
     evaluation.mark_delivered(world.contract, world.official)
     rated = evaluation.submit_evaluation(world.contract, world.official, {
@@ -35,46 +34,19 @@ def due(app):
                                     world.resident)], "audit_mark": audit_mark}
     yield ids
     db.session.rollback()
-    statements = [
+    delete_committed([
         "DELETE FROM contract_evaluations WHERE contract_id = :contract",
-        "DELETE FROM milestones WHERE contract_id = :contract",
-        "DELETE FROM contract_lines WHERE contract_id = :contract",
-        "DELETE FROM contracts WHERE id = :contract",
-        "DELETE FROM departments WHERE id = :department",
-        "DELETE FROM role_assignments WHERE user_id = ANY(:users)",
-        "DELETE FROM organisations WHERE id = :organisation",
-        "DELETE FROM audit_events WHERE id > :audit_mark",
-        "DELETE FROM users WHERE id = ANY(:users)",
-        "DELETE FROM places WHERE id = ANY(:places)",
-    ]
-    with db.engine.begin() as connection:
-        connection.execute(text("SET LOCAL session_replication_role = replica"))
-        for statement in statements:
-            connection.execute(text(statement), ids)
+        *CONTRACT_ROWS,
+        *WORLD_ROWS,
+    ], ids)
 
 
 def test_two_workers_at_once_finalise_the_rating_exactly_once(app, due):
-    barrier = threading.Barrier(WORKERS)
-    results, errors = [], []
+    def finalise(wait):
+        wait()
+        return evaluation.finalise_due_evaluations()
 
-    def worker():
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results.append(evaluation.finalise_due_evaluations())
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001  (collected and reported by the test)
-                db.session.rollback()
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
+    results, _refused, errors = run_at_once(app, finalise, workers=2)
     assert not errors, errors
     assert sum(len(result["finalised"]) for result in results) == 1
     assert sum(len(result["closed"]) for result in results) == 1

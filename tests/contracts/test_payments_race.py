@@ -2,12 +2,11 @@
 verified value: the approval locks the contract row and computes what is still payable inside the lock.
 
 Real commits from real threads (no rolled-back test transaction), so the test makes its own rows and deletes
-them afterwards, with triggers off for the append-only audit log and ledger (as tests/procurement/
-test_opening_race.py does)."""
-import threading
+them afterwards, with triggers off for the append-only audit log and ledger (with tests/concurrency.py)."""
+from functools import partial
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.contracts import payments
@@ -17,6 +16,7 @@ from portal.core.errors import DomainError
 from portal.core.retry import run_with_retry
 from portal.extensions import db
 from portal.funds import ledger
+from tests.concurrency import CONTRACT_ROWS, WORLD_ROWS, delete_committed, max_id, run_at_once
 from tests.contracts.payments_world import accepted, make_world
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.no_db_session]
@@ -26,8 +26,7 @@ AMOUNT = 30_000  # 20 x 300.00 yuan asked against 4,000.00 payable: only 13 fit
 
 @pytest.fixture
 def race(app):
-    audit_mark = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM audit_events"))
-    entry_mark = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM ledger_entries"))
+    audit_mark, entry_mark = max_id("audit_events"), max_id("ledger_entries")
     world = make_world()
     milestone = world.contract.milestones[0]
     accepted(world, milestone)  # 100 verified units x 40.00 x 1.0 = 4,000.00
@@ -41,7 +40,7 @@ def race(app):
            "audit_mark": audit_mark, "entry_mark": entry_mark}
     yield ids
     db.session.rollback()
-    statements = [
+    delete_committed([
         "DELETE FROM contract_payments WHERE contract_id = :contract",
         "DELETE FROM postings WHERE entry_id > :entry_mark",
         "DELETE FROM ledger_entries WHERE id > :entry_mark",
@@ -49,53 +48,24 @@ def race(app):
         "DELETE FROM service_records WHERE report_id IN "
         "(SELECT id FROM delivery_reports WHERE contract_id = :contract)",
         "DELETE FROM delivery_reports WHERE contract_id = :contract",
-        "DELETE FROM milestones WHERE contract_id = :contract",
-        "DELETE FROM contract_lines WHERE contract_id = :contract",
-        "DELETE FROM contracts WHERE id = :contract",
-        "DELETE FROM departments WHERE id = :department",
+        *CONTRACT_ROWS,
         "DELETE FROM notifications WHERE user_id = ANY(:users)",
-        "DELETE FROM role_assignments WHERE user_id = ANY(:users)",
-        "DELETE FROM organisations WHERE id = :organisation",
-        "DELETE FROM audit_events WHERE id > :audit_mark",
-        "DELETE FROM users WHERE id = ANY(:users)",
-        "DELETE FROM places WHERE id = ANY(:places)",
-    ]
-    with db.engine.begin() as connection:
-        connection.execute(text("SET LOCAL session_replication_role = replica"))
-        for statement in statements:
-            connection.execute(text(statement), ids)
+        *WORLD_ROWS,
+    ], ids)
 
 
 def test_twenty_concurrent_approvals_never_pay_more_than_the_verified_value(app, race):
-    barrier = threading.Barrier(WORKERS)
-    approved, refused, errors = [], [], []
+    def approve(payment_id, wait):
+        wait()  # before touching the pool: 20 threads, 15 connections at most
+        approver = db.session.get(User, race["approver"])
+        payment = db.session.get(ContractPayment, payment_id)
+        run_with_retry(payments.approve_payment, payment, approver)
+        return payment_id
 
-    def worker(payment_id):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=60)  # before touching the pool: 20 threads, 15 connections at most
-                approver = db.session.get(User, race["approver"])
-                payment = db.session.get(ContractPayment, payment_id)
-                run_with_retry(payments.approve_payment, payment, approver)
-                db.session.commit()
-                approved.append(payment_id)
-            except DomainError as error:
-                db.session.rollback()
-                refused.append(error.code)
-            except Exception as error:  # noqa: BLE001  (collected and reported by the test)
-                db.session.rollback()
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(payment_id,)) for payment_id in race["payments"]]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
+    approved, refused, errors = run_at_once(app, [partial(approve, payment_id) for payment_id in race["payments"]],
+                                            refusals=(DomainError,), wait_timeout=60, join_timeout=120)
     assert not errors, errors
-    assert (len(approved), set(refused)) == (13, {"above_payable"})
+    assert (len(approved), {error.code for error in refused}) == (13, {"above_payable"})
     db.session.expire_all()
     contract = db.session.get(Contract, race["contract"])
     milestone = db.session.get(Milestone, race["milestone"])

@@ -2,11 +2,11 @@
 instant; exactly one answer is stored, the other is told it was already answered.
 
 Real commits from real threads, so the test makes its own rows and deletes them afterwards (audit rows are
-append-only: removed with triggers off, as tests/procurement/test_opening_race.py does)."""
-import threading
+append-only: removed with triggers off, by tests/concurrency.py)."""
+from functools import partial
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from portal.accounts import roles
 from portal.contracts import sampling
@@ -14,6 +14,7 @@ from portal.contracts.models import SampleItem
 from portal.core.errors import IllegalTransition
 from portal.extensions import db
 from portal.orgs.models import VERIFIED
+from tests.concurrency import CONTRACT_ROWS, WORLD_ROWS, delete_committed, max_id, run_at_once
 from tests.factories.accounts import UserFactory, grant
 from tests.factories.contracts import make_contract, make_report
 from tests.factories.orgs import make_organisation
@@ -26,7 +27,7 @@ REPORTS = "SELECT id FROM delivery_reports WHERE contract_id = :contract"
 
 @pytest.fixture
 def sampled(app):
-    audit_mark = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM audit_events"))
+    audit_mark = max_id("audit_events")
     tree = make_tree()
     official, admin, grid_worker = UserFactory(), UserFactory(), UserFactory()
     grant(official, roles.OFFICIAL, tree["district"])
@@ -45,60 +46,32 @@ def sampled(app):
            "audit_mark": audit_mark, "item": item.id, "token": token, "grid_worker": grid_worker.id}
     yield ids
     db.session.rollback()
-    statements = [
+    delete_committed([
         "DELETE FROM notifications WHERE user_id = ANY(:users)",
         "DELETE FROM sample_items WHERE sample_id IN (SELECT id FROM samples WHERE contract_id = :contract)",
         "DELETE FROM samples WHERE contract_id = :contract",
         f"DELETE FROM service_records WHERE report_id IN ({REPORTS})",
         f"DELETE FROM report_lines WHERE report_id IN ({REPORTS})",
         "DELETE FROM delivery_reports WHERE contract_id = :contract",
-        "DELETE FROM milestones WHERE contract_id = :contract",
-        "DELETE FROM contract_lines WHERE contract_id = :contract",
-        "DELETE FROM contracts WHERE id = :contract",
-        "DELETE FROM departments WHERE id = :department",
-        "DELETE FROM role_assignments WHERE user_id = ANY(:users)",
-        "DELETE FROM organisations WHERE id = :organisation",
-        "DELETE FROM audit_events WHERE id > :audit_mark",
-        "DELETE FROM users WHERE id = ANY(:users)",
-        "DELETE FROM places WHERE id = ANY(:places)",
-    ]
-    with db.engine.begin() as connection:
-        connection.execute(text("SET LOCAL session_replication_role = replica"))
-        for statement in statements:
-            connection.execute(text(statement), ids)
+        *CONTRACT_ROWS,
+        *WORLD_ROWS,
+    ], ids)
 
 
 def test_a_link_and_a_visit_at_once_store_one_answer(app, sampled):
-    barrier = threading.Barrier(2)
-    stored, refused, errors = [], [], []
+    def answer(by_visit: bool, wait):
+        item = db.session.get(SampleItem, sampled["item"])
+        wait()
+        if by_visit:
+            from portal.accounts.models import User
 
-    def answer(by_visit: bool):
-        with app.app_context():
-            try:
-                item = db.session.get(SampleItem, sampled["item"])
-                barrier.wait(timeout=30)
-                if by_visit:
-                    from portal.accounts.models import User
+            sampling.record_visit(item, db.session.get(User, sampled["grid_worker"]), "no", None, "")
+        else:
+            sampling.answer_by_link(item, "yes", "5", "")
+        return by_visit
 
-                    sampling.record_visit(item, db.session.get(User, sampled["grid_worker"]), "no", None, "")
-                else:
-                    sampling.answer_by_link(item, "yes", "5", "")
-                db.session.commit()
-                stored.append(by_visit)
-            except IllegalTransition:
-                db.session.rollback()
-                refused.append(by_visit)
-            except Exception as error:  # noqa: BLE001  (reported below, the thread must not die silently)
-                db.session.rollback()
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=answer, args=(flag,)) for flag in (False, True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    stored, refused, errors = run_at_once(app, [partial(answer, flag) for flag in (False, True)],
+                                          refusals=(IllegalTransition,))
     assert not errors
     assert len(stored) == 1 and len(refused) == 1
     with app.app_context():

@@ -3,6 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
+from portal.core import csv_import
 from portal.extensions import db
 from portal.places import service
 from portal.places.models import Place
@@ -27,7 +28,7 @@ def _by_code(code):
 
 def _rejected(data):
     before = _place_count()
-    with pytest.raises(service.ImportRejected) as raised:
+    with pytest.raises(csv_import.ImportRejected) as raised:
         service.import_places_csv(data)
     assert _place_count() == before, "a rejected file must save nothing"
     return raised.value.errors

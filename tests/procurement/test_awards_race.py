@@ -2,34 +2,26 @@
 
 PostgreSQL only, outside the per-test rolled-back transaction: each thread has its own connection and commits,
 as two worker processes do. The rows made, its audit rows included, are deleted afterwards."""
-import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Integer, delete, func, select, text
+from sqlalchemy import delete, func, select
 
 from portal.audit.models import AuditEvent
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.procurement import awards
 from portal.procurement.models import CONFIRMED, Call, ConflictDeclaration, PanelMember
+from tests.concurrency import delete_since, max_id, run_at_once, snapshot
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.no_db_session]
-WORKERS = 2
-
-
-def _snapshot() -> dict:
-    return {t.name: db.session.scalar(select(func.max(t.c.id))) or 0
-            for t in db.metadata.sorted_tables
-            if "id" in t.c and isinstance(t.c.id.type, Integer) and t.name != "audit_events"}
 
 
 @pytest.fixture
 def due_call(app):
     from tests.factories.evaluation import World, award, in_evaluation, seat
 
-    before = _snapshot()
-    audit_mark = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM audit_events"))
+    before, audit_mark = snapshot(), max_id("audit_events")
     world = World(prices=(20_000_000, 25_000_000))
     in_evaluation(world.call)
     seat(world.call, world.official, world.e1, declared=True, submitted=True)
@@ -40,38 +32,17 @@ def due_call(app):
     yield call_id
     db.session.rollback()
     new_calls = select(Call.id).where(Call.id > before["calls"])
-    with db.engine.begin() as connection:
-        # audit rows are append-only (a trigger): the test's own go with triggers off, as in payments' tests
-        connection.execute(text("SET LOCAL session_replication_role = replica"))
-        connection.execute(text("DELETE FROM audit_events WHERE id > :mark"), {"mark": audit_mark})
-        connection.execute(delete(ConflictDeclaration).where(ConflictDeclaration.call_id.in_(new_calls)))
-        connection.execute(delete(PanelMember).where(PanelMember.call_id.in_(new_calls)))
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name in before:
-                connection.execute(delete(table).where(table.c.id > before[table.name]))
+    delete_since(before, audit_mark, delete(ConflictDeclaration).where(ConflictDeclaration.call_id.in_(new_calls)),
+                 delete(PanelMember).where(PanelMember.call_id.in_(new_calls)))
 
 
 def test_two_workers_confirm_an_award_exactly_once(app, due_call):
-    barrier = threading.Barrier(WORKERS)
-    confirmed, errors = [], []
+    def end_publicity(wait):
+        wait()
+        return awards.end_due_publicity()
 
-    def worker():
-        with app.app_context():
-            try:
-                barrier.wait(timeout=10)
-                confirmed.extend(awards.end_due_publicity())
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001  (reported below)
-                db.session.rollback()
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results, _refused, errors = run_at_once(app, end_publicity, workers=2, wait_timeout=10, join_timeout=30)
+    confirmed = [call_id for result in results for call_id in result]
     assert not errors
     assert confirmed.count(due_call) == 1
     assert db.session.get(Call, due_call).status == CONFIRMED

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from portal.accounts import roles
 from portal.audit.models import AuditEvent
+from portal.core.csv_import import ImportRejected
 from portal.core.errors import IllegalTransition, ValidationFailed
 from portal.extensions import db
 from portal.orgs.models import PENDING, SUSPENDED, VERIFIED
-from portal.places.service import ImportRejected
 from portal.procurement import catalogue
 from portal.procurement.catalogue_import import import_catalogue_csv, import_template_csv
 from portal.procurement.models import CatalogueItem, Department, MinimumWage, Qualification

@@ -3,11 +3,10 @@
 Real commits from real threads (no rolled-back test transaction), so the test makes its own rows and deletes
 them afterwards (audit rows are append-only: removed with triggers off, as tests/payments/test_concurrency.py
 does)."""
-import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from portal.accounts import roles
 from portal.audit.models import AuditEvent
@@ -16,18 +15,18 @@ from portal.extensions import db
 from portal.orgs.models import VERIFIED
 from portal.procurement import opening
 from portal.procurement.models import CLOSED, VALID, Bid, Call
+from tests.concurrency import WORLD_ROWS, delete_committed, max_id, run_at_once
 from tests.factories.accounts import UserFactory, grant
 from tests.factories.orgs import make_organisation
 from tests.factories.places import make_tree
 from tests.factories.procurement import make_bid, make_call, make_department, qualify
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.no_db_session]
-WORKERS = 2
 
 
 @pytest.fixture
 def due_call(app):
-    audit_mark = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM audit_events"))
+    audit_mark = max_id("audit_events")
     tree = make_tree()
     official, admin = UserFactory(), UserFactory()
     grant(official, roles.OFFICIAL, tree["district"])
@@ -43,7 +42,7 @@ def due_call(app):
            "users": [official.id, admin.id], "places": [p.id for p in tree.values()], "audit_mark": audit_mark}
     yield ids
     db.session.rollback()
-    statements = [
+    delete_committed([
         "DELETE FROM notifications WHERE user_id = ANY(:users)",
         "DELETE FROM low_price_reviews WHERE bid_id IN (SELECT id FROM bids WHERE call_id = :call)",
         "DELETE FROM bid_receipts WHERE bid_id IN (SELECT id FROM bids WHERE call_id = :call)",
@@ -56,40 +55,16 @@ def due_call(app):
         "DELETE FROM catalogue_items WHERE department_id = :department",
         "DELETE FROM departments WHERE id = :department",
         "DELETE FROM qualifications WHERE organisation_id = :organisation",
-        "DELETE FROM role_assignments WHERE user_id = ANY(:users)",
-        "DELETE FROM organisations WHERE id = :organisation",
-        "DELETE FROM audit_events WHERE id > :audit_mark",
-        "DELETE FROM users WHERE id = ANY(:users)",
-        "DELETE FROM places WHERE id = ANY(:places)",
-    ]
-    with db.engine.begin() as connection:
-        connection.execute(text("SET LOCAL session_replication_role = replica"))
-        for statement in statements:
-            connection.execute(text(statement), ids)
+        *WORLD_ROWS,
+    ], ids)
 
 
 def test_two_workers_at_once_open_the_call_exactly_once(app, due_call):
-    barrier = threading.Barrier(WORKERS)
-    results, errors = [], []
+    def open_calls(wait):
+        wait()
+        return opening.open_due_calls()
 
-    def worker():
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results.append(opening.open_due_calls())
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001  (collected and reported by the test)
-                db.session.rollback()
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
+    results, _refused, errors = run_at_once(app, open_calls, workers=2)
     assert not errors, errors
     assert sorted(results, key=len) == [[], [due_call["call"]]]
     db.session.expire_all()

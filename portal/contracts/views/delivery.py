@@ -17,12 +17,12 @@ from portal.contracts.models import (
 )
 from portal.contracts.sections import contract_page_sections
 from portal.contracts.views import bp
+from portal.core.csv_import import ImportRejected
 from portal.core.errors import IllegalTransition
 from portal.core.policy import object_policy
 from portal.core.uploads import upload_path
 from portal.core.web import done, submit_form
 from portal.extensions import db
-from portal.places.service import ImportRejected
 
 
 def _labels() -> dict:

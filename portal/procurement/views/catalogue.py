@@ -4,7 +4,7 @@ from flask import Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.core.errors import ValidationFailed
+from portal.core import csv_import
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, object_policy, public
 from portal.core.time import utcnow
@@ -100,30 +100,14 @@ def item_edit(item):
 @object_policy(policy.can_manage_department, load_department)
 def catalogue_import_csv(department):
     form = ImportCatalogueForm()
-    row_errors = []
-
-    def import_rows():
-        upload = form.file.data
-        data = (upload.read(catalogue_import.IMPORT_MAX_BYTES + 1) if upload and upload.filename
-                else (form.text.data or ""))
-        if not data or (isinstance(data, str) and not data.strip()):
-            raise ValidationFailed(_("Choose a CSV file or paste its text."), field="file")
-        try:
-            return catalogue_import.import_catalogue_csv(department, data, actor=current_user)
-        except catalogue_import.ImportRejected as error:
-            row_errors.extend(error.errors)  # shown as a table of lines, columns and problems
-            raise
-
-    def render(status):
-        if row_errors:
-            form.file.errors = []  # the table of lines says it, problem by problem
-        return render_template("procurement/catalogue_import.html", form=form, department=department,
-                               row_errors=row_errors, columns=catalogue_import.CSV_COLUMNS, **_labels()), status
-
-    return submit_form(
-        form, import_rows,
+    return csv_import.submit_import(
+        form, catalogue_import.IMPORT_MAX_BYTES,
+        lambda data: catalogue_import.import_catalogue_csv(department, data, actor=current_user),
         lambda result: done(_("%(count)d catalogue items imported.", count=result.count),
-                            url_for("procurement.catalogue_list", department=department.id)), render)
+                            url_for("procurement.catalogue_list", department=department.id)),
+        lambda status, row_errors: (render_template(
+            "procurement/catalogue_import.html", form=form, department=department, row_errors=row_errors,
+            columns=catalogue_import.CSV_COLUMNS, **_labels()), status))
 
 
 @bp.route("/catalogue/template.csv")
