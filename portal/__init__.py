@@ -159,6 +159,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.contracts.views import bp as contracts_bp
 
     app.register_blueprint(contracts_bp)
+    from portal.cases.views import bp as cases_bp
+
+    app.register_blueprint(cases_bp)
 
 
 def _wants_json() -> bool:

@@ -1,6 +1,7 @@
 """Imports every domain's models so SQLAlchemy's metadata (and Alembic) sees all tables."""
 from portal.accounts import models as accounts_models  # noqa: F401
 from portal.audit import models as audit_models  # noqa: F401
+from portal.cases import models as cases_models  # noqa: F401
 from portal.contracts import models as contracts_models  # noqa: F401
 from portal.funds import models as funds_models  # noqa: F401
 from portal.needs import models as needs_models  # noqa: F401

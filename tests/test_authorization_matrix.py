@@ -19,6 +19,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds.models import Fund
 from portal.orgs.models import PENDING, VERIFIED, OrganisationInvitation
+from tests.cases.matrix import CASES_ROUTES, cases_matrix_world
 from tests.contracts.matrix import CONTRACTS_ROUTES, contracts_matrix_world
 from tests.factories.accounts import UserFactory, grant
 from tests.factories.funds import funds_matrix_world
@@ -290,6 +291,7 @@ ROUTES = {
 }
 ROUTES.update(PROCUREMENT_ROUTES)  # tests/procurement/matrix.py
 ROUTES.update(CONTRACTS_ROUTES)  # tests/contracts/matrix.py
+ROUTES.update(CASES_ROUTES)  # tests/cases/matrix.py
 
 
 @pytest.fixture
@@ -340,6 +342,7 @@ def world():
              "grid_worker": grid_worker, "evaluator": evaluator}
     values.update(procurement_matrix_world(tree, users, verified))
     values.update(contracts_matrix_world(tree, users, verified, values))
+    values.update(cases_matrix_world(tree, users, values))
     return users, values
 
 

@@ -7,6 +7,8 @@ action that is not listed (an old event) still filters: the form adds the reques
 """
 
 ACTIONS = (
+    "case.accept", "case.close", "case.dispatch", "case.escalated", "case.evaluate", "case.file", "case.handle",
+    "case.handle_again", "case.reject", "case.reopen", "case.verify",
     "audit.exported",
     "bid.file_read", "bid.replaced", "bid.submitted", "bid.withdrawn",
     "call.amended", "call.cancelled", "call.draft_updated", "call.drafted", "call.opened", "call.published",
@@ -65,7 +67,8 @@ ACTIONS = (
 )
 
 OBJECT_TYPES = (
-    "audit_log", "bid", "call", "call_question", "campaign", "catalogue_item", "contract", "contract_evaluation",
+    "audit_log", "bid", "call", "call_question", "campaign", "case", "catalogue_item", "contract",
+    "contract_evaluation",
     "contract_payment", "department", "disbursement", "donation", "fund", "hour_record", "in_kind_pledge",
     "low_price_review", "matching_pool", "milestone", "need", "objection",
     "opportunity", "organisation", "place", "qualification", "recurring_gift", "role_assignment", "service_project",

@@ -1,0 +1,6 @@
+"""The grid cases blueprint (and Open311 GeoReport v2 under /open311/v2), one module per area."""
+from flask import Blueprint
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+from portal.cases.views import app_shell, board, cases, open311  # noqa: E402, F401

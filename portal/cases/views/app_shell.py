@@ -1,0 +1,2 @@
+"""Cases views: app_shell."""
+from portal.cases.views import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Cases views: cases."""
+from portal.cases.views import bp  # noqa: F401
