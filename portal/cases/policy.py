@@ -83,3 +83,15 @@ def can_manage_api_keys(user) -> bool:
 def can_manage_categories(user, place) -> bool:
     return user.is_authenticated and (is_platform_admin(user) or has_place_role(user, place, roles.OFFICIAL,
                                                                                  platform_counts=False))
+
+
+def board_private_places(user) -> list | None:
+    """Where the case board counts cases of non-public categories for `user`: None means everywhere (a
+    platform administrator), else the places the user is an official over (empty: public categories only).
+    The board's figures are public; officials see their own places' cases of every category."""
+    if not user.is_authenticated:
+        return []
+    if is_platform_admin(user):
+        return None
+    return places_with_role(user, roles.OFFICIAL)
+

@@ -1,2 +1,49 @@
-"""Cases views: board."""
-from portal.cases.views import bp  # noqa: F401
+"""The case board: open and overdue cases by place, response / solve / satisfaction rates per street and
+department, weekly trends and a map drawn without outside tile servers (unless one is configured)."""
+from flask import current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from portal.cases import board as case_board
+from portal.cases import policy
+from portal.cases.case_map import build_map
+from portal.cases.models import CASE_STATUSES, CLOSED, EVALUATED
+from portal.cases.service import city_bounds
+from portal.cases.views import bp
+from portal.core.policy import public
+
+
+def case_link(case_id: int) -> str:
+    """The case's page (the cases area's detail route), or the board itself while that route is missing."""
+    try:
+        return url_for("cases.detail", case_id=case_id)
+    except BuildError:
+        return url_for("cases.board") + f"#case-{case_id}"
+
+
+def _point_label(point) -> str:
+    status = CASE_STATUSES.get(point.status, point.status)
+    if point.overdue:
+        return _("%(reference)s: %(title)s (%(status)s, overdue)", reference=point.reference, title=point.title,
+                 status=status)
+    return _("%(reference)s: %(title)s (%(status)s)", reference=point.reference, title=point.title, status=status)
+
+
+def _cluster_label(row) -> str:
+    return _("%(place)s: %(count)d cases", place=row.label, count=row.figures.points)
+
+
+@bp.route("/board")
+@public
+def board():
+    streets = case_board.street_choices()
+    filters = case_board.parse_filters(request.args.get("street", ""), request.args.get("department", ""),
+                                       request.args.get("days", ""), streets)
+    figures = case_board.case_board(
+        filters, policy.board_private_places(current_user), streets,
+        chart_labels={"reported": _("Reported"), "closed": _("Closed"), "axis_title": _("Cases")})
+    drawing = build_map(figures.points, figures.clusters, city_bounds(), current_app.config.get("CASE_MAP_TILE_URL"),
+                        point_label=_point_label, cluster_label=_cluster_label, closed_statuses=(CLOSED, EVALUATED))
+    return render_template("cases/board.html", board=figures, drawing=drawing, case_link=case_link,
+                           periods=case_board.PERIODS)
