@@ -329,4 +329,6 @@ VISITS = [
     Visit("contracts/payments_list.html", "/contracts/payments", None),
     Visit("contracts/evaluation_detail.html", "/contracts/{completed_contract}/evaluation", None),
     Visit("contracts/profile.html", "/contracts/organisations/{contract_org}", None),
+    # grid cases: the board with the demo street's month of cases (its map, tables and trend)
+    Visit("cases/board.html", "/cases/board", None),
 ]
