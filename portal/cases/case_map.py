@@ -11,11 +11,12 @@ TILE_SIZE = 256
 MAX_ZOOM = 18
 WIDTH, HEIGHT = 800, 520
 MIN_SPAN_DEGREES = 0.004  # about 400 m: a single case is not drawn at street-corner zoom
-PADDING = 0.12  # of the extent, on each side, so edge points are not cut
+PADDING = 0.18  # of the extent, on each side, so edge points and their places' labels are not cut
 
 
-def world_pixels(latitude: float, longitude: float, zoom: int) -> tuple[float, float]:
-    """Web Mercator: the point's pixel position on the whole world's map at `zoom` (256 px tiles)."""
+def world_pixels(latitude: float, longitude: float, zoom: float) -> tuple[float, float]:
+    """Web Mercator: the point's pixel position on the whole world's map at `zoom` (256 px tiles at whole zooms;
+    a fractional zoom scales between them)."""
     scale = TILE_SIZE * 2 ** zoom
     latitude = max(min(latitude, 85.05112878), -85.05112878)
     sine = math.sin(math.radians(latitude))
@@ -24,15 +25,14 @@ def world_pixels(latitude: float, longitude: float, zoom: int) -> tuple[float, f
     return x, y
 
 
-def fit_zoom(bounds: tuple[float, float, float, float], width: int = WIDTH, height: int = HEIGHT) -> int:
-    """The largest zoom at which (south, west, north, east) fits in width x height pixels."""
+def fit_zoom(bounds: tuple[float, float, float, float], width: int = WIDTH, height: int = HEIGHT) -> float:
+    """The zoom (fractional: the drawing is vector) at which (south, west, north, east) just fits in width x
+    height pixels, at most MAX_ZOOM."""
     south, west, north, east = bounds
-    for zoom in range(MAX_ZOOM, -1, -1):
-        left, bottom = world_pixels(south, west, zoom)
-        right, top = world_pixels(north, east, zoom)
-        if right - left <= width and bottom - top <= height:
-            return zoom
-    return 0
+    left, bottom = world_pixels(south, west, 0)
+    right, top = world_pixels(north, east, 0)
+    span_x, span_y = max(right - left, 1e-12), max(bottom - top, 1e-12)
+    return min(math.log2(min(width / span_x, height / span_y)), MAX_ZOOM)
 
 
 def extent_of(points: list[tuple[float, float]], city: tuple[float, float, float, float]
@@ -53,7 +53,7 @@ def extent_of(points: list[tuple[float, float]], city: tuple[float, float, float
 @dataclass(frozen=True)
 class Projection:
     """Degrees to the SVG's pixels: the extent centred in width x height at `zoom`."""
-    zoom: int
+    zoom: float
     origin_x: float  # world pixel at the SVG's left edge
     origin_y: float  # world pixel at the SVG's top edge
     width: int = WIDTH
@@ -81,22 +81,25 @@ class Tile:
     href: str
     x: float
     y: float
-    size: int = TILE_SIZE
+    size: float = TILE_SIZE
 
 
 def tiles_for(projection: Projection, url_template: str) -> list[Tile]:
-    """The tiles covering the drawing, from a {z}/{x}/{y} URL template."""
-    last = 2 ** projection.zoom - 1
-    first_column, first_row = int(projection.origin_x // TILE_SIZE), int(projection.origin_y // TILE_SIZE)
-    last_column = int((projection.origin_x + projection.width) // TILE_SIZE)
-    last_row = int((projection.origin_y + projection.height) // TILE_SIZE)
+    """The tiles covering the drawing, from a {z}/{x}/{y} URL template: the whole zoom below the drawing's,
+    each tile scaled up by the fraction between them."""
+    tile_zoom = max(int(math.floor(projection.zoom)), 0)
+    size = TILE_SIZE * 2 ** (projection.zoom - tile_zoom)
+    last = 2 ** tile_zoom - 1
+    first_column, first_row = int(projection.origin_x // size), int(projection.origin_y // size)
+    last_column = int((projection.origin_x + projection.width) // size)
+    last_row = int((projection.origin_y + projection.height) // size)
     tiles = []
     for row in range(max(first_row, 0), min(last_row, last) + 1):
         for column in range(max(first_column, 0), min(last_column, last) + 1):
-            href = (url_template.replace("{z}", str(projection.zoom)).replace("{x}", str(column))
+            href = (url_template.replace("{z}", str(tile_zoom)).replace("{x}", str(column))
                     .replace("{y}", str(row)))
-            tiles.append(Tile(href=href, x=round(column * TILE_SIZE - projection.origin_x, 1),
-                              y=round(row * TILE_SIZE - projection.origin_y, 1)))
+            tiles.append(Tile(href=href, x=round(column * size - projection.origin_x, 1),
+                              y=round(row * size - projection.origin_y, 1), size=round(size, 2)))
     return tiles
 
 
@@ -122,7 +125,7 @@ class MapCluster:
 class CaseMap:
     width: int
     height: int
-    zoom: int
+    zoom: float
     points: list[MapPoint] = field(default_factory=list)
     clusters: list[MapCluster] = field(default_factory=list)
     tiles: list[Tile] = field(default_factory=list)

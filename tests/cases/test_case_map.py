@@ -34,18 +34,18 @@ def test_a_point_falls_in_the_tile_a_tile_server_numbers():
         assert (int(x // TILE_SIZE), int(y // TILE_SIZE)) == _osm_tile(30.6957, 111.2839, zoom)
 
 
-def test_the_fitted_zoom_is_the_largest_at_which_the_extent_fits():
+def test_the_fitted_zoom_makes_the_extent_just_fit_the_drawing():
     bounds = (30.69, 111.27, 30.71, 111.30)
     zoom = fit_zoom(bounds)
+    left, bottom = world_pixels(bounds[0], bounds[1], zoom)
+    right, top = world_pixels(bounds[2], bounds[3], zoom)
+    width, height = right - left, bottom - top
+    assert width <= WIDTH + 0.01 and height <= HEIGHT + 0.01
+    assert abs(width - WIDTH) < 0.01 or abs(height - HEIGHT) < 0.01  # one side fills the drawing
 
-    def size(z):
-        left, bottom = world_pixels(bounds[0], bounds[1], z)
-        right, top = world_pixels(bounds[2], bounds[3], z)
-        return right - left, bottom - top
-    width, height = size(zoom)
-    assert width <= WIDTH and height <= HEIGHT
-    wider, taller = size(zoom + 1)
-    assert wider > WIDTH or taller > HEIGHT
+
+def test_the_fitted_zoom_never_passes_the_deepest_tiles():
+    assert fit_zoom((30.7, 111.28, 30.700001, 111.280001)) == 18
 
 
 def test_the_projection_puts_north_up_east_right_and_the_extent_inside_the_drawing():
@@ -74,10 +74,16 @@ def test_a_single_point_is_not_drawn_at_the_deepest_zoom():
 def test_the_tiles_cover_the_drawing_from_the_url_template():
     project = Projection.fitted((30.69, 111.27, 30.71, 111.30))
     tiles = tiles_for(project, "https://tiles.example.org/{z}/{x}/{y}.png?style=plain")
-    assert min(t.x for t in tiles) <= 0 and max(t.x for t in tiles) + TILE_SIZE >= WIDTH
-    assert min(t.y for t in tiles) <= 0 and max(t.y for t in tiles) + TILE_SIZE >= HEIGHT
-    x, y = _osm_tile(30.70, 111.285, project.zoom)
-    assert f"https://tiles.example.org/{project.zoom}/{x}/{y}.png?style=plain" in {t.href for t in tiles}
+    size = tiles[0].size
+    assert TILE_SIZE <= size < 2 * TILE_SIZE  # the whole zoom below, scaled up by the fraction
+    assert min(t.x for t in tiles) <= 0 and max(t.x for t in tiles) + size >= WIDTH
+    assert min(t.y for t in tiles) <= 0 and max(t.y for t in tiles) + size >= HEIGHT
+    zoom = math.floor(project.zoom)
+    x, y = _osm_tile(30.70, 111.285, zoom)
+    assert f"https://tiles.example.org/{zoom}/{x}/{y}.png?style=plain" in {t.href for t in tiles}
+    centre = next(t for t in tiles if t.href.endswith(f"/{zoom}/{x}/{y}.png?style=plain"))
+    point_x, point_y = project(30.70, 111.285)
+    assert centre.x <= point_x < centre.x + size and centre.y <= point_y < centre.y + size
 
 
 def test_the_map_draws_no_tile_without_a_tile_server():

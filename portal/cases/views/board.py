@@ -2,6 +2,7 @@
 department, weekly trends and a map drawn without outside tile servers (unless one is configured)."""
 from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
@@ -42,7 +43,8 @@ def board():
                                        request.args.get("days", ""), streets)
     figures = case_board.case_board(
         filters, policy.board_private_places(current_user), streets,
-        chart_labels={"reported": _("Reported"), "closed": _("Closed"), "axis_title": _("Cases")})
+        chart_labels={"reported": pgettext("grid case", "Reported"), "closed": pgettext("grid case", "Closed"),
+                      "axis_title": _("Cases")})
     drawing = build_map(figures.points, figures.clusters, city_bounds(), current_app.config.get("CASE_MAP_TILE_URL"),
                         point_label=_point_label, cluster_label=_cluster_label, closed_statuses=(CLOSED, EVALUATED))
     return render_template("cases/board.html", board=figures, drawing=drawing, case_link=case_link,
