@@ -68,4 +68,4 @@ def key_for(raw: str | None) -> ApiKey | None:
 def list_keys() -> list[tuple[ApiKey, User]]:
     """Every key with the administrator who issued it, the newest first (one query)."""
     return list(db.session.execute(select(ApiKey, User).join(User, User.id == ApiKey.created_by_id)
-                                   .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())).tuples())
+                                   .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())))

@@ -140,7 +140,8 @@ def _when(value: str | None, name: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise Open311Error(400, _("%(name)s must be a W3C datetime, such as 2026-05-01T00:00:00+08:00.", name=name))
+        raise Open311Error(400, _("%(name)s must be a W3C datetime, such as 2026-05-01T00:00:00+08:00.",
+                                  name=name)) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=CITY_TIME)
 
 
@@ -244,8 +245,8 @@ def _point(values) -> tuple[float | None, float | None]:
     try:
         latitude, longitude = float(lat), float(lon)
     except ValueError:
-        raise Open311Error(400, _("lat and long must both be decimal degrees (WGS84), such as 30.70 and 111.29."))
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        latitude = longitude = float("nan")
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):  # NaN and inf fail too
         raise Open311Error(400, _("lat and long must both be decimal degrees (WGS84), such as 30.70 and 111.29."))
     return latitude, longitude
 
