@@ -18,6 +18,7 @@ from portal.accounts.service import find_user_by_email
 from portal.audit import service as audit
 from portal.cases import service
 from portal.cases.models import OPEN_STATUSES, REJECTED, REPORT_PHOTO, Case, CaseCategory
+from portal.contracts.models import Contract
 from portal.core.errors import DomainError
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -126,7 +127,7 @@ def service_definition(category: CaseCategory) -> dict:
 def _public_cases():
     return (select(Case).join(CaseCategory, CaseCategory.id == Case.category_id)
             .options(joinedload(Case.category), joinedload(Case.place), joinedload(Case.department),
-                     selectinload(Case.photos))
+                     joinedload(Case.contract).joinedload(Contract.organisation), selectinload(Case.photos))
             .where(CaseCategory.is_public.is_(True)))
 
 
@@ -207,6 +208,13 @@ def _description(case: Case) -> str:
     return f"{case.title}\n{case.description}"
 
 
+def _agency(case: Case) -> str:
+    """Who handles it: the department, or the contracted organisation."""
+    if case.department is not None:
+        return case.department.name
+    return case.contract.organisation.name if case.contract is not None else ""
+
+
 def first_photo(case: Case):
     photos = [photo for photo in case.photos if photo.stage == REPORT_PHOTO] or list(case.photos)
     return photos[0] if photos else None
@@ -218,7 +226,7 @@ def request_row(case: Case, media_url: str | None = None) -> dict:
     return {"service_request_id": case.reference, "status": "open" if is_open else "closed",
             "status_notes": _status_notes(case), "service_name": case.category.name,
             "service_code": case.category.code, "description": _description(case),
-            "agency_responsible": case.department.name if case.department is not None else "",
+            "agency_responsible": _agency(case),
             "service_notice": "", "requested_datetime": iso(case.reported_at),
             "updated_datetime": iso(_updated_at(case)), "expected_datetime": iso(case.next_due_at) if is_open else None,
             "address": case.place.name, "address_id": case.place_id, "lat": case.latitude, "long": case.longitude,

@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 from portal.accounts import roles
 from portal.audit.models import AuditEvent
 from portal.cases import api_keys
-from portal.cases.models import CLOSED, HANDLING, REJECTED, ApiKey, Case
+from portal.cases.models import CLOSED, HANDLING, REJECTED, REPORT_PHOTO, ApiKey, Case, CasePhoto
 from portal.core.errors import IllegalTransition
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -167,6 +167,33 @@ def test_a_rejected_case_is_closed_with_its_reason_in_the_status_notes(client, w
                      rejection_reason="重复上报")
     [row] = client.get(f"{API}/requests/{case.reference}.json").get_json()
     assert row["status"] == "closed" and "重复上报" in row["status_notes"]
+
+
+def test_a_case_handled_by_a_contracted_organisation_names_it_as_the_agency(client, world):
+    from portal.orgs.models import VERIFIED
+    from tests.factories.contracts import make_contract
+    from tests.factories.orgs import make_organisation
+
+    organisation = make_organisation(world["admin"], world["tree"]["community"], status=VERIFIED, name="阳光物业服务社")
+    official = UserFactory()
+    contract = make_contract(world["department"], organisation, official, place=world["tree"]["street"])
+    category = make_category(world["tree"]["street"], None, code="WUYE", name="物业报修", contract_id=contract.id)
+    case = make_case(category, world["tree"]["grid"], world["resident"], contract_id=contract.id)
+    [row] = client.get(f"{API}/requests/{case.reference}.json").get_json()
+    assert row["agency_responsible"] == "阳光物业服务社"
+
+
+def test_media_url_is_the_address_of_the_first_photo_and_absent_without_one(app, client, world):
+    if "cases.photo" not in app.view_functions:
+        pytest.skip("the case pages (cases.photo) are not in this build")
+    photo = CasePhoto(case_id=world["open_case"].id, stage=REPORT_PHOTO, storage_key="x.jpg", content_type="image/jpeg",
+                      width=10, height=10, size=100, sha256="0" * 64)
+    db.session.add(photo)
+    db.session.flush()
+    rows = {row["service_request_id"]: row for row in client.get(f"{API}/requests.json").get_json()}
+    assert rows[world["open_case"].reference]["media_url"].endswith(
+        f"/cases/{world['open_case'].id}/photos/{photo.id}")
+    assert "media_url" not in rows[world["closed_case"].reference]
 
 
 def test_requests_filter_by_status(client, world):
