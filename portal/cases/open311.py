@@ -20,6 +20,7 @@ from portal.cases import service
 from portal.cases.models import OPEN_STATUSES, REJECTED, REPORT_PHOTO, Case, CaseCategory
 from portal.contracts.models import Contract
 from portal.core.errors import DomainError
+from portal.core.forms import has_control_characters
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.places.models import Place
@@ -241,6 +242,8 @@ def token_row(case: Case) -> dict:
 
 def _text(values, name: str, limit: int) -> str:
     value = (values.get(name) or "").strip()
+    if has_control_characters(value):  # as every form refuses them (PostgreSQL refuses NUL in text)
+        raise Open311Error(400, _("%(name)s holds control characters.", name=name))
     if len(value) > limit:
         raise Open311Error(400, _("%(name)s is too long (at most %(n)s characters).", name=name, n=limit))
     return value
@@ -263,7 +266,7 @@ def _address_place(values) -> Place | None:
     raw = (values.get("address_id") or "").strip()
     if not raw:
         return None
-    place = db.session.get(Place, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    place = db.session.get(Place, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     if place is None:
         raise Open311Error(400, _("address_id names no place of the portal."))
     return place

@@ -395,6 +395,8 @@ def test_a_revoked_key_posts_nothing_in_xml_either(client, world):
     ({"service_code": "DUMP", "address_id": "999999"}, "address_id"),
     ({"service_code": "DUMP", "media_url": "javascript:alert(1)", **IN_THE_CITY}, "media_url"),
     ({"service_code": "DUMP", "idempotency_key": "has spaces", **IN_THE_CITY}, "idempotency_key"),
+    ({"service_code": "DUMP", "description": "bad\x00byte", **IN_THE_CITY}, "description"),
+    ({"service_code": "DUMP", "address_id": "١٢"}, "address_id"),
 ])
 def test_a_bad_post_is_a_400_error_document_and_stores_nothing(client, world, fields, words):
     before = case_count()
