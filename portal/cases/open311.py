@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.accounts.service import find_user_by_email
 from portal.audit import service as audit
 from portal.cases import service
 from portal.cases.models import OPEN_STATUSES, REJECTED, REPORT_PHOTO, Case, CaseCategory
@@ -306,8 +305,8 @@ def _idempotency_key(api_key, values, header: str | None) -> str:
 
 def post_request(values, api_key, idempotency_header: str | None = None) -> tuple[Case, bool]:
     """POST /requests: the posted fields checked, then one `service.report_case` (via "open311"). A replay with
-    the same idempotency key (per API key) answers the case it made and stores nothing. The reporter is the
-    account whose email was given, if any; otherwise only the name given is kept."""
+    the same idempotency key (per API key) answers the case it made and stores nothing. An outside system never
+    makes a case in a portal account's name (an email anyone knows would do it): only the name given is kept."""
     code = _text(values, "service_code", 32)
     if not code:
         raise Open311Error(400, _("service_code is required."))
@@ -323,10 +322,8 @@ def post_request(values, api_key, idempotency_header: str | None = None) -> tupl
         raise Open311Error(400, _("media_url must be an http or https address."))
     reporter_name = " ".join(part for part in (_text(values, "first_name", 40), _text(values, "last_name", 40))
                              if part)
-    email = _text(values, "email", 254)
-    reporter = find_user_by_email(email) if email else None
-    if reporter is not None and not reporter.is_active_account:
-        reporter = None
+    _text(values, "email", 254)  # checked like every field, never matched to an account
+    reporter = None
     if place is None:
         place = _named_place(category, address)
     extra = []

@@ -315,12 +315,12 @@ def test_an_address_string_that_is_no_place_is_kept_in_the_description(client, w
     assert "东山大道12号" in case.description and "https://example.org/p.jpg" in case.description
 
 
-def test_the_email_of_an_account_makes_it_the_reporter(client, world):
+def test_the_email_of_an_account_never_makes_a_case_in_its_name(client, world):
     [answer] = post(client, api_key=world["raw_key"], service_code="DUMP", email="OPEN311-resident@example.org",
-                    **IN_THE_CITY).get_json()
-    assert answer["account_id"] == world["resident"].id
+                    first_name="王", last_name="五", **IN_THE_CITY).get_json()
+    assert "account_id" not in answer
     case = db.session.scalar(select(Case).where(Case.reference == answer["service_request_id"]))
-    assert case.reporter_id == world["resident"].id
+    assert case.reporter_id is None and case.reporter_name == "王 五"
 
 
 def test_a_replayed_post_with_the_same_idempotency_key_stores_one_case(client, world):
