@@ -331,4 +331,5 @@ VISITS = [
     Visit("contracts/profile.html", "/contracts/organisations/{contract_org}", None),
     # grid cases: the board with the demo street's month of cases (its map, tables and trend)
     Visit("cases/board.html", "/cases/board", None),
+    Visit("cases/api_keys.html", "/cases/api-keys", ADMIN, submit_empty=True),  # Open311 keys
 ]
