@@ -298,15 +298,17 @@ def _points(filters: Filters, private_places, now: datetime) -> list[Point]:
                   latitude=row[5], longitude=row[6]) for row in rows]
 
 
-def _handlers() -> tuple[dict[int, str], dict[int, str]]:
-    """Names of the departments and contracted organisations that categories route cases to."""
+def _handlers(private_places) -> tuple[dict[int, str], dict[int, str]]:
+    """Names of the departments and contracted organisations that categories route cases to: those of public
+    categories, or of every category for a viewer who sees some non-public ones."""
+    shown = CaseCategory.is_public if private_places is not None and not private_places else true()
     departments = dict(db.session.execute(
-        select(Department.id, Department.name).where(
-            Department.id.in_(select(CaseCategory.department_id).where(CaseCategory.department_id.is_not(None))))
+        select(Department.id, Department.name).where(Department.id.in_(
+            select(CaseCategory.department_id).where(CaseCategory.department_id.is_not(None), shown)))
         .order_by(Department.name)).all())
     contracts = dict(db.session.execute(
         select(Contract.id, Organisation.name).join(Organisation, Organisation.id == Contract.organisation_id)
-        .where(Contract.id.in_(select(CaseCategory.contract_id).where(CaseCategory.contract_id.is_not(None))))
+        .where(Contract.id.in_(select(CaseCategory.contract_id).where(CaseCategory.contract_id.is_not(None), shown)))
         .order_by(Organisation.name)).all())
     return departments, contracts
 
@@ -326,7 +328,7 @@ def case_board(filters: Filters, viewer_private_places, streets: list[Place], no
     streets_by_id = {street.id: street for street in streets}
     communities = {place.id: place for place in db.session.scalars(
         select(Place).where(Place.id.in_(community_ids), Place.kind == COMMUNITY))}
-    departments, contracts = _handlers()
+    departments, contracts = _handlers(viewer_private_places)
 
     totals = Figures()
     by_street = {street.id: Row(key=str(street.id), label=street.name, place=street) for street in streets
