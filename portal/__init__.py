@@ -162,6 +162,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.cases.views import bp as cases_bp
 
     app.register_blueprint(cases_bp)
+    from portal.opendata.views import bp as opendata_bp
+
+    app.register_blueprint(opendata_bp)
 
 
 def _wants_json() -> bool:
