@@ -132,3 +132,54 @@ def test_merging_never_goes_to_the_network(app, world, monkeypatch):
     validation.registry.cache_clear()
     package = _package(app, world.done, kind="record")
     assert validation.errors(package, "record") == []
+
+
+def test_a_cancelled_call_ends_in_a_tender_cancellation(app, world):
+    from portal.procurement.calls import cancel_call
+
+    with app.test_request_context("/"):
+        cancel_call(world.sealed, world.world.official, "预算调整，取消本次采购")
+    package = _package(app, world.sealed)
+    assert package["releases"][-1]["tag"] == ["tenderCancellation"]
+    assert validation.errors(package) == []
+    record = _package(app, world.sealed, kind="record")["records"][0]
+    assert record["compiledRelease"]["tender"]["status"] == "cancelled"
+
+
+def test_a_call_with_too_few_bids_is_unsuccessful(app, world):
+    from portal.core.time import utcnow
+
+    world.sealed.status, world.sealed.opened_at = "unsuccessful", utcnow()
+    compiled = _package(app, world.sealed, kind="record")["records"][0]["compiledRelease"]
+    assert compiled["tender"]["status"] == "unsuccessful" and compiled["tender"]["numberOfTenderers"] == 1
+
+
+def test_a_terminated_contract_is_terminated_with_its_unmet_milestones(app, world):
+    from datetime import timedelta
+
+    world.contract.status = "terminated"
+    world.contract.closed_at = world.start + timedelta(days=50)
+    package = _package(app, world.done, kind="record")
+    assert validation.errors(package, "record") == []
+    contract = package["records"][0]["compiledRelease"]["contracts"][0]
+    assert contract["status"] == "terminated"
+    assert sorted(m["status"] for m in contract["implementation"]["milestones"]) == ["met", "notMet"]
+
+
+def test_a_revision_of_lots_and_deadline_is_undone_in_the_first_tender_release(app, world):
+    from datetime import timedelta
+
+    from portal.procurement.models import CallRevision
+
+    revision = CallRevision.query.filter_by(call_id=world.done.id).one()
+    earlier = world.done.bids_until - timedelta(days=3)
+    revision.changes = {**revision.changes,
+                        "bids_until": [earlier.isoformat(), world.done.bids_until.isoformat()],
+                        "lots": [[{"number": 1, "title": "原标段", "budget_cap_minor": 1, "max_awards": 1,
+                                   "lines": [["OLD1", "旧服务", 10]]}], []]}
+    package = _package(app, world.done)
+    first, amended = package["releases"][0]["tender"], package["releases"][1]["tender"]
+    assert [item["id"] for item in first["items"]] == ["1-OLD1"] and first["items"][0]["quantity"] == 10
+    assert first["tenderPeriod"]["endDate"] == ocds.when(earlier)
+    assert amended["tenderPeriod"]["endDate"] == ocds.when(world.done.bids_until)
+    assert validation.errors(package) == []
