@@ -172,7 +172,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (
+    return request.path.startswith("/api/") or request.path.endswith(".json") or (
         request.accept_mimetypes.best == "application/json")
 
 

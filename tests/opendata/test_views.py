@@ -40,7 +40,8 @@ def test_a_call_has_its_own_releases_and_record(client, world):
 
 def test_a_draft_is_not_open_data_even_to_its_buyer(client, login_as, world):
     login_as(world.world.official)
-    assert client.get(f"/opendata/ocds/calls/{world.draft.id}/releases.json").status_code == 404
+    response = client.get(f"/opendata/ocds/calls/{world.draft.id}/releases.json")
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "404"
     assert client.get(f"/opendata/ocds/calls/{world.draft.id}/record.json").status_code == 404
     body = client.get("/opendata/ocds/releases.json").get_data(as_text=True)
     assert world.draft.reference not in body
