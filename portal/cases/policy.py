@@ -83,3 +83,30 @@ def can_manage_api_keys(user) -> bool:
 def can_manage_categories(user, place) -> bool:
     return user.is_authenticated and (is_platform_admin(user) or has_place_role(user, place, roles.OFFICIAL,
                                                                                  platform_counts=False))
+
+
+# --- the case pages (portal/cases/views/cases.py) -------------------------------------------------------
+def can_view_photo(user, photo) -> bool:
+    """A case's photo is seen by whoever sees the case."""
+    return can_view_case(user, photo.case)
+
+
+def can_make_need(user, case) -> bool:
+    """The community worker turns a case into a resident need (something the community answers, not a
+    department)."""
+    return is_community_worker_for(user, case)
+
+
+def can_log_against_contract(user, case) -> bool:
+    """The department's officials or the contracted organisation's members log a contractor's case in the
+    contract's scope ledger (as contracts' can_log_scope_request: both sides keep it)."""
+    return is_handler(user, case)
+
+
+def can_manage_some_categories(user) -> bool:
+    """The categories page: platform administrators, and officials over some place."""
+    return user.is_authenticated and (is_platform_admin(user) or bool(places_with_role(user, roles.OFFICIAL)))
+
+
+def can_manage_category(user, category) -> bool:
+    return can_manage_categories(user, category.place)

@@ -32,3 +32,42 @@ def make_case(category, place, reporter, status: str = REPORTED, **fields) -> Ca
     db.session.add(case)
     db.session.flush()
     return case
+
+
+def jpeg_bytes(latitude: float | None = None, longitude: float | None = None, size=(40, 30),
+               camera: str = "TestCam") -> bytes:
+    """A small JPEG as a phone makes it: a camera model and, when given, the GPS point in its EXIF."""
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0110] = camera  # Model
+    if latitude is not None and longitude is not None:
+        def dms(value):
+            degrees = int(abs(value))
+            minutes = int((abs(value) - degrees) * 60)
+            return (float(degrees), float(minutes), round((abs(value) - degrees - minutes / 60) * 3600, 2))
+
+        exif.get_ifd(0x8825).update({1: "N" if latitude >= 0 else "S", 2: dms(latitude),
+                                     3: "E" if longitude >= 0 else "W", 4: dms(longitude)})
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 80, 40)).save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def photo_upload(data: bytes | None = None, filename: str = "photo.jpg"):
+    """An upload as a form carries it (werkzeug's FileStorage)."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    return FileStorage(io.BytesIO(data if data is not None else jpeg_bytes()), filename=filename,
+                       content_type="image/jpeg")
+
+
+def make_photo(case, stage: str, uploader):
+    """A stored (stripped) photo of `case` at `stage`, through the photos module."""
+    from portal.cases.photos import store_photos
+
+    return store_photos(case, [photo_upload()], stage, uploader)[0]
