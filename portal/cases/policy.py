@@ -60,6 +60,11 @@ def can_handle_case(user, case) -> bool:
     return is_handler(user, case)
 
 
+def can_give_feedback(user, case) -> bool:
+    """Telling the reporter what was done: the handler, or the community's workers on its behalf."""
+    return is_handler(user, case) or is_community_worker_for(user, case)
+
+
 def can_verify_case(user, case) -> bool:
     return is_grid_worker_for(user, case) or is_community_worker_for(user, case)
 
@@ -91,16 +96,12 @@ def can_view_photo(user, photo) -> bool:
     return can_view_case(user, photo.case)
 
 
-def can_make_need(user, case) -> bool:
-    """The community worker turns a case into a resident need (something the community answers, not a
-    department)."""
-    return is_community_worker_for(user, case)
-
-
 def can_log_against_contract(user, case) -> bool:
-    """The department's officials or the contracted organisation's members log a contractor's case in the
-    contract's scope ledger (as contracts' can_log_scope_request: both sides keep it)."""
-    return is_handler(user, case)
+    """A case a contracted organisation handles goes into the contract's scope ledger, logged by either side
+    (the buyer's officials or the contractor), as every scope request is (contracts' can_log_scope_request)."""
+    from portal.contracts.policy import can_log_scope_request
+
+    return case.contract is not None and can_log_scope_request(user, case.contract)
 
 
 def can_manage_some_categories(user) -> bool:

@@ -1,8 +1,6 @@
-"""What the case pages read, each in a fixed number of queries: the signed-in user's worklist (cases they may
-act on now, overdue first), their reports, a grid worker's open cases and follow-ups, the public list, the
-choices of the report and dispatch forms. The rules of who may act are portal/cases/policy.py; these queries
-find the same cases in SQL so a list does not ask the policy once per row."""
-from sqlalchemy import and_, case, false, or_, select
+"""Read-only lists of cases for the pages and the phone app: what a person may act on now, what they reported,
+a grid worker's grid. Each is one query (plus the place lookups cached per request), whatever the rows."""
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts import roles
@@ -10,6 +8,7 @@ from portal.accounts.scopes import assignments_of, is_platform_admin, places_wit
 from portal.cases.models import (
     CLOSED,
     DISPATCHED,
+    DISTRICT_LOOP,
     FILED,
     HANDLED,
     HANDLING,
@@ -21,101 +20,80 @@ from portal.cases.models import (
     CaseEvent,
 )
 from portal.contracts.models import ACTIVE, Contract, ContractLine
-from portal.core.time import utcnow
 from portal.extensions import db
 from portal.places.models import COMMUNITY, DISTRICT, GRID, STREET, Place
 from portal.procurement.models import Department
 
-WORKLIST_LIMIT = 50  # a worklist longer than this is a queue to triage, not a page to read; overdue come first
-MY_REPORTS_LIMIT = 20
-
-
-def _list_options(statement):
-    """What every case list shows (category, place, department) loaded with the cases, not per row."""
-    return statement.options(joinedload(Case.category), joinedload(Case.place), joinedload(Case.department))
+LIST_LIMIT = 200
 
 
 def _under(places) -> object:
-    """A WHERE condition: the case's place lies within one of `places` (materialised paths, one subquery)."""
+    """A condition: the case's place is one of `places` or below one."""
     if not places:
         return false()
-    return Case.place_id.in_(select(Place.id).where(or_(*(Place.path.startswith(place.path) for place in places))))
+    return Case.place_id.in_(select(Place.id).where(or_(*(Place.path.startswith(p.path) for p in places))))
 
 
-def _overdue_first(statement):
-    now = utcnow()
-    overdue = case((and_(Case.next_due_at.is_not(None), Case.next_due_at < now), 0), else_=1)
-    return statement.order_by(overdue, Case.next_due_at.is_(None), Case.next_due_at, Case.reported_at)
+def _with_labels(query):
+    return query.options(joinedload(Case.category), joinedload(Case.place), joinedload(Case.department))
 
 
-def _organisation_ids(user) -> set[int]:
-    return {a.scope_id for a in assignments_of(user)
-            if a.scope_type == roles.SCOPE_ORGANISATION and a.role in (roles.ORG_ADMIN, roles.ORG_MEMBER)}
+def _listed(condition, limit: int = LIST_LIMIT) -> list[Case]:
+    # overdue (earliest deadline) first; cases with no clock running last
+    query = _with_labels(select(Case).where(condition)).order_by(
+        Case.next_due_at.is_(None), Case.next_due_at, Case.id).limit(limit)
+    return list(db.session.scalars(query).unique())
 
 
-def worklist(user, limit: int = WORKLIST_LIMIT) -> list[Case]:
-    """Cases `user` may take a step on now, overdue first: triage (file, reject, dispatch, close) for the
-    community's workers and the officials over the place, the handler's steps (accept, handle, feedback) for the
-    department's officials or the contracted organisation's members, verification for the grid's worker and the
-    community's, the verdict for the reporter of a closed case."""
+def worklist(user, limit: int = LIST_LIMIT) -> list[Case]:
+    """The cases `user` may take a step on now: file and dispatch (community workers, and district officials
+    for the big loop), take up and handle (the department's officials, the contractor's people), verify (the
+    grid worker), evaluate (the reporter)."""
     if not user.is_authenticated:
         return []
-    triage_places = places_with_role(user, roles.COMMUNITY_WORKER, roles.OFFICIAL)
-    verify_places = places_with_role(user, roles.GRID_WORKER, roles.COMMUNITY_WORKER)
-    official_places = places_with_role(user, roles.OFFICIAL)
-    conditions = [and_(Case.reporter_id == user.id, Case.status == CLOSED)]
-    if triage_places:
-        conditions.append(and_(Case.status.in_((REPORTED, FILED, VERIFIED)), _under(triage_places)))
-    if verify_places:
-        conditions.append(and_(Case.status == HANDLED, _under(verify_places)))
-    handler_steps = or_(Case.status.in_((DISPATCHED, HANDLING)), and_(Case.status == HANDLED,
-                                                                       Case.feedback_at.is_(None)))
-    if official_places:
+    community = places_with_role(user, roles.COMMUNITY_WORKER)
+    grids = places_with_role(user, roles.GRID_WORKER)
+    officials = places_with_role(user, roles.OFFICIAL)
+    organisations = [a.scope_id for a in assignments_of(user) if a.scope_type == roles.SCOPE_ORGANISATION
+                     and a.role in (roles.ORG_ADMIN, roles.ORG_MEMBER)]
+    conditions = [
+        _under(community) & Case.status.in_((REPORTED, FILED, VERIFIED)),
+        _under(officials) & (Case.loop == DISTRICT_LOOP) & Case.status.in_((REPORTED, FILED, VERIFIED)),
+        _under(grids) & (Case.status == HANDLED),
+        (Case.reporter_id == user.id) & (Case.status == CLOSED),
+    ]
+    if officials:
         departments = select(Department.id).join(Place, Department.place_id == Place.id).where(
-            or_(*(Place.path.startswith(place.path) for place in official_places)))
-        conditions.append(and_(handler_steps, Case.department_id.in_(departments)))
-    organisations = _organisation_ids(user)
+            or_(*(Place.path.startswith(p.path) for p in officials)))
+        conditions.append(Case.department_id.in_(departments) & Case.status.in_((DISPATCHED, HANDLING)))
     if organisations:
         contracts = select(Contract.id).where(Contract.organisation_id.in_(organisations))
-        conditions.append(and_(handler_steps, Case.contract_id.in_(contracts)))
-    statement = _list_options(select(Case).where(or_(*conditions)))
-    return list(db.session.scalars(_overdue_first(statement).limit(limit)).unique())
+        conditions.append(Case.contract_id.in_(contracts) & Case.status.in_((DISPATCHED, HANDLING, HANDLED)))
+    return _listed(or_(*conditions), limit)
 
 
-def my_reports(user, limit: int = MY_REPORTS_LIMIT) -> list[Case]:
-    """The cases `user` reported, newest first."""
+def my_reports(user, limit: int = LIST_LIMIT) -> list[Case]:
     if not user.is_authenticated:
         return []
-    statement = _list_options(select(Case).where(Case.reporter_id == user.id)).order_by(Case.reported_at.desc(),
-                                                                                         Case.id.desc())
-    return list(db.session.scalars(statement.limit(limit)).unique())
+    query = _with_labels(select(Case).where(Case.reporter_id == user.id)).order_by(Case.reported_at.desc(),
+                                                                                   Case.id.desc())
+    return list(db.session.scalars(query.limit(limit)).unique())
 
 
-def _grid_worker_grids(user) -> list[Place]:
-    return places_with_role(user, roles.GRID_WORKER) if user.is_authenticated else []
+def grid_open_cases(user, limit: int = LIST_LIMIT) -> list[Case]:
+    """The open cases in the grid worker's grids."""
+    return _listed(_under(places_with_role(user, roles.GRID_WORKER)) & Case.status.in_(OPEN_STATUSES), limit)
 
 
-def grid_open_cases(user, limit: int = WORKLIST_LIMIT) -> list[Case]:
-    """Open cases in the grid worker's grids, overdue first."""
-    grids = _grid_worker_grids(user)
-    if not grids:
-        return []
-    statement = _list_options(select(Case).where(Case.status.in_(OPEN_STATUSES), _under(grids)))
-    return list(db.session.scalars(_overdue_first(statement).limit(limit)).unique())
+def follow_ups_today(user, limit: int = LIST_LIMIT) -> list[Case]:
+    """Handled cases in the grid worker's grids waiting for the on-site check with a follow-up photo."""
+    return _listed(_under(places_with_role(user, roles.GRID_WORKER)) & (Case.status == HANDLED), limit)
 
 
-def follow_ups_today(user, limit: int = WORKLIST_LIMIT) -> list[Case]:
-    """Handled cases in the grid worker's grids awaiting the follow-up visit (a photo on site), oldest first."""
-    grids = _grid_worker_grids(user)
-    if not grids:
-        return []
-    statement = _list_options(select(Case).where(Case.status == HANDLED, _under(grids)))
-    return list(db.session.scalars(statement.order_by(Case.handled_at, Case.id).limit(limit)).unique())
-
-
+# --- the case pages (portal/cases/views/cases.py) -------------------------------------------------------
 def public_cases_query(status: str = ""):
     """Cases of public categories, newest first (for `paginate`): who reported them is never shown."""
-    statement = _list_options(select(Case).join(CaseCategory, Case.category_id == CaseCategory.id)
+    statement = _with_labels(select(Case).join(CaseCategory, Case.category_id == CaseCategory.id)
                               .where(CaseCategory.is_public.is_(True)))
     if status == "open":
         statement = statement.where(Case.status.in_(OPEN_STATUSES))
@@ -139,7 +117,7 @@ def report_places(user) -> list[Place]:
 
 def default_report_place(user) -> Place | None:
     """A grid worker reports in their grid unless they pick another place."""
-    grids = [place for place in _grid_worker_grids(user) if place.kind == GRID]
+    grids = [place for place in places_with_role(user, roles.GRID_WORKER) if place.kind == GRID]
     return grids[0] if grids else None
 
 

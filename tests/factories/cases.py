@@ -34,40 +34,41 @@ def make_case(category, place, reporter, status: str = REPORTED, **fields) -> Ca
     return case
 
 
-def jpeg_bytes(latitude: float | None = None, longitude: float | None = None, size=(40, 30),
-               camera: str = "TestCam") -> bytes:
-    """A small JPEG as a phone makes it: a camera model and, when given, the GPS point in its EXIF."""
+def photo_bytes(latitude: float | None = 30.697917, longitude: float | None = 111.286111,
+                taken: str | None = "2026:12:01 09:30:00", size=(64, 48), fmt: str = "JPEG") -> bytes:
+    """A small picture as a phone makes it: EXIF with the maker, the owner's name, the time and (optionally) GPS."""
     import io
 
     from PIL import Image
 
+    image = Image.new("RGB", size, (200, 30, 30))
     exif = Image.Exif()
-    exif[0x0110] = camera  # Model
-    if latitude is not None and longitude is not None:
+    exif[0x010F] = "SecretPhoneMaker"
+    exif[0x013B] = "张三的手机"
+    if taken:
+        exif[0x8769] = {36867: taken}
+    if latitude is not None:
         def dms(value):
-            degrees = int(abs(value))
-            minutes = int((abs(value) - degrees) * 60)
-            return (float(degrees), float(minutes), round((abs(value) - degrees - minutes / 60) * 3600, 2))
-
-        exif.get_ifd(0x8825).update({1: "N" if latitude >= 0 else "S", 2: dms(latitude),
-                                     3: "E" if longitude >= 0 else "W", 4: dms(longitude)})
+            degrees = int(value)
+            minutes = int((value - degrees) * 60)
+            return (float(degrees), float(minutes), round((value - degrees - minutes / 60) * 3600, 3))
+        exif[0x8825] = {1: "N", 2: dms(latitude), 3: "E", 4: dms(longitude)}
     buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 80, 40)).save(buffer, "JPEG", exif=exif)
+    image.save(buffer, fmt, exif=exif)
     return buffer.getvalue()
 
 
-def photo_upload(data: bytes | None = None, filename: str = "photo.jpg"):
-    """An upload as a form carries it (werkzeug's FileStorage)."""
+def upload(data: bytes, name: str = "photo.jpg"):
+    """A werkzeug FileStorage, as a form's file input hands it to a service."""
     import io
 
     from werkzeug.datastructures import FileStorage
 
-    return FileStorage(io.BytesIO(data if data is not None else jpeg_bytes()), filename=filename,
-                       content_type="image/jpeg")
+    return FileStorage(stream=io.BytesIO(data), filename=name, content_type="image/jpeg")
 
 
 def make_photo(case, stage: str, uploader):
     """A stored (stripped) photo of `case` at `stage`, through the photos module."""
     from portal.cases.photos import store_photos
 
-    return store_photos(case, [photo_upload()], stage, uploader)[0]
+    return store_photos(case, [upload(photo_bytes())], stage, uploader)[0]

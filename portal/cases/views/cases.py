@@ -136,7 +136,8 @@ def _action_forms(case, given: dict) -> dict:
                              contracts=queries.dispatch_contracts(case)))
     add("accept", handler and _may("accept", case), ButtonForm)
     add("handle", handler and _may("handle", case), HandleForm)
-    add("feedback", handler and case.status == HANDLED and case.feedback_at is None, RequiredNoteForm)
+    told = case.feedback_at is not None and case.handled_at is not None and case.feedback_at >= case.handled_at
+    add("feedback", policy.can_give_feedback(user, case) and case.status == HANDLED and not told, RequiredNoteForm)
     verify = policy.can_verify_case(user, case)
     add("verify", verify and _may("verify", case), VerifyForm)
     add("send_back", verify and _may("handle_again", case), RequiredNoteForm)
@@ -144,7 +145,7 @@ def _action_forms(case, given: dict) -> dict:
     add("evaluate", policy.can_evaluate_case(user, case) and _may("evaluate", case), EvaluateForm)
     add("escalate", policy.can_escalate_case(user, case) and case.loop == STREET_LOOP
         and case.status in OPEN_STATUSES, ReasonForm)
-    add("make_need", policy.can_make_need(user, case) and case.need_id is None, ButtonForm)
+    add("make_need", triage and case.need_id is None, ButtonForm)
     add("log_contract", policy.can_log_against_contract(user, case) and case.contract_id is not None
         and case.scope_request_id is None, lambda: ContractLogForm(lines=queries.contract_lines(case)))
     return forms
@@ -241,7 +242,7 @@ _step("handle", policy.can_handle_case, lambda case: HandleForm(),
       lambda case, form: service.handle_case(case, current_user, (form.note.data or "").strip(),
                                              photos=form.photos.data or ()),
       _("Handled: tell the reporter what was done; the grid worker checks it on site."))
-_step("feedback", policy.can_handle_case, lambda case: RequiredNoteForm(),
+_step("feedback", policy.can_give_feedback, lambda case: RequiredNoteForm(),
       lambda case, form: service.give_feedback(case, current_user, (form.note.data or "").strip()),
       _("The reporter is told."))
 _step("verify", policy.can_verify_case, lambda case: VerifyForm(),
@@ -259,7 +260,7 @@ _step("escalate", policy.can_escalate_case, lambda case: ReasonForm(),
       lambda case, form: service.escalate_case(case, current_user, (form.reason.data or "").strip()),
       lambda escalated: _("Escalated to the district's big loop.") if escalated
       else _("The case was already in the district's big loop."))
-_step("make_need", policy.can_make_need, lambda case: ButtonForm(),
+_step("make_need", policy.can_triage_case, lambda case: ButtonForm(),
       lambda case, form: service.case_to_need(case, current_user),
       _("A resident need is made from the case: neighbours can back it on the needs board."), url="need")
 _step("log_contract", policy.can_log_against_contract,
