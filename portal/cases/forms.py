@@ -115,7 +115,7 @@ class VerifyForm(BaseForm):
 
 class EvaluateForm(BaseForm):
     satisfied = RadioField(_l("Are you satisfied with how it was handled?"), validate_choice=False,
-                           choices=[("yes", _l("Satisfied")), ("no", _l("Not satisfied"))])
+                           choices=[SelectChoice("yes", _l("Satisfied")), SelectChoice("no", _l("Not satisfied"))])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
 
 

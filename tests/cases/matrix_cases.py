@@ -10,7 +10,7 @@ from tests.procurement.matrix_expect import LOGIN, PUBLIC, expect
 
 TRIAGE = expect(anonymous=LOGIN, community_worker=302, official=302, others=404)
 TRIAGE_NEEDS_REASON = expect(anonymous=LOGIN, community_worker=400, official=400, others=404)
-HANDLER = expect(anonymous=LOGIN, official=302, others=404)
+HANDLER = expect(anonymous=LOGIN, official=302, others=404)  # the department's official
 HANDLER_NEEDS_NOTE = expect(anonymous=LOGIN, official=400, others=404)
 VERIFIER_NEEDS_INPUT = expect(anonymous=LOGIN, community_worker=400, grid_worker=400, others=404)
 CATEGORY_MANAGERS = expect(anonymous=LOGIN, official=200, admin=200, others=403)
@@ -27,16 +27,19 @@ ROUTES: dict = {
     "cases.dispatch": ("POST", "/cases/{case_to_dispatch}/dispatch", TRIAGE),  # to the category's department
     "cases.accept": ("POST", "/cases/{case_to_accept}/accept", HANDLER),
     "cases.handle": ("POST", "/cases/{case_to_handle}/handle", HANDLER_NEEDS_NOTE),
-    "cases.feedback": ("POST", "/cases/{case_handled}/feedback", HANDLER_NEEDS_NOTE),
+    # the handler tells the reporter, or the community's worker on its behalf
+    "cases.feedback": ("POST", "/cases/{case_handled}/feedback",
+                       expect(anonymous=LOGIN, official=400, community_worker=400, others=404)),
     "cases.verify": ("POST", "/cases/{case_handled}/verify", VERIFIER_NEEDS_INPUT),  # no follow-up photo
     "cases.send_back": ("POST", "/cases/{case_handled}/send-back", VERIFIER_NEEDS_INPUT),  # no note
     "cases.close": ("POST", "/cases/{case_to_close}/close", TRIAGE),
     "cases.evaluate": ("POST", "/cases/{case_to_evaluate}/evaluate",
                        expect(anonymous=LOGIN, resident=400, others=404)),  # no verdict chosen
     "cases.escalate": ("POST", "/cases/{case_to_file}/escalate", TRIAGE_NEEDS_REASON),
-    "cases.make_need": ("POST", "/cases/{case_for_need}/need", expect(anonymous=LOGIN, community_worker=302,
-                                                                      others=404)),
-    "cases.log_contract": ("POST", "/cases/{case_by_contract}/contract-log", HANDLER),  # outside any line
+    "cases.make_need": ("POST", "/cases/{case_for_need}/need", TRIAGE),
+    # either side of the contract keeps its scope ledger (the buyer's official, the contractor's admin)
+    "cases.log_contract": ("POST", "/cases/{case_by_contract}/contract-log",
+                           expect(anonymous=LOGIN, official=302, org_member=302, others=404)),  # outside any line
     "cases.categories": ("GET", "/cases/categories", CATEGORY_MANAGERS),
     "cases.category_new": ("GET", "/cases/categories/new", CATEGORY_MANAGERS),
     "cases.category_edit": ("GET", "/cases/categories/{case_category}/edit",
@@ -55,11 +58,16 @@ def world(tree, users, category, case, values) -> dict:
         REPORT_PHOTO,
         VERIFIED,
     )
+    from sqlalchemy import select
+
+    from portal.contracts.models import Contract
     from portal.extensions import db
-    from portal.procurement.models import Department
     from tests.factories.cases import make_case, make_category, make_photo
 
-    department = db.session.get(Department, values["department"])
+    department = category.department  # the district's, whose official is the matrix's official
+    # the contracts world's contract of that department (its contractor's admin is the matrix's org_member)
+    contract = db.session.scalar(select(Contract).where(Contract.department_id == department.id)
+                                 .order_by(Contract.id))
     private = make_category(tree["street"], department, name="邻里纠纷", is_public=False)
     resident, grid = users["resident"], tree["grid"]
     private_case = make_case(private, grid, resident)
@@ -71,5 +79,5 @@ def world(tree, users, category, case, values) -> dict:
         made[name] = (make_case(private, grid, resident, status=status) if status else
                       make_case(private, grid, resident)).id
     made["case_by_contract"] = make_case(private, grid, resident, status=HANDLING,
-                                         contract_id=values["contract"]).id
+                                         contract_id=contract.id).id
     return made
