@@ -49,6 +49,8 @@ ROUTES: dict = {
 
 def world(tree, users, category, case, values) -> dict:
     """Ids these rows need, made in the matrix's world."""
+    from sqlalchemy import select
+
     from portal.cases.models import (
         CLOSED,
         DISPATCHED,
@@ -58,8 +60,6 @@ def world(tree, users, category, case, values) -> dict:
         REPORT_PHOTO,
         VERIFIED,
     )
-    from sqlalchemy import select
-
     from portal.contracts.models import Contract
     from portal.extensions import db
     from tests.factories.cases import make_case, make_category, make_photo
