@@ -116,7 +116,8 @@ class VerifyForm(BaseForm):
 class EvaluateForm(BaseForm):
     satisfied = RadioField(_l("Are you satisfied with how it was handled?"), validate_choice=False,
                            choices=[SelectChoice("yes", _l("Satisfied")), SelectChoice("no", _l("Not satisfied"))])
-    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)],
+                            description=_l("Needed when you are not satisfied: say what is still wrong."))
 
 
 class ContractLogForm(BaseForm):

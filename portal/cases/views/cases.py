@@ -4,6 +4,7 @@ categories of the places an official runs."""
 from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from portal.cases import categories as category_service
@@ -25,12 +26,14 @@ from portal.cases.loaders import load_case, load_category, load_photo
 from portal.cases.models import (
     CASE_STATUSES,
     DISPATCHED,
+    FILED,
     FOLLOW_UP_PHOTO,
     HANDLED,
     HANDLING_PHOTO,
     LOOPS,
     OPEN_STATUSES,
     REPORT_PHOTO,
+    REPORTED,
     STREET_LOOP,
 )
 from portal.cases.steps import CASE_STEPS
@@ -46,11 +49,12 @@ from portal.places.service import ancestors_of
 PHOTO_STAGES = ((REPORT_PHOTO, _l("As reported")), (HANDLING_PHOTO, _l("After handling")),
                 (FOLLOW_UP_PHOTO, _l("On the follow-up visit")))
 
-EVENT_LABELS = {"report": _l("Reported"), "file": _l("Filed"), "reject": _l("Not a case"), "dispatch": _l("Dispatched"),
+EVENT_LABELS = {"report": lazy_pgettext("case event", "Reported"), "file": _l("Filed"), "reject": _l("Not a case"),
+                "dispatch": _l("Dispatched"),
                 "accept": _l("Taken up"), "handle": _l("Handled"), "feedback": _l("Reporter told"),
                 "verify": _l("Verified on site"), "handle_again": _l("Sent back: not fixed"), "close": _l("Closed"),
                 "evaluate": _l("Evaluated"), "reopen": _l("Reopened: the reporter was not satisfied"),
-                "escalate": _l("Escalated to the district")}
+                "escalate": _l("Escalated to the district"), "to_need": _l("Made a resident need")}
 
 
 def _labels() -> dict:
@@ -145,7 +149,7 @@ def _action_forms(case, given: dict) -> dict:
     add("evaluate", policy.can_evaluate_case(user, case) and _may("evaluate", case), EvaluateForm)
     add("escalate", policy.can_escalate_case(user, case) and case.loop == STREET_LOOP
         and case.status in OPEN_STATUSES, ReasonForm)
-    add("make_need", triage and case.need_id is None, ButtonForm)
+    add("make_need", triage and case.need_id is None and case.status in (REPORTED, FILED), ButtonForm)
     add("log_contract", policy.can_log_against_contract(user, case) and case.contract_id is not None
         and case.scope_request_id is None, lambda: ContractLogForm(lines=queries.contract_lines(case)))
     return forms
