@@ -162,6 +162,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.cases.views import bp as cases_bp
 
     app.register_blueprint(cases_bp)
+    from portal.cases.views.open311 import bp as open311_bp
+
+    csrf.exempt(open311_bp)  # an API for other systems: a posted request carries an API key, not a form token
+    app.register_blueprint(open311_bp)
 
 
 def _wants_json() -> bool:

@@ -361,4 +361,5 @@ VISITS = [
     Visit("contracts/payments_list.html", "/contracts/payments", None),
     Visit("contracts/evaluation_detail.html", "/contracts/{completed_contract}/evaluation", None),
     Visit("contracts/profile.html", "/contracts/organisations/{contract_org}", None),
+    Visit("cases/api_keys.html", "/cases/api-keys", ADMIN, submit_empty=True),  # Open311 keys
 ]
