@@ -25,6 +25,11 @@ from portal.places.models import COMMUNITY, GRID
 PHOTO_ACCEPT = {"accept": "image/*", "capture": "environment"}
 
 
+class PhotoForm(BaseForm):
+    """A form with a case's photos: their own size limit (portal/cases/photos.py checks it again)."""
+    upload_limit_setting = "CASE_PHOTO_MAX_BYTES"
+
+
 def place_choices(places) -> list[SelectChoice]:
     """Each community, then its grids, grouped under the community's name; each option carries its ancestors'
     ids so the report page's script can narrow the categories to those that cover it."""
@@ -48,7 +53,7 @@ def category_choices(categories) -> list[SelectChoice]:
                      optgroup=category.place.name) for category in categories]
 
 
-class ReportForm(BaseForm):
+class ReportForm(PhotoForm):
     # the service checks the category and the place (with clearer messages than "Not a valid choice")
     place_id = SelectField(_l("Where"), validate_choice=False,
                            description=_l("The grid (or the whole community) where you saw it."))
@@ -102,12 +107,12 @@ class DispatchForm(BaseForm):
             SelectChoice(str(c.id), f"{c.reference} {c.title}") for c in contracts]
 
 
-class HandleForm(BaseForm):
+class HandleForm(PhotoForm):
     note = TextAreaField(_l("What was done"), validators=[Length(max=2000)])
     photos = MultipleFileField(_l("Photos of the result (optional, up to 4)"), render_kw=PHOTO_ACCEPT)
 
 
-class VerifyForm(BaseForm):
+class VerifyForm(PhotoForm):
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
     photos = MultipleFileField(_l("Follow-up photo, taken on site"), render_kw=PHOTO_ACCEPT,
                                description=_l("At least one photo showing the result."))

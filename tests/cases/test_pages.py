@@ -89,6 +89,24 @@ def test_a_resident_reports_a_case_with_a_photo_placed_by_its_gps(client, login_
         assert photo.stage == REPORT_PHOTO and not stored.getexif()  # the camera's metadata is gone
 
 
+def test_a_photo_larger_than_other_uploads_but_within_the_photo_limit_is_taken(client, login_as, loop,
+                                                                              monkeypatch, app):
+    import os
+
+    # small limits keep the request body in memory (werkzeug's test client spools big bodies to files)
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", 100 * 1024)
+    monkeypatch.setitem(app.config, "CASE_PHOTO_MAX_BYTES", 400 * 1024)
+    side = 260  # noise does not compress: an uncompressed PNG of it is about 200 KB
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, "PNG", compress_level=0)
+    assert 100 * 1024 < len(buffer.getvalue()) < 400 * 1024
+    login_as(loop.resident)
+    response = client.post_form("/cases/report", _report_form(loop, photos=_photo(buffer.getvalue(), "big.png")),
+                                content_type="multipart/form-data", token_from="/cases/report")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert _count(CasePhoto) == 1
+
+
 def test_the_same_form_sent_twice_makes_one_case(client, login_as, loop):
     login_as(loop.resident)
     first = client.post_form("/cases/report", _report_form(loop), token_from="/cases/report")
@@ -331,9 +349,10 @@ def _cases(loop, n: int, **fields) -> None:
         make_case(loop.category, loop.grid, loop.resident, status=status, **fields)
 
 
-@pytest.mark.parametrize("who", ["grid_worker", "community_worker", "official", "resident"])
+@pytest.mark.parametrize("who", ["grid_worker", "community_worker", "official", "resident", None])
 def test_my_work_page_queries_do_not_grow_with_cases(client, login_as, count_queries, loop, who):
-    login_as(getattr(loop, who))
+    if who:  # None: the public list alone
+        login_as(getattr(loop, who))
     _cases(loop, 2)
     client.get("/cases/")
     with count_queries() as few:
@@ -341,7 +360,7 @@ def test_my_work_page_queries_do_not_grow_with_cases(client, login_as, count_que
     _cases(loop, 6)
     with count_queries() as many:
         html = client.get("/cases/").get_data(as_text=True)
-    assert html.count('class="case-item') > 8
+    assert html.count('class="case-item') >= 8
     assert len(many) == len(few)
 
 
