@@ -169,6 +169,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.opendata.views import bp as opendata_bp
 
     app.register_blueprint(opendata_bp)
+    from portal.insights.views import bp as insights_bp
+
+    app.register_blueprint(insights_bp)
 
 
 def _wants_json() -> bool:

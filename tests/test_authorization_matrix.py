@@ -28,6 +28,7 @@ from tests.factories.payments import payments_matrix_world
 from tests.factories.places import make_tree
 from tests.factories.projects import projects_matrix_world
 from tests.factories.volunteering import volunteering_world
+from tests.insights.matrix import INSIGHTS_ROUTES, insights_matrix_world
 from tests.opendata.matrix import OPENDATA_ROUTES
 from tests.opendata.matrix import READ_BY_EVERYONE as OPENDATA_READ_BY_EVERYONE
 from tests.procurement.matrix import PROCUREMENT_ROUTES, procurement_matrix_world
@@ -295,6 +296,7 @@ ROUTES.update(PROCUREMENT_ROUTES)  # tests/procurement/matrix.py
 ROUTES.update(CONTRACTS_ROUTES)  # tests/contracts/matrix.py
 ROUTES.update(CASES_ROUTES)  # tests/cases/matrix.py
 ROUTES.update(OPENDATA_ROUTES)  # tests/opendata/matrix.py
+ROUTES.update(INSIGHTS_ROUTES)  # tests/insights/matrix.py
 
 
 @pytest.fixture
@@ -346,6 +348,7 @@ def world():
     values.update(procurement_matrix_world(tree, users, verified))
     values.update(contracts_matrix_world(tree, users, verified, values))
     values.update(cases_matrix_world(tree, users, values))
+    values.update(insights_matrix_world(tree, users, values))
     return users, values
 
 
