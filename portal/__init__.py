@@ -167,10 +167,16 @@ def _register_blueprints(app: Flask) -> None:
 
     csrf.exempt(open311_bp)  # an API for other systems: a posted request carries an API key, not a form token
     app.register_blueprint(open311_bp)
+    from portal.opendata.views import bp as opendata_bp
+
+    app.register_blueprint(opendata_bp)
+    from portal.insights.views import bp as insights_bp
+
+    app.register_blueprint(insights_bp)
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (
+    return request.path.startswith("/api/") or request.path.endswith(".json") or (
         request.accept_mimetypes.best == "application/json")
 
 
