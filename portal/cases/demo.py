@@ -26,6 +26,7 @@ from portal.accounts import roles
 from portal.accounts.models import RoleAssignment, User
 from portal.accounts.passwords import hash_password
 from portal.cases import service
+from portal.cases.categories import create_category
 from portal.cases.demo_data import (
     CASE_COUNT,
     CATEGORIES,
@@ -215,22 +216,19 @@ def _contract() -> Contract | None:
         Organisation.name == CONTRACTED_ORGANISATION, Contract.status == ACTIVE).order_by(Contract.id).limit(1))
 
 
-def _categories(street: Place, departments: dict[str, Department], contract: Contract | None
-                ) -> dict[str, CaseCategory]:
-    """The street's categories. Rows as a category service would write them (none is on main yet): the
-    greenery category goes to the contracted organisation, or to the maintenance station without the contracts
-    demo."""
+def _categories(street: Place, departments: dict[str, Department], contract: Contract | None,
+                official: User) -> dict[str, CaseCategory]:
+    """The street's categories, made by its official: the greenery category goes to the contracted
+    organisation, or to the maintenance station without the contracts demo."""
     categories = {}
     for spec in CATEGORIES:
-        department = departments[spec.department or DEPARTMENTS[2]]
-        category = CaseCategory(place_id=street.id, code=spec.code, name=spec.name, description=spec.description,
-                                department_id=None if spec.department is None and contract else department.id,
-                                contract_id=contract.id if spec.department is None and contract else None,
-                                accept_hours=spec.accept_hours, handle_hours=spec.handle_hours,
-                                feedback_hours=spec.feedback_hours, is_public=spec.is_public)
-        db.session.add(category)
-        categories[spec.code] = category
-    db.session.flush()
+        contracted = spec.department is None and contract is not None
+        department = None if contracted else departments[spec.department or DEPARTMENTS[2]]
+        categories[spec.code] = create_category(
+            official, place_id=street.id, code=spec.code, name=spec.name, description=spec.description,
+            department_id=getattr(department, "id", None), contract_id=contract.id if contracted else None,
+            accept_hours=spec.accept_hours, handle_hours=spec.handle_hours, feedback_hours=spec.feedback_hours,
+            is_public=spec.is_public, is_active=True)
     return categories
 
 
@@ -351,7 +349,7 @@ def seed_cases() -> list[str]:
     contract = _contract()
     people = _people(street, places, contract)
     with on_day(now - timedelta(days=DAYS, hours=2)):
-        categories = _categories(street, _departments(street, people.handler), contract)
+        categories = _categories(street, _departments(street, people.handler), contract, people.handler)
     plans = _plans(places, people, now)
     for plan in plans:
         plan.category_id = categories[plan.category.code].id

@@ -233,8 +233,9 @@ def _svg(html: str) -> str:
 
 def test_the_map_links_each_case_by_name_and_calls_no_outside_server(client, world):
     svg = _svg(client.get("/cases/board").get_data(as_text=True))
-    reference = world["cases"]["waiting"].reference
-    assert re.search(rf'<a class="map-point map-point-overdue" href="[^"]+" aria-label="{reference}[:：]', svg)
+    waiting = world["cases"]["waiting"]
+    assert re.search(rf'<a class="map-point map-point-overdue" href="/cases/{waiting.id}" '
+                     rf'aria-label="{waiting.reference}[:：]', svg)
     assert "http" not in svg and "<image" not in svg and "//" not in svg
 
 

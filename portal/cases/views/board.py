@@ -1,10 +1,9 @@
 """The case board: open and overdue cases by place, response / solve / satisfaction rates per street and
 department, weekly trends and a map drawn without outside tile servers (unless one is configured)."""
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from portal.cases import board as case_board
 from portal.cases import policy
@@ -13,14 +12,6 @@ from portal.cases.models import CASE_STATUSES, CLOSED, EVALUATED
 from portal.cases.service import city_bounds
 from portal.cases.views import bp
 from portal.core.policy import public
-
-
-def case_link(case_id: int) -> str:
-    """The case's page (the cases area's detail route), or the board itself while that route is missing."""
-    try:
-        return url_for("cases.detail", case_id=case_id)
-    except BuildError:
-        return url_for("cases.board") + f"#case-{case_id}"
 
 
 def _point_label(point) -> str:
@@ -47,5 +38,5 @@ def board():
                       "axis_title": _("Cases")})
     drawing = build_map(figures.points, figures.clusters, city_bounds(), current_app.config.get("CASE_MAP_TILE_URL"),
                         point_label=_point_label, cluster_label=_cluster_label, closed_statuses=(CLOSED, EVALUATED))
-    return render_template("cases/board.html", board=figures, drawing=drawing, case_link=case_link,
+    return render_template("cases/board.html", board=figures, drawing=drawing,
                            periods=case_board.PERIODS)
