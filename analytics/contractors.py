@@ -98,19 +98,16 @@ def organisation_performance(contracts: pd.DataFrame, deliveries: pd.DataFrame, 
 def yearly_trend(contracts: pd.DataFrame, evaluations: pd.DataFrame) -> pd.DataFrame:
     """Per organisation and year: contracts signed and their value, final evaluations and their mean rating
     (by the year each became final). Years with neither are absent."""
-    signed = contracts.assign(year=contracts["signed_at"].dt.year) if not contracts.empty else contracts
-    by_signing = (signed.groupby(["organisation_id", "year"]).agg(contracts=("id", "size"),
-                                                                   value_minor=("value_minor", "sum"))
-                  if not signed.empty else pd.DataFrame(columns=["contracts", "value_minor"]))
-    final = evaluations.assign(year=evaluations["final_at"].dt.year) if not evaluations.empty else evaluations
-    by_rating = (final.groupby(["organisation_id", "year"]).agg(evaluations=("overall", "size"),
-                                                                mean_rating=("overall", "mean"))
-                 if not final.empty else pd.DataFrame(columns=["evaluations", "mean_rating"]))
-    if by_signing.empty and by_rating.empty:
+    keys = ["organisation_id", "year"]
+    signed = (contracts.assign(year=contracts["signed_at"].dt.year)
+              .groupby(keys, as_index=False).agg(contracts=("id", "size"), value_minor=("value_minor", "sum"))
+              if not contracts.empty else pd.DataFrame(columns=[*keys, "contracts", "value_minor"]))
+    rated = (evaluations.assign(year=evaluations["final_at"].dt.year)
+             .groupby(keys, as_index=False).agg(evaluations=("overall", "size"), mean_rating=("overall", "mean"))
+             if not evaluations.empty else pd.DataFrame(columns=[*keys, "evaluations", "mean_rating"]))
+    if signed.empty and rated.empty:
         return pd.DataFrame(columns=TREND_COLUMNS)
-    trend = by_signing.join(by_rating, how="outer") if not by_signing.empty else by_rating.join(by_signing,
-                                                                                                 how="outer")
-    trend = trend.reset_index()
+    trend = signed.merge(rated, on=keys, how="outer")
     for name in ("contracts", "value_minor", "evaluations"):
         trend[name] = trend[name].fillna(0).astype("int64")
     trend["mean_rating"] = trend["mean_rating"].astype("float64")

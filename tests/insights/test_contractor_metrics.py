@@ -116,3 +116,8 @@ def test_rank_within_puts_missing_values_last():
     rows = pd.DataFrame({"organisation_id": [1, 2, 3], "mean_rating": [3.0, None, 4.5]})
     ranked = contractors.rank_within(rows, "mean_rating")
     assert list(ranked["organisation_id"]) == [3, 1, 2] and list(ranked["rank"]) == [1, 2, 3]
+
+
+def test_the_yearly_trend_without_any_final_evaluation_counts_contracts():
+    trend = contractors.yearly_trend(WORLD["contracts"], evaluations())
+    assert list(trend["contracts"]) == [1, 1, 1] and list(trend["evaluations"]) == [0, 0, 0]
