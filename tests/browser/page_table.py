@@ -361,6 +361,9 @@ VISITS = [
     Visit("contracts/payments_list.html", "/contracts/payments", None),
     Visit("contracts/evaluation_detail.html", "/contracts/{completed_contract}/evaluation", None),
     Visit("contracts/profile.html", "/contracts/organisations/{contract_org}", None),
+    Visit("insights/red_flags.html", "/insights/red-flags", OFFICIAL),  # with the flags on non-public data
+    Visit("insights/contractors.html", "/insights/contractors", None),
+    Visit("insights/contractor.html", "/insights/contractors/{contract_org}", None),
     Visit("cases/api_keys.html", "/cases/api-keys", ADMIN, submit_empty=True),  # Open311 keys
     Visit("opendata/index.html", "/opendata/", None),
 ]
