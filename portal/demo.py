@@ -28,6 +28,7 @@ from portal.demo_city import (
 )
 from portal.extensions import db
 from portal.funds.demo import fund_logins, seed_funds
+from portal.insights.demo import seed_grid_profiles
 from portal.needs.demo import seed_needs
 from portal.orgs.models import PENDING, REJECTED, SUSPENDED, VERIFIED, Organisation
 from portal.places.models import COMMUNITY, DISTRICT, GRID, KINDS, STREET, Place
@@ -104,6 +105,7 @@ def demo_command():
         places = seed_places()
         users = seed_users(places)
         seed_organisations(users, places)
+        ledger_lines = seed_grid_profiles()  # the grid workers' ledgers (issue 14's community profile)
         # Later domains, in dependency order: needs link to projects and campaigns, shifts hang on projects.
         fund_lines = seed_funds()
         seed_projects()
@@ -115,7 +117,7 @@ def demo_command():
         seed_volunteering()
         logins = demo_logins(users) + [(email, role, fund, DEMO_PASSWORD) for email, role, fund in fund_logins()]
         logins += procurement_logins() + contract_logins()
-        summary = demo_summary() + fund_lines + summary_procurement
+        summary = demo_summary() + ledger_lines + fund_lines + summary_procurement
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
