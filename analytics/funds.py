@@ -62,7 +62,8 @@ def gift_figures(connection, by: str) -> pd.DataFrame:
     """Per fund (`by`="fund") or campaign ("campaign"): counted gifts, their net sum and median. GIFT_COLUMNS."""
     key = donations.c.fund_id if by == "fund" else donations.c.campaign_id
     where = [donations.c.status.in_(COUNTED)] + ([key.is_not(None)] if by == "campaign" else [])
-    medians = _median_statement(key, connection.dialect.name, where).subquery("medians")
+    dialect = connection.dialect if hasattr(connection, "dialect") else connection.get_bind().dialect  # a Session
+    medians = _median_statement(key, dialect.name, where).subquery("medians")
     totals = (select(key.label("key"), func.count().label("gifts"), func.sum(_net()).label("gifts_minor"))
               .where(*where).group_by(key).subquery("totals"))
     statement = (select(totals.c.key, totals.c.gifts, totals.c.gifts_minor, medians.c.median_minor)
