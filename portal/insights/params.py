@@ -1,6 +1,7 @@
 """The dashboards' filters read from the query string: a value that is not one of the known ones answers 400 with
 a message naming the filter (never a 500, never a silently ignored filter); and frames made JSON-safe for storing."""
 import math
+from decimal import Decimal
 
 from flask_babel import gettext as _
 
@@ -52,6 +53,8 @@ def plain(value):
             return None
     except (TypeError, ValueError):
         pass
+    if isinstance(value, Decimal):  # PostgreSQL's sums of bigint are numeric
+        return int(value) if value == value.to_integral_value() else float(value)
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):

@@ -12,6 +12,8 @@ from tests.factories.orgs import make_organisation
 from tests.factories.places import make_place, make_tree
 from tests.factories.projects import make_indicator, make_project, make_report
 
+EN = {"Accept-Language": "en"}
+
 
 def _projects(tree, count: int):
     user = UserFactory()
@@ -39,7 +41,7 @@ def test_the_index_links_every_dashboard_even_those_still_being_built(client):
 def test_outcomes_drill_down_from_the_district_to_the_grid(client):
     tree = make_tree()
     _projects(tree, 2)
-    page = client.get(f"/insights/outcomes?place={tree['district'].id}").get_data(as_text=True)
+    page = client.get(f"/insights/outcomes?place={tree['district'].id}", headers=EN).get_data(as_text=True)
     assert f'/insights/outcomes?place={tree["street"].id}' in page and "Figures computed at" in page
     grid_page = client.get(f"/insights/outcomes?place={tree['grid'].id}").get_data(as_text=True)
     assert tree["community"].name in grid_page  # the breadcrumbs lead back up
@@ -129,7 +131,7 @@ def test_the_profile_suppresses_counts_under_five(client):
 def test_the_profile_suggests_elderly_care_where_many_live_alone(client):
     tree = make_tree()
     _ledger(tree["grid"], living_alone=30, unable_to_self_care=10)
-    page = client.get(f"/insights/profile?place={tree['community'].id}").get_data(as_text=True)
+    page = client.get(f"/insights/profile?place={tree['community'].id}", headers=EN).get_data(as_text=True)
     assert "40 living alone or unable to care for themselves" in page
 
 

@@ -61,7 +61,9 @@ def test_the_import_page_names_each_bad_line(client, login_as, keeper):
     login_as(worker)
     response = client.post_form("/insights/profile/import", {"text": f"{HEADER}\nNOPE,2026-11-30,1,1,1,1,0,0\n"},
                                 token_from="/insights/profile/import")
-    assert response.status_code == 400 and "No grid has the code NOPE" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and '<td class="num">2</td><td>grid_code</td>' in body
+    assert body.count("NOPE") >= 2  # in the problem and in the pasted text kept for correcting
 
 
 def test_the_demo_ledgers_are_seeded_once():
@@ -72,3 +74,4 @@ def test_the_demo_ledgers_are_seeded_once():
     first = seed_grid_profiles()
     assert db.session.query(GridProfile).count() == 150 and "150 added" in first[0]
     assert "0 added" in seed_grid_profiles()[0]
+
