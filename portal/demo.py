@@ -29,6 +29,7 @@ from portal.demo_city import (
 )
 from portal.extensions import db
 from portal.funds.demo import fund_logins, seed_funds
+from portal.insights.demo import seed_grid_profiles
 from portal.needs.demo import seed_needs
 from portal.orgs.models import PENDING, REJECTED, SUSPENDED, VERIFIED, Organisation
 from portal.places.models import COMMUNITY, DISTRICT, GRID, KINDS, STREET, Place
@@ -105,6 +106,7 @@ def demo_command():
         places = seed_places()
         users = seed_users(places)
         seed_organisations(users, places)
+        ledger_lines = seed_grid_profiles()  # the grid workers' ledgers (issue 14's community profile)
         # Later domains, in dependency order: needs link to projects and campaigns, shifts hang on projects.
         fund_lines = seed_funds()
         seed_projects()
@@ -118,7 +120,7 @@ def demo_command():
         seed_volunteering()
         logins = demo_logins(users) + [(email, role, fund, DEMO_PASSWORD) for email, role, fund in fund_logins()]
         logins += procurement_logins() + contract_logins() + case_logins()
-        summary = demo_summary() + fund_lines + summary_procurement + summary_cases
+        summary = demo_summary() + ledger_lines + fund_lines + summary_procurement + summary_cases
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

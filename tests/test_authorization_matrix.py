@@ -400,6 +400,7 @@ READ_BY_EVERYONE |= {"procurement.award_notice", "procurement.roadshow"}  # a pu
 READ_BY_EVERYONE |= {"contracts.milestone_detail", "contracts.evaluation_detail"}  # contracts are public
 READ_BY_EVERYONE |= {"contracts.detail"}  # every contract is public (portal/contracts/policy.py)
 READ_BY_EVERYONE |= OPENDATA_READ_BY_EVERYONE  # a published call's OCDS packages
+READ_BY_EVERYONE |= {"insights.fund_page"}  # every fund is public (funds.policy.can_view_fund)
 
 
 def test_every_route_is_walked_by_an_allowed_and_a_refused_role(app):

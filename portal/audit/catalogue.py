@@ -37,6 +37,7 @@ ACTIONS = (
     "donation.succeeded",
     "evaluation.conflicts_declared", "evaluation.scored", "evaluation.submitted",
     "fund.created", "fund.updated",
+    "grid_profiles.imported",
     "in_kind.pledged", "in_kind.received", "in_kind.sold", "in_kind.withdrawn",
     "login.failed",
     "low_price.accepted", "low_price.explained", "low_price.flagged", "low_price.rejected",

@@ -30,7 +30,8 @@ def navigation_for(user) -> list[NavItem]:
              NavItem(_l("Volunteer"), "volunteering.index"),
              NavItem(_l("Campaigns"), "funds.campaign_list"), NavItem(_l("Funds"), "funds.fund_list"),
              NavItem(_l("Purchase of services"), "procurement.calls"),
-             NavItem(_l("Organisations"), "orgs.directory"), NavItem(_l("Places"), "places.browse")]
+             NavItem(_l("Organisations"), "orgs.directory"), NavItem(_l("Places"), "places.browse"),
+             NavItem(_l("Insights"), "insights.index")]
     if user is None or not user.is_authenticated:
         return items
     items.append(NavItem(_l("My organisations"), "orgs.mine", "mine"))

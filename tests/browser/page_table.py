@@ -368,4 +368,11 @@ VISITS = [
     Visit("insights/contractor.html", "/insights/contractors/{contract_org}", None),
     Visit("cases/api_keys.html", "/cases/api-keys", ADMIN, submit_empty=True),  # Open311 keys
     Visit("opendata/index.html", "/opendata/", None),
+    # insights (issue 14): the dashboards are public; grid ledgers are imported by those who keep them
+    Visit("insights/index.html", "/insights/", None),
+    Visit("insights/outcomes.html", "/insights/outcomes?place={place}", None),
+    Visit("insights/funds.html", "/insights/funds", None),
+    Visit("insights/fund.html", "/insights/funds/{fund}", None),
+    Visit("insights/profile.html", "/insights/profile?place={place}", None),
+    Visit("insights/grid_profiles_import.html", "/insights/profile/import", GRID_WORKER, submit_empty=True),
 ]

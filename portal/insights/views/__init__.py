@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
 
-from portal.insights.views import contractors, funds, outcomes, profile, redflags  # noqa: E402, F401
+from portal.insights.views import contractors, funds, index, outcomes, profile, redflags  # noqa: E402, F401
