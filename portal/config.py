@@ -103,7 +103,12 @@ class Config:
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
     # The whole request body may be larger than one file's limit, so a file somewhat over the limit still
     # reaches its form and is refused beside its field; only a body above this hard cap gets the 413 page.
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_REQUEST_BYTES", str(2 * MAX_UPLOAD_BYTES + 1024 * 1024)))
+    # A grid case's photos (phones take large ones; they are re-encoded and downsized before storing).
+    CASE_PHOTO_MAX_BYTES = int(os.environ.get("CASE_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_REQUEST_BYTES", str(
+        2 * max(MAX_UPLOAD_BYTES, CASE_PHOTO_MAX_BYTES) + 1024 * 1024)))
+    # The city a case's point must lie in: "south,west,north,east" in degrees (the demo city, Yichang).
+    CASE_CITY_BOUNDS = os.environ.get("CASE_CITY_BOUNDS", "29.9,110.25,31.6,112.1")
 
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds
     INVITATION_MAX_AGE = 60 * 60 * 24 * 7

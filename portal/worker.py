@@ -6,6 +6,8 @@ Jobs (periodic, on the worker's clock):
 - every minute, `contracts_due_steps`: the timed steps of contracts (a final evaluation whose rebuttal window
   ended becomes final, and a contract whose evaluations are all final closes; portal/contracts/evaluation.py),
   each taken exactly once (a conditional UPDATE, as steps.claim_step);
+- every minute, `cases_due_steps`: grid cases whose SLA clock ran out go from the street's small loop to the
+  district's big loop (portal/cases/service.py, escalate_overdue_cases), each exactly once (steps.claim_escalation);
 - every minute, `campaigns_due`: what `portal campaigns finish-due` does (finish campaigns past their end, refund
   what failed ones owe);
 - every hour, `volunteering_reminders`: what `portal volunteering send-reminders` does (the day-before mails).
@@ -110,6 +112,12 @@ def take_due_contract_steps() -> dict:
     return finalise_due_evaluations()
 
 
+def take_due_case_steps() -> dict:
+    from portal.cases.service import escalate_overdue_cases
+
+    return {"escalated": escalate_overdue_cases()}
+
+
 def finish_due_campaigns() -> dict:
     from portal.payments.cli import finish_due_campaigns as finish
 
@@ -136,6 +144,12 @@ def procurement_due_steps():
 def contracts_due_steps():
     """Every minute: make final the evaluations whose rebuttal window ended, close the contracts they finish."""
     return run_job("contracts_due_steps", take_due_contract_steps)
+
+
+@huey.periodic_task(crontab(), name="cases_due_steps")
+def cases_due_steps():
+    """Every minute: escalate to the district the street-loop cases whose SLA clock ran out."""
+    return run_job("cases_due_steps", take_due_case_steps)
 
 
 @huey.periodic_task(crontab(), name="campaigns_due")
@@ -167,6 +181,6 @@ def worker_command():
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     use_app(current_app._get_current_object())
-    click.echo(f"worker: queue in {describe(huey)}; jobs: procurement_due_steps, contracts_due_steps and "
-               "campaigns_due every minute, volunteering_reminders hourly")
+    click.echo(f"worker: queue in {describe(huey)}; jobs: procurement_due_steps, contracts_due_steps, "
+               "cases_due_steps and campaigns_due every minute, volunteering_reminders hourly")
     Consumer(huey, workers=1, periodic=True).run()

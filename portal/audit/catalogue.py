@@ -8,7 +8,7 @@ action that is not listed (an old event) still filters: the form adds the reques
 
 ACTIONS = (
     "case.accept", "case.close", "case.dispatch", "case.escalated", "case.evaluate", "case.file", "case.handle",
-    "case.handle_again", "case.reject", "case.reopen", "case.verify",
+    "case.feedback", "case.handle_again", "case.linked", "case.reject", "case.reopen", "case.reported", "case.verify",
     "audit.exported",
     "bid.file_read", "bid.replaced", "bid.submitted", "bid.withdrawn",
     "call.amended", "call.cancelled", "call.draft_updated", "call.drafted", "call.opened", "call.published",

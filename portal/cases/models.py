@@ -101,6 +101,7 @@ class Case(db.Model):
     place = relationship("Place")
     reporter = relationship("User")
     department = relationship("Department")
+    contract = relationship("Contract")
     photos: Mapped[list["CasePhoto"]] = relationship(back_populates="case", order_by="CasePhoto.id")
     events: Mapped[list["CaseEvent"]] = relationship(back_populates="case", order_by="CaseEvent.id")
 

@@ -60,6 +60,11 @@ def can_handle_case(user, case) -> bool:
     return is_handler(user, case)
 
 
+def can_give_feedback(user, case) -> bool:
+    """Telling the reporter what was done: the handler, or the community's workers on its behalf."""
+    return is_handler(user, case) or is_community_worker_for(user, case)
+
+
 def can_verify_case(user, case) -> bool:
     return is_grid_worker_for(user, case) or is_community_worker_for(user, case)
 

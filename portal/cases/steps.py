@@ -39,6 +39,7 @@ CASE_STEPS = {
     "dispatch": ({FILED}, DISPATCHED, "dispatched_at"),
     "accept": ({DISPATCHED}, HANDLING, "accepted_at"),
     "handle": ({HANDLING}, HANDLED, "handled_at"),
+    "feedback": ({HANDLED}, HANDLED, "feedback_at"),  # the reporter told what was done; the status stays
     "verify": ({HANDLED}, VERIFIED, "verified_at"),
     "handle_again": ({HANDLED}, HANDLING, None),  # the grid worker found it not fixed
     "close": ({VERIFIED}, CLOSED, "closed_at"),
