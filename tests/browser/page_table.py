@@ -329,4 +329,6 @@ VISITS = [
     Visit("contracts/payments_list.html", "/contracts/payments", None),
     Visit("contracts/evaluation_detail.html", "/contracts/{completed_contract}/evaluation", None),
     Visit("contracts/profile.html", "/contracts/organisations/{contract_org}", None),
+    Visit("cases/app.html", "/cases/app", GRID_WORKER),  # my grid's cases, follow-ups, the report form
+    Visit("cases/app.html", "/cases/app", RESIDENT),  # the report form and their own reports
 ]
