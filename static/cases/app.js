@@ -133,6 +133,7 @@
       const answer = await response.json();
       await dropItem(item.key);
       showSent(item, answer);
+      if (formStatus.textContent === texts.saved) formStatus.textContent = "";
       return true;
     }
     if (response.type === "opaqueredirect") {
@@ -204,7 +205,8 @@
   async function render() {
     const items = await queuedItems();
     queueBox.hidden = !items.length && !sentList.children.length;
-    queueHeading.textContent = items.length === 1 ? texts.count_one : say(texts.count_many, { count: items.length });
+    queueHeading.textContent = !items.length ? texts.all_sent
+      : items.length === 1 ? texts.count_one : say(texts.count_many, { count: items.length });
     queueList.textContent = "";
     items.forEach((item) => {
       const entry = document.createElement("li");
@@ -299,10 +301,15 @@
     sendQueue();
   }
 
+  const busy = new WeakSet(); // a double tap queues one report, not two with two keys
   document.querySelectorAll("form.app-queued-form").forEach((form) => {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      queueForm(form).catch((error) => { formStatus.textContent = String(error); });
+      event.stopImmediatePropagation(); // portal.js would disable the button for a page that never comes
+      if (busy.has(form)) return;
+      busy.add(form);
+      queueForm(form).catch((error) => { formStatus.textContent = String(error); })
+        .finally(() => busy.delete(form));
     });
   });
 
