@@ -120,6 +120,7 @@ def test_a_report_made_offline_arrives_exactly_once_when_the_phone_is_back_onlin
     expect(page.locator("#app-queue-heading")).to_have_text("全部已发送。")
     assert [c.id for c in _cases_titled(TITLE)] == [case.id]
     assert crashes == []
+    db.session.rollback()  # no read transaction left open: the live server's cleanup truncates every table
     context.close()
 
 
@@ -151,4 +152,5 @@ def test_a_follow_up_photo_taken_offline_verifies_the_case_once_back_online(live
     assert db.session.get(Case, case.id).status == VERIFIED
     assert db.session.scalar(select(func.count()).select_from(CasePhoto).where(
         CasePhoto.case_id == case.id, CasePhoto.stage == FOLLOW_UP_PHOTO)) == 1
+    db.session.rollback()
     context.close()
