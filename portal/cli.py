@@ -52,6 +52,9 @@ def register_commands(app) -> None:
     from portal.procurement.cli import procurement_group
 
     app.cli.add_command(procurement_group)
+    from portal.opendata.cli import opendata_group
+
+    app.cli.add_command(opendata_group)
     from portal.worker import worker_command
 
     app.cli.add_command(worker_command)

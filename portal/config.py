@@ -110,8 +110,16 @@ class Config:
     # The city a case's point must lie in: "south,west,north,east" in degrees (the demo city, Yichang).
     CASE_CITY_BOUNDS = os.environ.get("CASE_CITY_BOUNDS", "29.9,110.25,31.6,112.1")
 
+    # Open data: the prefix of every OCDS ocid (register your own at the Open Contracting Partnership) and the
+    # publisher named in the packages.
+    OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-cnportal-")
+    OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "社区治理服务平台 Community Services Portal")
+
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds
     INVITATION_MAX_AGE = 60 * 60 * 24 * 7
+    # The case board's map draws its points without any outside service; a tile server's URL template
+    # ("https://tiles.example.org/{z}/{x}/{y}.png") draws map tiles under them (its origin joins img-src).
+    CASE_MAP_TILE_URL = os.environ.get("CASE_MAP_TILE_URL") or None
 
     PAYMENT_PROVIDERS = os.environ.get("PAYMENT_PROVIDERS", "sandbox,offline")
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")

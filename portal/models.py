@@ -4,6 +4,7 @@ from portal.audit import models as audit_models  # noqa: F401
 from portal.cases import models as cases_models  # noqa: F401
 from portal.contracts import models as contracts_models  # noqa: F401
 from portal.funds import models as funds_models  # noqa: F401
+from portal.insights import models as insights_models  # noqa: F401
 from portal.needs import models as needs_models  # noqa: F401
 from portal.notifications import models as notifications_models  # noqa: F401
 from portal.orgs import models as orgs_models  # noqa: F401

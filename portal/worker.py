@@ -8,6 +8,8 @@ Jobs (periodic, on the worker's clock):
   each taken exactly once (a conditional UPDATE, as steps.claim_step);
 - every minute, `cases_due_steps`: grid cases whose SLA clock ran out go from the street's small loop to the
   district's big loop (portal/cases/service.py, escalate_overdue_cases), each exactly once (steps.claim_escalation);
+- every five minutes, `insights_refresh`: the dashboards' heavy aggregates recomputed before they are stale
+  (portal/insights/snapshots.py), so a page view reads a stored result;
 - every minute, `campaigns_due`: what `portal campaigns finish-due` does (finish campaigns past their end, refund
   what failed ones owe);
 - every hour, `volunteering_reminders`: what `portal volunteering send-reminders` does (the day-before mails).
@@ -118,6 +120,12 @@ def take_due_case_steps() -> dict:
     return {"escalated": escalate_overdue_cases()}
 
 
+def refresh_insights() -> dict:
+    from portal.insights.snapshots import refresh_due
+
+    return refresh_due()
+
+
 def finish_due_campaigns() -> dict:
     from portal.payments.cli import finish_due_campaigns as finish
 
@@ -152,6 +160,12 @@ def cases_due_steps():
     return run_job("cases_due_steps", take_due_case_steps)
 
 
+@huey.periodic_task(crontab(minute="*/5"), name="insights_refresh")
+def insights_refresh():
+    """Every five minutes: recompute the dashboards' stored aggregates that are getting old."""
+    return run_job("insights_refresh", refresh_insights)
+
+
 @huey.periodic_task(crontab(), name="campaigns_due")
 def campaigns_due():
     """Every minute: `portal campaigns finish-due`."""
@@ -182,5 +196,6 @@ def worker_command():
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     use_app(current_app._get_current_object())
     click.echo(f"worker: queue in {describe(huey)}; jobs: procurement_due_steps, contracts_due_steps, "
-               "cases_due_steps and campaigns_due every minute, volunteering_reminders hourly")
+               "cases_due_steps and campaigns_due every minute, insights_refresh every five minutes, "
+               "volunteering_reminders hourly")
     Consumer(huey, workers=1, periodic=True).run()

@@ -28,6 +28,9 @@ from tests.factories.payments import payments_matrix_world
 from tests.factories.places import make_tree
 from tests.factories.projects import projects_matrix_world
 from tests.factories.volunteering import volunteering_world
+from tests.insights.matrix import INSIGHTS_ROUTES, insights_matrix_world
+from tests.opendata.matrix import OPENDATA_ROUTES
+from tests.opendata.matrix import READ_BY_EVERYONE as OPENDATA_READ_BY_EVERYONE
 from tests.procurement.matrix import PROCUREMENT_ROUTES, procurement_matrix_world
 
 ROLES = ("anonymous", "resident", "org_member", "official", "admin", "treasurer", "committee", "community_worker",
@@ -292,6 +295,8 @@ ROUTES = {
 ROUTES.update(PROCUREMENT_ROUTES)  # tests/procurement/matrix.py
 ROUTES.update(CONTRACTS_ROUTES)  # tests/contracts/matrix.py
 ROUTES.update(CASES_ROUTES)  # tests/cases/matrix.py
+ROUTES.update(OPENDATA_ROUTES)  # tests/opendata/matrix.py
+ROUTES.update(INSIGHTS_ROUTES)  # tests/insights/matrix.py
 
 
 @pytest.fixture
@@ -343,6 +348,7 @@ def world():
     values.update(procurement_matrix_world(tree, users, verified))
     values.update(contracts_matrix_world(tree, users, verified, values))
     values.update(cases_matrix_world(tree, users, values))
+    values.update(insights_matrix_world(tree, users, values))
     return users, values
 
 
@@ -393,6 +399,7 @@ READ_BY_EVERYONE = {"places.detail", "needs.detail", "projects.photo", "funds.fu
 READ_BY_EVERYONE |= {"procurement.award_notice", "procurement.roadshow"}  # a published call's notice and roadshow
 READ_BY_EVERYONE |= {"contracts.milestone_detail", "contracts.evaluation_detail"}  # contracts are public
 READ_BY_EVERYONE |= {"contracts.detail"}  # every contract is public (portal/contracts/policy.py)
+READ_BY_EVERYONE |= OPENDATA_READ_BY_EVERYONE  # a published call's OCDS packages
 
 
 def test_every_route_is_walked_by_an_allowed_and_a_refused_role(app):

@@ -9,6 +9,8 @@ action that is not listed (an old event) still filters: the form adds the reques
 ACTIONS = (
     "case.accept", "case.close", "case.dispatch", "case.escalated", "case.evaluate", "case.file", "case.handle",
     "case.feedback", "case.handle_again", "case.linked", "case.reject", "case.reopen", "case.reported", "case.verify",
+    "case_category.created", "case_category.updated",
+    "api_key.issued", "api_key.request_posted", "api_key.revoked",
     "audit.exported",
     "bid.file_read", "bid.replaced", "bid.submitted", "bid.withdrawn",
     "call.amended", "call.cancelled", "call.draft_updated", "call.drafted", "call.opened", "call.published",
@@ -67,7 +69,8 @@ ACTIONS = (
 )
 
 OBJECT_TYPES = (
-    "audit_log", "bid", "call", "call_question", "campaign", "case", "catalogue_item", "contract",
+    "api_key", "audit_log", "bid", "call", "call_question", "campaign", "case", "case_category", "catalogue_item",
+    "contract",
     "contract_evaluation",
     "contract_payment", "department", "disbursement", "donation", "fund", "hour_record", "in_kind_pledge",
     "low_price_review", "matching_pool", "milestone", "need", "objection",

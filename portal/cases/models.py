@@ -6,6 +6,7 @@ Photos are stored with every metadata stripped (their EXIF time and place read f
 outside systems post cases (portal/cases/open311.py).
 """
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,7 +44,8 @@ class CaseCategory(db.Model):
 # outside the portal's remit), with a reason.
 REPORTED, FILED, DISPATCHED, HANDLING, HANDLED, VERIFIED, CLOSED, EVALUATED, REJECTED = (
     "reported", "filed", "dispatched", "handling", "handled", "verified", "closed", "evaluated", "rejected")
-CASE_STATUSES = {REPORTED: _l("Reported"), FILED: _l("Filed"), DISPATCHED: _l("Dispatched"),
+# "Reported" alone is a date label elsewhere (填报时间); as a status it is 已上报
+CASE_STATUSES = {REPORTED: lazy_pgettext("case status", "Reported"), FILED: _l("Filed"), DISPATCHED: _l("Dispatched"),
                  HANDLING: _l("Being handled"), HANDLED: _l("Handled"), VERIFIED: _l("Verified on site"),
                  CLOSED: _l("Closed"), EVALUATED: _l("Evaluated"), REJECTED: _l("Not a case")}
 OPEN_STATUSES = (REPORTED, FILED, DISPATCHED, HANDLING, HANDLED, VERIFIED)

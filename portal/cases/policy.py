@@ -88,3 +88,37 @@ def can_manage_api_keys(user) -> bool:
 def can_manage_categories(user, place) -> bool:
     return user.is_authenticated and (is_platform_admin(user) or has_place_role(user, place, roles.OFFICIAL,
                                                                                  platform_counts=False))
+
+
+# --- the case pages (portal/cases/views/cases.py) -------------------------------------------------------
+def can_view_photo(user, photo) -> bool:
+    """A case's photo is seen by whoever sees the case."""
+    return can_view_case(user, photo.case)
+
+
+def can_log_against_contract(user, case) -> bool:
+    """A case a contracted organisation handles goes into the contract's scope ledger, logged by either side
+    (the buyer's officials or the contractor), as every scope request is (contracts' can_log_scope_request)."""
+    from portal.contracts.policy import can_log_scope_request
+
+    return case.contract is not None and can_log_scope_request(user, case.contract)
+
+
+def can_manage_some_categories(user) -> bool:
+    """The categories page: platform administrators, and officials over some place."""
+    return user.is_authenticated and (is_platform_admin(user) or bool(places_with_role(user, roles.OFFICIAL)))
+
+
+def can_manage_category(user, category) -> bool:
+    return can_manage_categories(user, category.place)
+
+
+def board_private_places(user) -> list | None:
+    """Where the case board counts cases of non-public categories for `user`: None means everywhere (a
+    platform administrator), else the places the user is an official over (empty: public categories only).
+    The board's figures are public; officials see their own places' cases of every category."""
+    if not user.is_authenticated:
+        return []
+    if is_platform_admin(user):
+        return None
+    return places_with_role(user, roles.OFFICIAL)

@@ -43,6 +43,10 @@ class BaseForm(FlaskForm):
     file over MAX_UPLOAD_BYTES. The request body may be somewhat larger than one file's limit (see
     MAX_CONTENT_LENGTH in config.py), so an over-large file reaches the form and is named beside its field."""
 
+    # the setting that caps one uploaded file; a form taking another kind of file names its own (a case's
+    # photos: CASE_PHOTO_MAX_BYTES, phones take large pictures that are downsized before storing)
+    upload_limit_setting = "MAX_UPLOAD_BYTES"
+
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             # WTForms' own messages in the page's language, with the catalogue read from disk once per
@@ -53,7 +57,7 @@ class BaseForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        limit = current_app.config["MAX_UPLOAD_BYTES"]
+        limit = current_app.config[self.upload_limit_setting]
         for field in self:
             message = None
             for value in field.raw_data or ():

@@ -26,6 +26,7 @@ def navigation_for(user) -> list[NavItem]:
     from portal.places.policy import can_manage_places
 
     items = [NavItem(_l("Projects"), "projects.index"), NavItem(_l("Needs"), "needs.board"),
+             NavItem(_l("Cases"), "cases.index"),
              NavItem(_l("Volunteer"), "volunteering.index"),
              NavItem(_l("Campaigns"), "funds.campaign_list"), NavItem(_l("Funds"), "funds.fund_list"),
              NavItem(_l("Purchase of services"), "procurement.calls"),
@@ -53,6 +54,10 @@ def navigation_for(user) -> list[NavItem]:
         items.append(NavItem(_l("Workbench"), "procurement.workbench", "manage"))
     if can_review_organisations(user):
         items.append(NavItem(_l("Review organisations"), "orgs.review_queue", "manage"))
+    from portal.cases.policy import can_manage_some_categories
+
+    if can_manage_some_categories(user):
+        items.append(NavItem(_l("Case categories"), "cases.categories", "manage"))
     if can_manage_places(user):
         items.append(NavItem(_l("Manage places"), "places.manage", "manage"))
     if can_manage_roles(user):

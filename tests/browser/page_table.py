@@ -147,7 +147,34 @@ def demo_values() -> dict:
             "check_in_token": check_in_token, "invitation_token": invitation_token, "reset_token": reset_token}
     values.update(procurement_values())
     values.update(contracts_values())
+    values.update(case_pages_values())
     return values
+
+
+def case_pages_values() -> dict:
+    """A case reported by the demo resident in the demo grid worker's grid, still to be filed (so the community
+    worker's page shows the step forms), and its category; made and committed when the demo has none."""
+    from portal.cases import service as cases
+    from portal.cases.models import REPORTED, Case, CaseCategory
+
+    grid = _first(select(Place).where(Place.name == GRID_WORKERS_GRID))
+    category = db.session.scalars(select(CaseCategory).where(CaseCategory.place_id.in_(grid.ancestor_ids),
+                                                             CaseCategory.is_active.is_(True))
+                                  .order_by(CaseCategory.id)).first()
+    if category is None:
+        department = _first(select(Department).where(Department.name == BUYER))
+        category = CaseCategory(place_id=department.place_id, code="PAGES", name="楼道堆物",
+                                department_id=department.id)
+        db.session.add(category)
+        db.session.flush()
+    case = db.session.scalars(select(Case).where(Case.place_id == grid.id, Case.status == REPORTED,
+                                                 Case.category_id == category.id).order_by(Case.id)).first()
+    if case is None:
+        case, _created = cases.report_case(_user(RESIDENT), category_id=category.id, title="3栋楼道堆满杂物",
+                                           description="旧家具挡住了消防通道。", place_id=grid.id,
+                                           latitude=30.6979, longitude=111.2861)
+    db.session.commit()
+    return {"case_category": category.id, "case": case.id}
 
 
 def contracts_values() -> dict:
@@ -251,6 +278,11 @@ VISITS = [
     Visit("payments/my_giving.html", "/me/giving", DONOR),
     Visit("payments/receipt.html", "/donations/{gift}/receipt", DONOR),
     Visit("payments/recurring_gift.html", "/me/giving/monthly/{monthly}", DONOR),
+    Visit("cases/index.html", "/cases/", GRID_WORKER),
+    Visit("cases/report.html", "/cases/report", RESIDENT, submit_empty=True),
+    Visit("cases/detail.html", "/cases/{case}", COMMUNITY_WORKER),
+    Visit("cases/categories.html", "/cases/categories", OFFICIAL),
+    Visit("cases/category_form.html", "/cases/categories/new", OFFICIAL, submit_empty=True),
     Visit("needs/board.html", "/needs/", None),
     Visit("needs/detail.html", "/needs/{need}", None),
     Visit("needs/form.html", "/needs/new", RESIDENT, submit_empty=True),
@@ -331,4 +363,8 @@ VISITS = [
     Visit("contracts/profile.html", "/contracts/organisations/{contract_org}", None),
     Visit("cases/app.html", "/cases/app", GRID_WORKER),  # my grid's cases, follow-ups, the report form
     Visit("cases/app.html", "/cases/app", RESIDENT),  # the report form and their own reports
+    # grid cases: the board with the demo street's month of cases (its map, tables and trend)
+    Visit("cases/board.html", "/cases/board", None),
+    Visit("cases/api_keys.html", "/cases/api-keys", ADMIN, submit_empty=True),  # Open311 keys
+    Visit("opendata/index.html", "/opendata/", None),
 ]

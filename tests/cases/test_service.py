@@ -174,7 +174,7 @@ def test_a_breached_clock_escalates_to_the_district_exactly_once(loop, clock):
     assert worker.take_due_case_steps() == {"escalated": 1}
     assert worker.take_due_case_steps() == {"escalated": 0}
     db.session.refresh(case)
-    assert case.loop == DISTRICT_LOOP and case.escalated_at is not None and "SLA" in case.escalation_reason
+    assert case.loop == DISTRICT_LOOP and case.escalated_at is not None and "UTC" in case.escalation_reason
     escalations = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id,
                                                              CaseEvent.action == "escalate")).all()
     assert len(escalations) == 1 and escalations[0].actor_id is None

@@ -65,3 +65,10 @@ def upload(data: bytes, name: str = "photo.jpg"):
     from werkzeug.datastructures import FileStorage
 
     return FileStorage(stream=io.BytesIO(data), filename=name, content_type="image/jpeg")
+
+
+def make_photo(case, stage: str, uploader):
+    """A stored (stripped) photo of `case` at `stage`, through the photos module."""
+    from portal.cases.photos import store_photos
+
+    return store_photos(case, [upload(photo_bytes())], stage, uploader)[0]

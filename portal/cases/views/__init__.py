@@ -3,4 +3,10 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-from portal.cases.views import app_shell, board, cases, open311  # noqa: E402, F401
+from portal.cases.views import (  # noqa: E402, F401
+    api_keys,  # noqa: E402, F401  (Open311 API keys, for administrators)
+    app_shell,
+    board,
+    cases,
+    open311,
+)

@@ -1,0 +1,2 @@
+"""Insights views: funds."""
+from portal.insights.views import bp  # noqa: F401

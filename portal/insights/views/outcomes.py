@@ -1,0 +1,2 @@
+"""Insights views: outcomes."""
+from portal.insights.views import bp  # noqa: F401

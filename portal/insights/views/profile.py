@@ -1,0 +1,2 @@
+"""Insights views: profile."""
+from portal.insights.views import bp  # noqa: F401

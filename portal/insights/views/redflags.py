@@ -1,0 +1,2 @@
+"""Insights views: redflags."""
+from portal.insights.views import bp  # noqa: F401
