@@ -136,7 +136,7 @@ def test_a_follow_up_photo_taken_offline_verifies_the_case_once_back_online(live
     page.goto(live_server + "/cases/app")
     context.set_offline(True)
 
-    page.get_by_text("现场核实").click()
+    page.locator("details.app-follow-up summary", has_text="现场核查").click()
     page.locator(f"#follow-up-photos-{case.id}").set_input_files(
         [{"name": "after.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}])
     page.locator(f"#follow-up-note-{case.id}").fill("井盖已固定")

@@ -41,7 +41,7 @@ def _count(model, *conditions) -> int:
 # --- the installable app -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("language", "short_name", "lang"), [("en", "Grid cases", "en"),
-                                                               ("zh-CN", "网格事件", "zh-CN")])
+                                                               ("zh-CN", "网格案件", "zh-CN")])
 def test_the_manifest_makes_an_installable_app_in_the_users_language(client, language, short_name, lang):
     response = client.get(f"{APP}/manifest.webmanifest", headers={"Accept-Language": language})
     assert response.status_code == 200 and response.mimetype == "application/manifest+json"
