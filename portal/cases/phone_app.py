@@ -19,6 +19,12 @@ def key_mark(key: str) -> str:
     return KEY_MARK.format(key=key)
 
 
+def note_without_key(note: str) -> str:
+    """The note as the person wrote it: the timeline does not show the phone's key."""
+    head, _newline, last = (note or "").rpartition("\n")
+    return head if last.startswith("[app-key:") and last.endswith("]") else note or ""
+
+
 def follow_up_applied(case: Case, key: str) -> bool:
     """Whether a follow-up sent with `key` verified this case already."""
     return db.session.scalar(select(CaseEvent.id).where(

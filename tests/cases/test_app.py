@@ -223,6 +223,15 @@ def test_a_replayed_follow_up_answers_200_without_a_second_photo(client, login_a
     assert _count(CaseEvent, CaseEvent.case_id == case.id, CaseEvent.action == "verify") == 1
 
 
+def test_the_case_timeline_shows_the_follow_up_note_without_the_phones_key(client, login_as, loop):
+    case = make_case(loop.category, loop.grid, loop.resident, status=HANDLED)
+    login_as(loop.grid_worker)
+    key = str(uuid.uuid4())
+    _follow_up(client, case, key, note="井盖已经固定好")
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "井盖已经固定好" in html and key not in html
+
+
 def test_another_follow_up_of_a_case_already_verified_is_a_409(client, login_as, loop):
     case = make_case(loop.category, loop.grid, loop.resident, status=HANDLED)
     login_as(loop.grid_worker)
