@@ -361,6 +361,8 @@ VISITS = [
     Visit("contracts/payments_list.html", "/contracts/payments", None),
     Visit("contracts/evaluation_detail.html", "/contracts/{completed_contract}/evaluation", None),
     Visit("contracts/profile.html", "/contracts/organisations/{contract_org}", None),
+    Visit("cases/app.html", "/cases/app", GRID_WORKER),  # my grid's cases, follow-ups, the report form
+    Visit("cases/app.html", "/cases/app", RESIDENT),  # the report form and their own reports
     # grid cases: the board with the demo street's month of cases (its map, tables and trend)
     Visit("cases/board.html", "/cases/board", None),
     Visit("insights/red_flags.html", "/insights/red-flags", OFFICIAL),  # with the flags on non-public data
