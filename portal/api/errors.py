@@ -6,7 +6,7 @@ create_app's handlers (portal/__init__.py, `_wants_json`).
 """
 from flask import current_app, jsonify
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from portal.core.errors import DomainError
 
@@ -66,7 +66,6 @@ def register(blueprint) -> None:
     def domain_error(error: DomainError):
         return error_response(error.status_code, error.message, error.field)
 
-    @blueprint.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
         messages = (getattr(error, "data", None) or {}).get("messages")
@@ -74,3 +73,9 @@ def register(blueprint) -> None:
             field, message = first_problem(messages)
             return error_response(status, message, field)
         return error_response(status, _default_message(status))
+
+    # Flask prefers a handler registered for the status code, the app's included (its HTML pages for 400, 404,
+    # 429, ...), over a blueprint's handler for the exception class: so one per code, then the class.
+    for code in default_exceptions:
+        blueprint.register_error_handler(code, http_error)
+    blueprint.register_error_handler(HTTPException, http_error)

@@ -2,7 +2,7 @@
 
 Each resource has a list (paged: `page`, `per_page` at most 100; filters `place` (a subtree), `year`, `status`
 and its own) and a one-object route. Reading is open to anyone and rate limited per address (API_RATE_LIMIT);
-reporting a case needs an API key (portal/api/keys.py). Thin: queries.py reads, rows.py shapes, schemas.py
+reporting a case needs an API key (portal/api/access.py). Thin: queries.py reads, rows.py shapes, schemas.py
 documents and dumps.
 """
 from flask import current_app, g, request, url_for
@@ -10,11 +10,11 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from portal.api import errors, policy, queries, rows, schemas
-from portal.api.keys import api_key_required
+from portal.api.access import api_key_required, public_object
 from portal.audit import service as audit
 from portal.cases import api_keys
 from portal.cases import service as cases_service
-from portal.core.policy import object_policy, public
+from portal.core.policy import public
 from portal.extensions import limiter
 
 API_PREFIX = "/api/v1"
@@ -75,7 +75,7 @@ def projects(filters):
 @blp.route("/projects/<int:project_id>", tags=["projects"])
 @blp.response(200, schemas.Project)
 @_documented_errors(404, 429)
-@object_policy(policy.can_read_project, queries.project, login=False)
+@public_object(policy.can_read_project, queries.project)
 def project(found):
     """One service project with its indicators."""
     return rows.project_row(found)
@@ -95,7 +95,7 @@ def funds(filters):
 @blp.route("/funds/<int:fund_id>", tags=["funds"])
 @blp.response(200, schemas.Fund)
 @_documented_errors(404, 429)
-@object_policy(policy.can_read_fund, queries.fund, login=False)
+@public_object(policy.can_read_fund, queries.fund)
 def fund(found):
     """One fund."""
     return rows.fund_row(found)
@@ -114,7 +114,7 @@ def campaigns(filters):
 @blp.route("/campaigns/<int:campaign_id>", tags=["campaigns"])
 @blp.response(200, schemas.Campaign)
 @_documented_errors(404, 429)
-@object_policy(policy.can_read_campaign, queries.campaign, login=False)
+@public_object(policy.can_read_campaign, queries.campaign)
 def campaign(found):
     """One campaign."""
     return rows.campaign_row(found)
@@ -134,7 +134,7 @@ def gifts(filters):
 @blp.route("/gifts/<int:gift_id>", tags=["gifts"])
 @blp.response(200, schemas.Gift)
 @_documented_errors(404, 429)
-@object_policy(policy.can_read_gift, queries.gift, login=False)
+@public_object(policy.can_read_gift, queries.gift)
 def gift(found):
     """One gift (anonymised)."""
     return rows.gift_row(found)
@@ -155,7 +155,7 @@ def calls(filters):
 @blp.route("/calls/<int:call_id>", tags=["calls"])
 @blp.response(200, schemas.Call)
 @_documented_errors(404, 429)
-@object_policy(policy.can_read_call, queries.call, login=False)
+@public_object(policy.can_read_call, queries.call)
 def call(found):
     """One published call with its lots, criteria and awards."""
     return rows.call_row(found)
@@ -174,7 +174,7 @@ def awards(filters):
 @blp.route("/awards/<int:award_id>", tags=["awards"])
 @blp.response(200, schemas.Award)
 @_documented_errors(404, 429)
-@object_policy(policy.can_read_award, queries.award, login=False)
+@public_object(policy.can_read_award, queries.award)
 def award(found):
     """One award."""
     return rows.award_row(found)
@@ -194,7 +194,7 @@ def contracts(filters):
 @blp.route("/contracts/<int:contract_id>", tags=["contracts"])
 @blp.response(200, schemas.Contract)
 @_documented_errors(404, 429)
-@object_policy(policy.can_read_contract, queries.contract, login=False)
+@public_object(policy.can_read_contract, queries.contract)
 def contract(found):
     """One contract with its milestones and approved payments."""
     return rows.contract_row(found, queries.approved_payments([found.id])[found.id])
@@ -214,7 +214,7 @@ def cases(filters):
 @blp.route("/cases/<int:case_id>", tags=["cases"])
 @blp.response(200, schemas.Case)
 @_documented_errors(404, 429)
-@object_policy(policy.can_read_case, queries.case, login=False)
+@public_object(policy.can_read_case, queries.case)
 def case(found):
     """One grid case of a public category."""
     return rows.case_row(found)
