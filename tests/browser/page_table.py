@@ -363,4 +363,5 @@ VISITS = [
     Visit("contracts/profile.html", "/contracts/organisations/{contract_org}", None),
     Visit("cases/api_keys.html", "/cases/api-keys", ADMIN, submit_empty=True),  # Open311 keys
     Visit("opendata/index.html", "/opendata/", None),
+    Visit("api/index.html", "/api/v1/", None),
 ]
