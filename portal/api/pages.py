@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from portal.api import errors
 from portal.api.views import API_PREFIX, RATE_LIMIT
 from portal.core.policy import public
-from portal.extensions import csrf
 
 bp = Blueprint("api_pages", __name__, url_prefix=API_PREFIX)
 errors.register(bp)
@@ -66,5 +65,3 @@ def index():
     return render_template("api/index.html", resources=operations(document), version=document["info"]["version"],
                            rate_limit=current_app.config["API_RATE_LIMIT"])
 
-
-csrf.exempt(bp)
