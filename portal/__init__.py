@@ -1,5 +1,6 @@
 """The community service and welfare-fund portal: create_app() builds the Flask application."""
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, g, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -239,8 +240,20 @@ def _register_error_handlers(app: Flask) -> None:
                           _("The portal hit an error. Nothing was half-saved; please try again later."))
 
 
+def _content_security_policy(config) -> str:
+    # Images come from the portal itself, and from the case map's tile server when one is configured.
+    image_sources = ["'self'", "data:"]
+    if tile_url := config.get("CASE_MAP_TILE_URL"):
+        parts = urlsplit(tile_url)
+        image_sources.append(f"{parts.scheme}://{parts.netloc}")
+    return (f"default-src 'self'; img-src {' '.join(image_sources)}; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
 def _register_request_hooks(app: Flask) -> None:
     from portal.core.forms import has_control_characters
+
+    content_security_policy = _content_security_policy(app.config)
 
     @app.before_request
     def refuse_control_characters_in_the_address():
@@ -255,10 +268,7 @@ def _register_request_hooks(app: Flask) -> None:
             db.session.rollback()
         else:
             db.session.commit()
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+        response.headers.setdefault("Content-Security-Policy", content_security_policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")

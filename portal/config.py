@@ -119,6 +119,9 @@ class Config:
 
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds
     INVITATION_MAX_AGE = 60 * 60 * 24 * 7
+    # The case board's map draws its points without any outside service; a tile server's URL template
+    # ("https://tiles.example.org/{z}/{x}/{y}.png") draws map tiles under them (its origin joins img-src).
+    CASE_MAP_TILE_URL = os.environ.get("CASE_MAP_TILE_URL") or None
 
     PAYMENT_PROVIDERS = os.environ.get("PAYMENT_PROVIDERS", "sandbox,offline")
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from portal.accounts import roles
 from portal.accounts.models import RoleAssignment, User
+from portal.cases.demo import case_logins, seed_cases
 from portal.contracts.demo import contract_logins, contracts_summary, on_call_confirmed
 from portal.core.errors import DomainError
 from portal.demo_city import (
@@ -111,11 +112,13 @@ def demo_command():
         with current_app.test_request_context("/"):  # the calls' notifications link to pages (url_for)
             # after the needs its calls answer; each confirmed award becomes its contract as the year goes
             summary_procurement = seed_procurement(on_confirmed=on_call_confirmed) + contracts_summary()
+            # after the contracts: a contracted organisation handles one category of the street's cases
+            summary_cases = seed_cases()
         # after the contracts, whose service projects (their results frameworks) take volunteers too
         seed_volunteering()
         logins = demo_logins(users) + [(email, role, fund, DEMO_PASSWORD) for email, role, fund in fund_logins()]
-        logins += procurement_logins() + contract_logins()
-        summary = demo_summary() + fund_lines + summary_procurement
+        logins += procurement_logins() + contract_logins() + case_logins()
+        summary = demo_summary() + fund_lines + summary_procurement + summary_cases
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -111,3 +111,14 @@ def can_manage_some_categories(user) -> bool:
 
 def can_manage_category(user, category) -> bool:
     return can_manage_categories(user, category.place)
+
+
+def board_private_places(user) -> list | None:
+    """Where the case board counts cases of non-public categories for `user`: None means everywhere (a
+    platform administrator), else the places the user is an official over (empty: public categories only).
+    The board's figures are public; officials see their own places' cases of every category."""
+    if not user.is_authenticated:
+        return []
+    if is_platform_admin(user):
+        return None
+    return places_with_role(user, roles.OFFICIAL)

@@ -14,7 +14,7 @@ from portal.accounts.passwords import hash_password
 from portal.contracts import amendments, delivery, evaluation, payments, sampling, scope, service
 from portal.contracts.delivery import ReportInput
 from portal.contracts.demo_data import AREA_NARRATIVES, PLANS, RECORD_NAMES, SCOPE_REQUESTS, SECOND_OFFICIAL
-from portal.contracts.models import RATED_AREAS, Contract, ContractPayment, DeliveryReport
+from portal.contracts.models import RATED_AREAS, Contract, ContractPayment, DeliveryReport, ServiceRecord
 from portal.contracts.payable import milestone_payable
 from portal.contracts.service import MilestoneInput
 from portal.core.time import utcnow
@@ -86,7 +86,7 @@ def _run(call, award, plan, official, second, today) -> Contract:
             pending = _report(contract, contract.milestones[n], contractor,
                               (start, (utcnow() - timedelta(days=3)).date()), 0.1)
         with on_day(utcnow() - timedelta(days=1)):  # its sample is out: residents and the grid worker to answer
-            sampling.draw_sample(pending, official)
+            sampling.draw_sample(pending, official, seed=_seed_with_a_visit(pending))
     if plan.returned_report:
         with on_day(signed + timedelta(days=28)):
             report = _report(contract, contract.milestones[0], contractor,
@@ -99,6 +99,23 @@ def _run(call, award, plan, official, second, today) -> Contract:
     if plan.state in ("closed", "completed"):
         _rate(contract, official, plan, moment)
     return contract
+
+
+def _seed_with_a_visit(report) -> str:
+    """A seed whose sample includes someone in the demo grid worker's grid, so the grid worker has a visit to
+    make: the demo stages it; a real sample's seed is random."""
+    grids = set(db.session.scalars(select(RoleAssignment.scope_id).where(
+        RoleAssignment.user_id == _user("grid-worker").id, RoleAssignment.role == roles.GRID_WORKER,
+        RoleAssignment.scope_type == roles.SCOPE_PLACE)))
+    records = sorted(db.session.execute(select(ServiceRecord.id, ServiceRecord.place_id)
+                                        .where(ServiceRecord.report_id == report.id)).all())
+    ids = [record_id for record_id, _place in records]
+    in_grid = {record_id for record_id, place_id in records if place_id in grids}
+    for attempt in range(100):
+        seed = f"demo-{report.contract_id}-{report.id}-{attempt}"
+        if in_grid & set(sampling.draw(ids, seed, sampling.sample_size(len(ids)))):
+            return seed
+    return seed
 
 
 def _records(contract, line, start, end, count: int) -> list[dict]:

@@ -72,7 +72,8 @@ def confirm_url(sample: Sample, item: SampleItem) -> str:
                    _external=True)
 
 
-def draw_sample(report: DeliveryReport, user) -> Sample:
+def draw_sample(report: DeliveryReport, user, seed: str | None = None) -> Sample:
+    """Draw the report's sample once, from a fresh random seed (the demo passes its own, to stage its visits)."""
     if report.status not in (SUBMITTED, VERIFIED):
         raise IllegalTransition(_("Residents are sampled from a report awaiting verification or verified."))
     if db.session.scalar(select(Sample.id).where(Sample.report_id == report.id)) is not None:
@@ -81,7 +82,7 @@ def draw_sample(report: DeliveryReport, user) -> Sample:
     record_ids = sorted(db.session.scalars(select(ServiceRecord.id).where(ServiceRecord.report_id == report.id)))
     if not record_ids:
         raise ValidationFailed(_("This report has no service records to sample."))
-    seed = secrets.token_hex(16)
+    seed = seed or secrets.token_hex(16)
     size = sample_size(len(record_ids))
     sample = Sample(contract_id=report.contract_id, report_id=report.id, seed=seed, size=size, drawn_by_id=user.id,
                     drawn_at=utcnow())

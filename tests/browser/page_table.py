@@ -361,6 +361,11 @@ VISITS = [
     Visit("contracts/payments_list.html", "/contracts/payments", None),
     Visit("contracts/evaluation_detail.html", "/contracts/{completed_contract}/evaluation", None),
     Visit("contracts/profile.html", "/contracts/organisations/{contract_org}", None),
+    # grid cases: the board with the demo street's month of cases (its map, tables and trend)
+    Visit("cases/board.html", "/cases/board", None),
+    Visit("insights/red_flags.html", "/insights/red-flags", OFFICIAL),  # with the flags on non-public data
+    Visit("insights/contractors.html", "/insights/contractors", None),
+    Visit("insights/contractor.html", "/insights/contractors/{contract_org}", None),
     Visit("cases/api_keys.html", "/cases/api-keys", ADMIN, submit_empty=True),  # Open311 keys
     Visit("opendata/index.html", "/opendata/", None),
     Visit("api/index.html", "/api/v1/", None),
