@@ -173,6 +173,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.insights.views import bp as insights_bp
 
     app.register_blueprint(insights_bp)
+    from portal.api import init_app as init_api
+
+    init_api(app)  # the public JSON API at /api/v1 and its OpenAPI document (portal/api/__init__.py)
 
 
 def _wants_json() -> bool:

@@ -89,6 +89,8 @@ class Config:
     RATELIMIT_STORAGE_URI = None  # REDIS_URL when set, else memory
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
+    # The public API (/api/v1): requests per address, shared by all its endpoints (flask-limiter's notation).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "outbox")  # outbox | smtp
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

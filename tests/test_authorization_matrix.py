@@ -19,6 +19,10 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds.models import Fund
 from portal.orgs.models import PENDING, VERIFIED, OrganisationInvitation
+from tests.api.matrix import HEADERS as API_HEADERS
+from tests.api.matrix import READ_BY_EVERYONE as API_READ_BY_EVERYONE
+from tests.api.matrix import ROUTES as API_ROUTES
+from tests.api.matrix import world as api_matrix_world
 from tests.cases.matrix import CASES_ROUTES, cases_matrix_world
 from tests.contracts.matrix import CONTRACTS_ROUTES, contracts_matrix_world
 from tests.factories.accounts import UserFactory, grant
@@ -297,6 +301,12 @@ ROUTES.update(CONTRACTS_ROUTES)  # tests/contracts/matrix.py
 ROUTES.update(CASES_ROUTES)  # tests/cases/matrix.py
 ROUTES.update(OPENDATA_ROUTES)  # tests/opendata/matrix.py
 ROUTES.update(INSIGHTS_ROUTES)  # tests/insights/matrix.py
+ROUTES.update(API_ROUTES)  # tests/api/matrix.py
+HEADERS = dict(API_HEADERS)  # endpoint -> headers sent with its row (templates filled like the URL)
+
+
+def headers_of(endpoint: str, values: dict) -> dict:
+    return {name: value.format(**values) for name, value in HEADERS.get(endpoint, {}).items()}
 
 
 @pytest.fixture
@@ -349,6 +359,7 @@ def world():
     values.update(contracts_matrix_world(tree, users, verified, values))
     values.update(cases_matrix_world(tree, users, values))
     values.update(insights_matrix_world(tree, users, values))
+    values.update(api_matrix_world(tree, users, values))
     return users, values
 
 
@@ -377,11 +388,11 @@ def test_each_role_gets_the_expected_answer_on_every_route(client, login_as, wor
     token = client.csrf_token("/" if role != "anonymous" else "/login")
     failures = []
     for endpoint, (method, template, expected) in sorted(ROUTES.items()):
-        url = template.format(**values)
+        url, headers = template.format(**values), headers_of(endpoint, values)
         if method == "GET":
-            response = client.get(url)
+            response = client.get(url, headers=headers)
         else:
-            response = client.post(url, data={"csrf_token": token})
+            response = client.post(url, data={"csrf_token": token}, headers=headers)
         response.close()  # file responses (downloads, vendor JS) hold an open file until closed
         if answer_of(response) != expected[role]:
             failures.append(f"{method} {url} ({endpoint}): got {answer_of(response)}, want {expected[role]}")
@@ -401,6 +412,7 @@ READ_BY_EVERYONE |= {"contracts.milestone_detail", "contracts.evaluation_detail"
 READ_BY_EVERYONE |= {"contracts.detail"}  # every contract is public (portal/contracts/policy.py)
 READ_BY_EVERYONE |= OPENDATA_READ_BY_EVERYONE  # a published call's OCDS packages
 READ_BY_EVERYONE |= {"insights.fund_page"}  # every fund is public (funds.policy.can_view_fund)
+READ_BY_EVERYONE |= API_READ_BY_EVERYONE  # the API's one-object reads (public objects only)
 
 
 def test_every_route_is_walked_by_an_allowed_and_a_refused_role(app):
@@ -434,7 +446,7 @@ def test_every_declared_policy_is_the_one_enforced(app, client, login_as, world,
             continue
         monkeypatch.setattr(view, "route_check", lambda *args: False)
         role = next(role for role in (*ROLES[1:], "anonymous") if expected[role] in ALLOWED)
-        walks[role].append((endpoint, method, template.format(**values)))
+        walks[role].append((endpoint, method, template.format(**values), headers_of(endpoint, values)))
     answered = []
     token = client.csrf_token("/login")
     for role, routes in walks.items():
@@ -444,8 +456,9 @@ def test_every_declared_policy_is_the_one_enforced(app, client, login_as, world,
             client.post("/logout", data={"csrf_token": token}).close()  # the previous role, if any
             login_as(users[role])
             token = client.csrf_token("/")
-        for endpoint, method, url in routes:
-            response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
+        for endpoint, method, url, headers in routes:
+            response = (client.get(url, headers=headers) if method == "GET"
+                        else client.post(url, data={"csrf_token": token}, headers=headers))
             response.close()
             if response.status_code not in (403, 404):
                 answered.append(f"{method} {url} ({endpoint}) as {role}: {response.status_code} with a refusing policy")

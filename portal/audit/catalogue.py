@@ -10,7 +10,7 @@ ACTIONS = (
     "case.accept", "case.close", "case.dispatch", "case.escalated", "case.evaluate", "case.file", "case.handle",
     "case.feedback", "case.handle_again", "case.linked", "case.reject", "case.reopen", "case.reported", "case.verify",
     "case_category.created", "case_category.updated",
-    "api_key.issued", "api_key.request_posted", "api_key.revoked",
+    "api_key.case_reported", "api_key.issued", "api_key.request_posted", "api_key.revoked",
     "audit.exported",
     "bid.file_read", "bid.replaced", "bid.submitted", "bid.withdrawn",
     "call.amended", "call.cancelled", "call.draft_updated", "call.drafted", "call.opened", "call.published",

@@ -72,7 +72,7 @@ class Case(db.Model):
     loop: Mapped[str] = mapped_column(String(16), default=STREET_LOOP)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     reporter_name: Mapped[str] = mapped_column(String(80), default="")  # an Open311 reporter without an account
-    reported_via: Mapped[str] = mapped_column(String(16), default="web")  # web | phone_app | open311
+    reported_via: Mapped[str] = mapped_column(String(16), default="web")  # web | phone_app | open311 | api
     # a phone's offline queue sends each report once with this key: a replay finds the case it made
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)

@@ -51,7 +51,7 @@ from portal.procurement.models import Department
 
 TITLE_MAX, TEXT_MAX, NOTE_MAX = 120, 5000, 2000
 DUPLICATE_METRES = 150
-VIAS = ("web", "phone_app", "open311")
+VIAS = ("web", "phone_app", "open311", "api")  # api: POST /api/v1/cases (portal/api/views.py)
 
 
 class NotAllowed(DomainError):

@@ -377,4 +377,5 @@ VISITS = [
     Visit("insights/fund.html", "/insights/funds/{fund}", None),
     Visit("insights/profile.html", "/insights/profile?place={place}", None),
     Visit("insights/grid_profiles_import.html", "/insights/profile/import", GRID_WORKER, submit_empty=True),
+    Visit("api/index.html", "/api/v1/", None),
 ]
