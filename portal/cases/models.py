@@ -136,6 +136,7 @@ class CasePhoto(db.Model):
 class CaseEvent(db.Model):
     """One step of a case's timeline: who did what, when, from which status to which (and the note)."""
     __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "client_key", name="uq_case_events_client_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -145,6 +146,8 @@ class CaseEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the portal (a timed step)
     note: Mapped[str] = mapped_column(Text, default="")
     at = mapped_column(UTCDateTime(), default=utcnow)
+    # the key a phone's offline queue sent the step with (a follow-up): its replay finds the step it made
+    client_key: Mapped[str | None] = mapped_column(String(64))
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor = relationship("User")

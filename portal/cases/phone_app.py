@@ -1,9 +1,9 @@
 """The server side of the phone app's offline queue: what the phone sends again is applied once.
 
 A report carries its idempotency key into the case (`service.report_case` finds the case a replay made). A
-follow-up (verification on site) has no column for it, and needs none: the verify step happens once by the
-case's lifecycle, and its timeline event ends with the key, so the phone's replay of a follow-up already
-applied is told "done" (and stores no second photo) instead of a refusal it would keep in its queue.
+follow-up (verification on site) keeps its key on the verify step's timeline event (`CaseEvent.client_key`), so
+the phone's replay of a follow-up already applied is told "done" (and stores no second photo) instead of a
+refusal it would keep in its queue.
 """
 from sqlalchemy import select
 
@@ -12,24 +12,11 @@ from portal.cases.models import Case, CaseEvent
 from portal.extensions import db
 from portal.funds.checks import lock_row
 
-KEY_MARK = "[app-key:{key}]"  # the last line of the verify event's note
-
-
-def key_mark(key: str) -> str:
-    return KEY_MARK.format(key=key)
-
-
-def note_without_key(note: str) -> str:
-    """The note as the person wrote it: the timeline does not show the phone's key."""
-    head, _newline, last = (note or "").rpartition("\n")
-    return head if last.startswith("[app-key:") and last.endswith("]") else note or ""
-
 
 def follow_up_applied(case: Case, key: str) -> bool:
     """Whether a follow-up sent with `key` verified this case already."""
     return db.session.scalar(select(CaseEvent.id).where(
-        CaseEvent.case_id == case.id, CaseEvent.action == "verify",
-        CaseEvent.note.endswith(key_mark(key), autoescape=True)).limit(1)) is not None
+        CaseEvent.case_id == case.id, CaseEvent.action == "verify", CaseEvent.client_key == key).limit(1)) is not None
 
 
 def verify_from_app(case: Case, actor, key: str, note: str = "", photos=()) -> tuple[Case, bool]:
@@ -39,6 +26,5 @@ def verify_from_app(case: Case, actor, key: str, note: str = "", photos=()) -> t
     case = lock_row(Case, case.id)  # a phone resending while its first try still runs waits for it, then sees it
     if follow_up_applied(case, key):
         return case, False
-    note = (note or "").strip()
-    service.verify_case(case, actor, note=f"{note}\n{key_mark(key)}" if note else key_mark(key), photos=photos)
+    service.verify_case(case, actor, note=note, photos=photos, client_key=key)
     return case, True

@@ -300,14 +300,15 @@ def give_feedback(case: Case, actor, note: str) -> Case:
     return case
 
 
-def verify_case(case: Case, actor, note: str = "", photos=()) -> Case:
-    """The grid worker checks on site and proves it with a follow-up photo."""
+def verify_case(case: Case, actor, note: str = "", photos=(), client_key: str | None = None) -> Case:
+    """The grid worker checks on site and proves it with a follow-up photo (`client_key`: the phone app's key
+    for the follow-up, kept on the timeline event so a replay is recognised)."""
     _allowed(policy.can_verify_case(actor, case))
     note = _text(note, "note", NOTE_MAX)
     stripped = strip_photos(photos)
     if not stripped:
         raise ValidationFailed(_("Take a follow-up photo of the place as it is now."), field="photos")
-    take_step(case, "verify", actor, note)
+    take_step(case, "verify", actor, note, client_key=client_key)
     store_stripped(case, stripped, FOLLOW_UP_PHOTO, actor)
     return case
 

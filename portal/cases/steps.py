@@ -55,7 +55,8 @@ def check_case_step(case: Case, step: str) -> None:
                                   current=CASE_STATUSES.get(case.status, case.status), step=step))
 
 
-def take_step(case: Case, step: str, actor, note: str = "", due_hours: int | None = None) -> str:
+def take_step(case: Case, step: str, actor, note: str = "", due_hours: int | None = None,
+              client_key: str | None = None) -> str:
     """Move `case` by `step` (or raise IllegalTransition): stamp its clock, set the next deadline `due_hours`
     from now (None: no clock runs), record the timeline event and the audit. Returns the status before."""
     check_case_step(case, step)
@@ -66,7 +67,7 @@ def take_step(case: Case, step: str, actor, note: str = "", due_hours: int | Non
         setattr(case, clock, now)
     case.next_due_at = now + timedelta(hours=due_hours) if due_hours else None
     db.session.add(CaseEvent(case_id=case.id, action=step, from_status=before, to_status=target,
-                             actor_id=getattr(actor, "id", None), note=note or "", at=now))
+                             actor_id=getattr(actor, "id", None), note=note or "", at=now, client_key=client_key))
     audit.record(f"case.{step}", "case", case.id, actor=actor if actor is not None else audit.SYSTEM,
                  before={"status": before}, after={"status": target, "note": note or None})
     db.session.flush()

@@ -46,13 +46,17 @@ def live_server(app):
         thread.join(timeout=5)
         server.server_close()
         app.config["SERVER_NAME"] = original_server_name
+        db.session.rollback()  # a failed test's open read would make the TRUNCATE wait forever on PostgreSQL
+        db.session.remove()
         _empty_all_tables()
 
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # CI shares two cores between the server, Chromium and PostgreSQL: give an expected state 15 s, not 5
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,

@@ -139,11 +139,6 @@ def app_service_worker():
     return response
 
 
-@bp.app_template_filter("event_note")
-def event_note(note: str) -> str:
-    return phone_app.note_without_key(note)
-
-
 # --- the queue's endpoints: JSON in, JSON out ------------------------------------------------------------
 
 def _json_error(message: str, field: str | None = None, status: int = 400, code: str = "invalid"):
