@@ -127,6 +127,17 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # a local fake in tests
+    # WeChat Pay API v3 (direct merchant; `wechatpay` in PAYMENT_PROVIDERS): the merchant's key pair signs our
+    # requests, the platform public key (WeChat Pay's "公钥模式") verifies its answers and callbacks.
+    WECHATPAY_MCHID = os.environ.get("WECHATPAY_MCHID")
+    WECHATPAY_APPID = os.environ.get("WECHATPAY_APPID")
+    WECHATPAY_API_V3_KEY = os.environ.get("WECHATPAY_API_V3_KEY")
+    WECHATPAY_CERT_SERIAL = os.environ.get("WECHATPAY_CERT_SERIAL")
+    WECHATPAY_PRIVATE_KEY = os.environ.get("WECHATPAY_PRIVATE_KEY")  # PEM text or a file path
+    WECHATPAY_PLATFORM_PUBLIC_KEY = os.environ.get("WECHATPAY_PLATFORM_PUBLIC_KEY")  # PEM text or a file path
+    WECHATPAY_PLATFORM_PUBLIC_KEY_ID = os.environ.get("WECHATPAY_PLATFORM_PUBLIC_KEY_ID")  # PUB_KEY_ID_...
+    WECHATPAY_API_BASE = os.environ.get("WECHATPAY_API_BASE")  # a local fake in tests
+    WECHATPAY_NOTIFY_URL = os.environ.get("WECHATPAY_NOTIFY_URL")  # default: /webhooks/wechatpay on this host
     # Written into every provider reference, so two portals on one Stripe account (staging and
     # production both number gifts from 1) never take each other's events. Default: from SECRET_KEY.
     PORTAL_DEPLOYMENT_ID = os.environ.get("PORTAL_DEPLOYMENT_ID")

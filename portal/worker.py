@@ -12,6 +12,8 @@ Jobs (periodic, on the worker's clock):
   (portal/insights/snapshots.py), so a page view reads a stored result;
 - every minute, `campaigns_due`: what `portal campaigns finish-due` does (finish campaigns past their end, refund
   what failed ones owe);
+- every minute, `payments_query_late`: pending WeChat Pay gifts whose notification is late are queried at the
+  provider (portal/payments/webhooks.py, query_late_orders) and applied through the same idempotent event path;
 - every hour, `volunteering_reminders`: what `portal volunteering send-reminders` does (the day-before mails).
 Each job runs in an app context (the app is created once per worker process), commits its own transaction and
 logs what it did. `portal worker` runs the consumer; `portal procurement due` takes the due steps once, by hand
@@ -135,6 +137,12 @@ def finish_due_campaigns() -> dict:
     return {"finished": report.finished, "problems": report.problems}
 
 
+def query_late_payments() -> dict:
+    from portal.payments.webhooks import query_late_orders
+
+    return query_late_orders()
+
+
 def send_volunteering_reminders() -> dict:
     from portal.volunteering.cli import send_due_reminders
 
@@ -172,6 +180,12 @@ def campaigns_due():
     return run_job("campaigns_due", finish_due_campaigns)
 
 
+@huey.periodic_task(crontab(), name="payments_query_late")
+def payments_query_late():
+    """Every minute: ask WeChat Pay (rails with an order query) about gifts pending for more than three minutes."""
+    return run_job("payments_query_late", query_late_payments)
+
+
 @huey.periodic_task(crontab(minute="0"), name="volunteering_reminders")
 def volunteering_reminders():
     """Every hour on the hour: `portal volunteering send-reminders` (shifts starting in 24 to 48 hours)."""
@@ -196,6 +210,6 @@ def worker_command():
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     use_app(current_app._get_current_object())
     click.echo(f"worker: queue in {describe(huey)}; jobs: procurement_due_steps, contracts_due_steps, "
-               "cases_due_steps and campaigns_due every minute, insights_refresh every five minutes, "
-               "volunteering_reminders hourly")
+               "cases_due_steps, campaigns_due and payments_query_late every minute, insights_refresh every five "
+               "minutes, volunteering_reminders hourly")
     Consumer(huey, workers=1, periodic=True).run()

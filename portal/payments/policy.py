@@ -35,6 +35,11 @@ def can_view_receipt(user, donation) -> bool:
     return is_donor(user, donation) or is_treasurer(user, donation.fund)
 
 
+def can_pay_gift(user, donation) -> bool:
+    """The pay page of a QR rail (WeChat Pay), its status and "I have paid": the donor only."""
+    return is_donor(user, donation)
+
+
 def can_use_sandbox_checkout(user, gift) -> bool:
     return is_donor(user, gift)
 

@@ -50,7 +50,7 @@ from portal.payments.models import (
     Refund,
 )
 from portal.payments.providers import get_provider
-from portal.payments.providers.base import ProviderError
+from portal.payments.providers.base import Checkout, ProviderError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -254,6 +254,9 @@ def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: T
     currency = check_currency(currency)
     if frequency not in (ONE_OFF, MONTHLY):
         raise ValidationFailed(_("Choose a one-off or a monthly gift."), field="frequency")
+    if frequency == MONTHLY and not provider.supports_monthly:
+        raise ValidationFailed(_("Monthly giving is not offered with this way to pay. Choose a one-off gift, or "
+                                 "another way to pay for a monthly gift."), field="frequency")
     donor_name, display_mode = clean_donor_name(donor_name or donor.display_name, display_mode)
     message = (message or "").strip()
     if len(message) > MAX_MESSAGE:
@@ -310,6 +313,12 @@ def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: T
 
 def start_checkout(gift: Donation | RecurringGift, success_url: str, cancel_url: str) -> str:
     """Open (or reopen) the provider's checkout for a pending gift; returns where to send the donor."""
+    return open_checkout(gift, success_url, cancel_url).url
+
+
+def open_checkout(gift: Donation | RecurringGift, success_url: str = "", cancel_url: str = "") -> Checkout:
+    """The provider's checkout for a pending gift (a redirect, or a QR code for the portal's pay page); a
+    repeated call reopens the same one (the providers' order ids are deterministic per gift)."""
     ensure_awaiting_payment(gift)
     provider = get_provider(gift.provider)
     try:
@@ -319,7 +328,7 @@ def start_checkout(gift: Donation | RecurringGift, success_url: str, cancel_url:
     if gift.provider_session_id != checkout.session_id:
         gift.provider_session_id = checkout.session_id
         db.session.flush()
-    return checkout.url
+    return checkout
 
 
 # --- money arrives -----------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Giving pages, the sandbox checkout, the Stripe webhook, receipts, refunds, offline gifts, "My giving"."""
+import segno
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.accounts.service import find_user_by_email
 from portal.core.errors import DomainError, ValidationFailed
@@ -31,11 +33,12 @@ from portal.payments.models import (
     PROVIDERS,
     RECURRING_STATUSES,
     STRIPE,
+    WECHATPAY,
     Donation,
     RecurringGift,
 )
 from portal.payments.providers import enabled_provider_names, get_provider
-from portal.payments.providers.base import SignatureError
+from portal.payments.providers.base import QR, ProviderError, SignatureError
 
 bp = Blueprint("payments", __name__)
 NONCES_KEPT = 10
@@ -195,6 +198,78 @@ def stripe_webhook():
         return jsonify({"error": {"code": "bad_webhook", "message": message, "field": None}}), 400
     outcome = webhooks.receive_and_commit(STRIPE, event)  # the delivery is its own unit of work
     return jsonify({"received": True, "outcome": outcome}), 200
+
+
+# --- QR rails (WeChat Pay): the pay page, its status, "I have paid", the notification ------------------------
+
+def _qr_svg(payload: str) -> Markup:
+    code = segno.make(payload, error="m")
+    return Markup(code.svg_inline(scale=6, border=2, omitsize=True, svgclass="qr-code",
+                                  title=_("Payment code to scan")))
+
+
+@bp.route("/give/<int:donation_id>/pay")
+@object_policy(policy.can_pay_gift, queries.load_donation)
+def pay_gift(donation):
+    """Desktop: the QR code to scan, updated by static/js/pay_status.js; phone: on to the provider's H5 page."""
+    if donation.status != PENDING:
+        return redirect(_success_url(donation, external=False))
+    checkout = service.open_checkout(donation)
+    if checkout.kind != QR:
+        db.session.commit()
+        return redirect(checkout.url, code=303)
+    return render_template("payments/pay_qr.html", donation=donation, qr=_qr_svg(checkout.qr_payload),
+                           button_form=EmptyForm(), **_labels())
+
+
+@bp.route("/give/<int:donation_id>/status")
+@object_policy(policy.can_pay_gift, queries.load_donation)
+def gift_status(donation):
+    return jsonify({"status": donation.status, "label": service.status_label(donation.status),
+                    "paid": donation.status in service.SETTLED,
+                    "receipt_url": _success_url(donation, external=False)})
+
+
+@bp.route("/give/<int:donation_id>/check", methods=["POST"])
+@object_policy(policy.can_pay_gift, queries.load_donation)
+@retrying
+def check_gift(donation):
+    """"I have paid": ask the provider now instead of waiting for its notification."""
+    back = url_for("payments.pay_gift", donation_id=donation.id)
+
+    def ask():
+        try:
+            return webhooks.query_and_apply(donation)
+        except ProviderError as error:
+            raise service.PaymentServiceUnavailable() from error
+
+    def answered(outcome):
+        if db.session.get(Donation, donation.id).status in service.SETTLED:
+            return done(_("Thank you! Your gift is confirmed."), _success_url(donation, external=False))
+        if donation.status != PENDING:
+            return redirect(_success_url(donation, external=False))
+        return done(_("WeChat Pay has not confirmed the payment yet. If you paid, this page updates by itself "
+                      "within a few minutes."), back, "info")
+
+    return button_action(ask, answered, back, form=EmptyForm())
+
+
+@bp.route("/webhooks/wechatpay", methods=["POST"])
+@public
+@csrf.exempt
+@retrying
+def wechatpay_webhook():
+    """WeChat Pay's notification: 204 with no body when taken (stored, or a replay), else an error JSON (WeChat
+    then retries, with backoff, for about a day)."""
+    raw_body = request.get_data()
+    try:
+        provider = get_provider(WECHATPAY)
+        event = provider.parse_webhook(raw_body, request.headers)
+    except (DomainError, SignatureError):
+        # nothing is stored: a forged, stale or undecryptable delivery leaves no trace but this answer
+        return jsonify({"code": "FAIL", "message": "signature verification failed"}), 401
+    webhooks.receive_and_commit(WECHATPAY, event)
+    return Response(status=204)
 
 
 # --- receipts --------------------------------------------------------------------------------------------

@@ -173,6 +173,64 @@ def deferred_count() -> int:
                              .where(WebhookEvent.processed_at.is_(None)))
 
 
+# --- the active order query (late notifications) ------------------------------------------------------
+
+def query_and_apply(donation: Donation) -> str | None:
+    """Ask the provider about a pending gift's order and apply what it says through receive_event, as if
+    its notification had come: the event id is the same as the notification's, so the payment is applied
+    once whichever arrives first. None when the provider has nothing final to say yet."""
+    from portal.payments.providers import get_provider
+
+    if donation.status != PENDING or not donation.provider_session_id:
+        return None
+    event = get_provider(donation.provider).query_order(donation)  # before any row lock: a network call
+    if event is None:
+        return None
+    return receive_and_commit(donation.provider, event)
+
+
+def pending_to_query(providers: list[str], older_than: timedelta, newer_than: timedelta,
+                     limit: int = 100) -> list[int]:
+    """Ids of pending gifts on rails with an active query, started between `newer_than` and `older_than` ago."""
+    now = utcnow()
+    return list(db.session.scalars(
+        select(Donation.id).where(Donation.status == PENDING, Donation.provider.in_(providers),
+                                  Donation.provider_session_id.is_not(None),
+                                  Donation.created_at <= now - older_than, Donation.created_at >= now - newer_than)
+        .order_by(Donation.id).limit(limit)))
+
+
+# A notification normally comes within seconds; after this the worker asks the provider (主动查单).
+QUERY_AFTER = timedelta(minutes=3)
+QUERY_WITHIN = timedelta(days=2)
+
+
+def query_late_orders() -> dict:
+    """The worker's step: every pending gift on a rail with an active query, older than QUERY_AFTER, is
+    queried once per run and applied through receive_event (so exactly once, whatever else arrives)."""
+    import logging
+
+    from portal.payments.providers import enabled_provider_names, get_provider
+    from portal.payments.providers.base import PaymentProvider, ProviderError
+
+    rails = [name for name in enabled_provider_names(online_only=True)
+             if type(get_provider(name)).query_order is not PaymentProvider.query_order]
+    if not rails:
+        return {"queried": 0, "applied": 0}
+    queried = applied = 0
+    for donation_id in pending_to_query(rails, QUERY_AFTER, QUERY_WITHIN):
+        donation = db.session.get(Donation, donation_id)
+        queried += 1
+        try:
+            outcome = query_and_apply(donation)
+        except ProviderError as error:
+            db.session.rollback()
+            logging.getLogger("portal.payments").warning("order query of donation %s: %s", donation_id, error)
+            continue
+        applied += outcome is not None and outcome != DUPLICATE
+    return {"queried": queried, "applied": applied}
+
+
 # --- finding our rows ------------------------------------------------------------------------------
 
 def _gift_for_session(model, session: dict, provider_name: str, prefix: str, metadata_key: str):

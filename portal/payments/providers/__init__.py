@@ -3,7 +3,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.core.errors import DomainError
-from portal.payments.models import OFFLINE, SANDBOX, STRIPE
+from portal.payments.models import OFFLINE, SANDBOX, STRIPE, WECHATPAY
 from portal.payments.providers.base import PaymentProvider
 
 
@@ -11,8 +11,9 @@ def _provider_classes() -> dict:
     from portal.payments.providers.offline import OfflineProvider
     from portal.payments.providers.sandbox import SandboxProvider
     from portal.payments.providers.stripe_provider import StripeProvider
+    from portal.payments.providers.wechatpay_provider import WeChatPayProvider
 
-    return {STRIPE: StripeProvider, SANDBOX: SandboxProvider, OFFLINE: OfflineProvider}
+    return {STRIPE: StripeProvider, SANDBOX: SandboxProvider, OFFLINE: OfflineProvider, WECHATPAY: WeChatPayProvider}
 
 
 def configured_provider_names(config=None) -> list[str]:

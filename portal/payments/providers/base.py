@@ -31,12 +31,19 @@ class SignatureError(ValueError):
     """A webhook whose signature is wrong, missing or too old: answered 400, nothing stored."""
 
 
+#: Checkout kinds: the donor is sent to `url` (a card page, an H5 cashier), or scans `qr_payload` shown on
+#: the portal's own pay page (/give/<donation>/pay), which `url` then is.
+REDIRECT, QR = "redirect", "qr"
+
+
 @dataclass
 class Checkout:
     """A started checkout: the provider's session id (stored on the gift) and where to send the donor."""
 
     session_id: str
     url: str
+    kind: str = REDIRECT
+    qr_payload: str | None = None
 
 
 @dataclass
@@ -67,6 +74,8 @@ class PaymentProvider(ABC):
     online: bool = True
     #: True when a refund or a cancelled subscription takes effect at once (no webhook follows).
     settles_at_once: bool = False
+    #: False for rails without subscriptions (WeChat Pay Native/H5): the give form says monthly is not offered.
+    supports_monthly: bool = True
 
     @abstractmethod
     def start_checkout(self, gift, success_url: str, cancel_url: str) -> Checkout:
@@ -83,3 +92,9 @@ class PaymentProvider(ABC):
     @abstractmethod
     def parse_webhook(self, raw_body: bytes, headers) -> ProviderEvent:
         """Verify and parse a webhook; raise SignatureError when it cannot be trusted."""
+
+    def query_order(self, gift) -> ProviderEvent | None:
+        """Ask the provider for the state of a pending gift's order (a late notification); None when the
+        provider has nothing final to say. Rails whose notifications always come (Stripe retries for three days)
+        keep this default."""
+        return None

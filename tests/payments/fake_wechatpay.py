@@ -1,0 +1,226 @@
+"""A local fake of the parts of WeChat Pay's API v3 the portal calls, and signed, encrypted callbacks.
+
+The real `wechatpayv3` SDK talks to it through WECHATPAY_API_BASE; nothing reaches the internet. Every
+request's Authorization header (WECHATPAY2-SHA256-RSA2048) is checked against the merchant public key of a key
+pair generated at test time (401 SIGN_ERROR otherwise); every answer is signed with a platform key pair
+generated at test time (Wechatpay-Timestamp/-Nonce/-Signature/-Serial), which the SDK verifies. Orders are kept
+(Native and H5 create, query by out_trade_no, close) and refunds answer SUCCESS. `pay` plays the payer's part;
+`notification` builds a callback as WeChat Pay sends it: the transaction encrypted with AEAD_AES_256_GCM under
+the API v3 key, the body signed over "timestamp\\nnonce\\nbody\\n".
+"""
+import base64
+import json
+import re
+import secrets
+import threading
+import time
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+MCHID = "1900000109"
+APPID = "wxd678efh567hg6787"
+API_V3_KEY = "portal0test0api0v30key0032bytes!"  # 32 bytes
+CERT_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+PLATFORM_KEY_ID = "PUB_KEY_ID_0119000001092025010100000000000001"
+SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
+
+
+def new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def private_pem(key) -> str:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def public_pem(key) -> str:
+    return key.public_key().public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def rsa_sign(key, message: str) -> str:
+    return base64.b64encode(key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
+
+
+def signed_headers(key, body: str, timestamp: int | None = None, serial: str = PLATFORM_KEY_ID) -> dict:
+    timestamp = str(int(time.time()) if timestamp is None else timestamp)
+    nonce = secrets.token_hex(16)
+    return {"Wechatpay-Timestamp": timestamp, "Wechatpay-Nonce": nonce, "Wechatpay-Serial": serial,
+            "Wechatpay-Signature": rsa_sign(key, f"{timestamp}\n{nonce}\n{body}\n"),
+            "Wechatpay-Signature-Type": SIGNATURE_TYPE}
+
+
+def encrypt_resource(plaintext: str, api_v3_key: str = API_V3_KEY, associated_data: str = "transaction") -> dict:
+    nonce = secrets.token_hex(6)  # 12 characters, as WeChat Pay's
+    ciphertext = AESGCM(api_v3_key.encode()).encrypt(nonce.encode(), plaintext.encode(), associated_data.encode())
+    return {"algorithm": "AEAD_AES_256_GCM", "ciphertext": base64.b64encode(ciphertext).decode(),
+            "associated_data": associated_data, "original_type": "transaction", "nonce": nonce}
+
+
+def _authorization(header: str) -> dict:
+    if not header.startswith(SIGNATURE_TYPE + " "):
+        return {}
+    return dict(re.findall(r'(\w+)="([^"]*)"', header[len(SIGNATURE_TYPE) + 1:]))
+
+
+class FakeWeChatPay:
+    def __init__(self):
+        self.merchant_key = new_key()
+        self.platform_key = new_key()
+        self.lock = threading.Lock()
+        self.server = None
+        self.url = None
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.orders: dict[str, dict] = {}
+            self.refunds: dict[str, dict] = {}
+            self.requests: list[tuple[str, str, dict]] = []
+            self.rejected = 0
+
+    def settings(self) -> dict:
+        return {"WECHATPAY_MCHID": MCHID, "WECHATPAY_APPID": APPID, "WECHATPAY_API_V3_KEY": API_V3_KEY,
+                "WECHATPAY_CERT_SERIAL": CERT_SERIAL, "WECHATPAY_PRIVATE_KEY": private_pem(self.merchant_key),
+                "WECHATPAY_PLATFORM_PUBLIC_KEY": public_pem(self.platform_key),
+                "WECHATPAY_PLATFORM_PUBLIC_KEY_ID": PLATFORM_KEY_ID, "WECHATPAY_API_BASE": self.url}
+
+    def start(self) -> str:
+        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        return self.url
+
+    def stop(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    # --- the HTTP API -------------------------------------------------------------------------------
+    def wsgi(self, environ, start_response):
+        return self.handle(Request(environ))(environ, start_response)
+
+    def _answer(self, status: int, body: dict | None) -> Response:
+        text = json.dumps(body) if body is not None else ""
+        headers = signed_headers(self.platform_key, text)
+        return Response(text, status=status, headers=headers, mimetype="application/json")
+
+    def _verified(self, request: Request, body: str) -> bool:
+        auth = _authorization(request.headers.get("Authorization", ""))
+        if auth.get("mchid") != MCHID or auth.get("serial_no") != CERT_SERIAL:
+            return False
+        path = request.full_path.rstrip("?")
+        message = f"{request.method}\n{path}\n{auth.get('timestamp')}\n{auth.get('nonce_str')}\n{body}\n"
+        try:
+            self.merchant_key.public_key().verify(base64.b64decode(auth.get("signature", "")), message.encode(),
+                                                  padding.PKCS1v15(), hashes.SHA256())
+        except Exception:
+            return False
+        return abs(time.time() - int(auth.get("timestamp") or 0)) < 300
+
+    def handle(self, request: Request) -> Response:
+        body = request.get_data(as_text=True)
+        if not self._verified(request, body):
+            with self.lock:
+                self.rejected += 1
+            return self._answer(401, {"code": "SIGN_ERROR", "message": "signature verification failed"})
+        params = json.loads(body) if body else {}
+        with self.lock:
+            self.requests.append((request.method, request.path, params))
+        path = request.path
+        if request.method == "POST" and path in ("/v3/pay/transactions/native", "/v3/pay/transactions/h5"):
+            return self._create(params, "NATIVE" if path.endswith("native") else "MWEB")
+        match = re.match(r"^/v3/pay/transactions/out-trade-no/([\w\-|*]+)(/close)?$", path)
+        if match and request.method == "GET" and not match.group(2):
+            if request.args.get("mchid") != MCHID:
+                return self._answer(400, {"code": "PARAM_ERROR", "message": "mchid"})
+            order = self.orders.get(match.group(1))
+            if order is None:
+                return self._answer(404, {"code": "ORDER_NOT_EXIST", "message": "order does not exist"})
+            return self._answer(200, self.transaction(match.group(1)))
+        if match and request.method == "POST" and match.group(2):
+            order = self.orders.get(match.group(1))
+            if order is None:
+                return self._answer(404, {"code": "ORDER_NOT_EXIST", "message": "order does not exist"})
+            if order["trade_state"] == "NOTPAY":
+                order["trade_state"] = "CLOSED"
+            return self._answer(204, None)
+        if request.method == "POST" and path == "/v3/refund/domestic/refunds":
+            return self._refund(params)
+        return self._answer(404, {"code": "NOT_FOUND", "message": path})
+
+    def _create(self, params: dict, trade_type: str) -> Response:
+        out_trade_no = params.get("out_trade_no", "")
+        if not (6 <= len(out_trade_no) <= 32) or params.get("mchid") != MCHID or params.get("appid") != APPID:
+            return self._answer(400, {"code": "PARAM_ERROR", "message": "out_trade_no, mchid or appid"})
+        with self.lock:
+            order = self.orders.get(out_trade_no)
+            if order is not None and order["amount"] != params.get("amount"):
+                return self._answer(400, {"code": "INVALID_REQUEST", "message": "订单号重复，参数不一致"})
+            if order is None:
+                order = {"out_trade_no": out_trade_no, "amount": params.get("amount"), "trade_type": trade_type,
+                         "description": params.get("description"), "attach": params.get("attach", ""),
+                         "trade_state": "NOTPAY", "transaction_id": None,
+                         "code_url": f"weixin://wxpay/bizpayurl?pr={secrets.token_hex(6)}",
+                         "h5_url": f"{self.url}/h5/checkmweb?prepay_id=wx{secrets.token_hex(10)}"}
+                self.orders[out_trade_no] = order
+        return self._answer(200, {"code_url": order["code_url"]} if trade_type == "NATIVE"
+                            else {"h5_url": order["h5_url"]})
+
+    def _refund(self, params: dict) -> Response:
+        order = self.orders.get(params.get("out_trade_no", ""))
+        if order is None or order["trade_state"] not in ("SUCCESS", "REFUND"):
+            return self._answer(400, {"code": "RESOURCE_NOT_EXISTS", "message": "order not paid"})
+        amount = params.get("amount") or {}
+        refunded = sum(refund["amount"]["refund"] for refund in self.refunds.values()
+                       if refund["out_trade_no"] == order["out_trade_no"])
+        if amount.get("total") != order["amount"]["total"] or refunded + amount.get("refund", 0) > amount.get("total"):
+            return self._answer(400, {"code": "INVALID_REQUEST", "message": "refund exceeds the order"})
+        refund = self.refunds.get(params["out_refund_no"])
+        if refund is None:
+            refund = {"refund_id": f"50000{secrets.randbelow(10**20):020d}", "out_refund_no": params["out_refund_no"],
+                      "out_trade_no": order["out_trade_no"], "transaction_id": order["transaction_id"],
+                      "status": "SUCCESS", "amount": {"refund": amount["refund"], "total": amount["total"],
+                                                      "currency": amount.get("currency", "CNY")}}
+            self.refunds[params["out_refund_no"]] = refund
+        return self._answer(200, refund)
+
+    # --- the payer's part, and callbacks --------------------------------------------------------------
+    def transaction(self, out_trade_no: str, total: int | None = None, currency: str | None = None) -> dict:
+        order = self.orders[out_trade_no]
+        paid = order["trade_state"] == "SUCCESS"
+        amount = {"total": order["amount"]["total"] if total is None else total,
+                  "currency": order["amount"].get("currency", "CNY") if currency is None else currency}
+        if paid:
+            amount.update(payer_total=amount["total"], payer_currency=amount["currency"])
+        result = {"appid": APPID, "mchid": MCHID, "out_trade_no": out_trade_no, "trade_type": order["trade_type"],
+                  "trade_state": order["trade_state"], "trade_state_desc": order["trade_state"],
+                  "attach": order["attach"], "amount": amount}
+        if paid:
+            result.update(transaction_id=order["transaction_id"], bank_type="OTHERS",
+                          success_time=time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.gmtime(time.time() + 8 * 3600)),
+                          payer={"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"})
+        return result
+
+    def pay(self, out_trade_no: str) -> dict:
+        """The donor scans and pays: the order is SUCCESS (no callback is sent; see `notification`)."""
+        with self.lock:
+            order = self.orders[out_trade_no]
+            order["trade_state"] = "SUCCESS"
+            order["transaction_id"] = order["transaction_id"] or f"42000{secrets.randbelow(10**23):023d}"
+        return self.transaction(out_trade_no)
+
+    def notification(self, transaction: dict, *, timestamp: int | None = None, key=None,
+                     api_v3_key: str = API_V3_KEY, serial: str = PLATFORM_KEY_ID) -> tuple[bytes, dict]:
+        """A callback for `transaction` as WeChat Pay delivers it: (body, headers)."""
+        body = json.dumps({"id": f"EV-{secrets.token_hex(8)}", "create_time": "2026-12-07T15:00:00+08:00",
+                           "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS",
+                           "summary": "支付成功",
+                           "resource": encrypt_resource(json.dumps(transaction), api_v3_key)}, separators=(",", ":"))
+        headers = signed_headers(key or self.platform_key, body, timestamp, serial)
+        return body.encode(), headers

@@ -1,0 +1,196 @@
+"""WeChat Pay (API v3) through the real wechatpayv3 SDK against the local fake, with keys made at test time."""
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.payments.models import Donation, WebhookEvent
+from tests.payments import fake_wechatpay
+from tests.payments.conftest import EN
+from tests.payments.helpers import gift_entries, give, start_gift
+
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
+
+
+@pytest.fixture(scope="session")
+def wechat_server():
+    server = fake_wechatpay.FakeWeChatPay()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def wechat(wechat_server, app, monkeypatch):
+    """WeChat Pay enabled and pointed at the local fake (reset for each test)."""
+    wechat_server.reset()
+    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "wechatpay,sandbox,offline")
+    for key, value in wechat_server.settings().items():
+        monkeypatch.setitem(app.config, key, value)
+    return wechat_server
+
+
+def _gift(client, login_as, world) -> Donation:
+    login_as(world.donor)
+    return start_gift(client, world.campaign, provider="wechatpay", amount_choice="5000")
+
+
+def _deliver(client, body: bytes, headers: dict):
+    return client.post("/webhooks/wechatpay", data=body, headers={**headers, "Content-Type": "application/json"})
+
+
+def _events() -> int:
+    return db.session.scalar(select(func.count()).select_from(WebhookEvent))
+
+
+def _reload(donation: Donation) -> Donation:
+    db.session.expire_all()
+    return db.session.get(Donation, donation.id)
+
+
+def test_a_desktop_gift_is_a_native_order_shown_as_a_qr_code_with_amount_and_fund(client, login_as, world, wechat):
+    login_as(world.donor)
+    response = give(client, world.campaign, provider="wechatpay", amount_choice="5000")
+    donation = db.session.scalar(select(Donation))
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/give/{donation.id}/pay")
+    assert donation.status == "pending" and donation.provider == "wechatpay"
+    order = wechat.orders[donation.provider_session_id]
+    assert order["amount"] == {"total": 5000, "currency": "CNY"} and order["trade_type"] == "NATIVE"
+    page = client.get(f"/give/{donation.id}/pay", headers=EN)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'class="qr-code"' in html and "¥50.00" in html and world.fund.name in html
+    assert "js/pay_status.js" in html and "I have paid" in html
+    assert len(wechat.orders) == 1  # the page reopened the same order
+
+
+def test_a_phone_is_sent_to_the_h5_cashier_and_back_to_the_pay_page(client, login_as, world, wechat):
+    client.environ_base["HTTP_USER_AGENT"] = PHONE  # the whole visit from a phone (sessions keep their agent)
+    login_as(world.donor)
+    response = give(client, world.campaign, provider="wechatpay", amount_choice="5000")
+    donation = db.session.scalar(select(Donation))
+    location = response.headers["Location"]
+    assert response.status_code == 303 and location.startswith(wechat.url + "/h5/checkmweb?prepay_id=")
+    assert "redirect_url=" in location and f"%2Fgive%2F{donation.id}%2Fpay" in location
+    assert wechat.orders[donation.provider_session_id]["trade_type"] == "MWEB"
+
+
+def test_monthly_giving_is_not_offered_with_wechat_pay(client, login_as, world, wechat):
+    login_as(world.donor)
+    response = give(client, world.campaign, provider="wechatpay", frequency="monthly")
+    assert response.status_code == 400
+    assert "Monthly giving is not offered with this way to pay" in response.get_data(as_text=True)
+    assert wechat.orders == {}
+
+
+def test_a_verified_callback_credits_the_gift_once_and_a_replay_is_a_no_op(client, login_as, world, wechat):
+    donation = _gift(client, login_as, world)
+    body, headers = wechat.notification(wechat.pay(donation.provider_session_id))
+    first = _deliver(client, body, headers)
+    assert first.status_code == 204 and first.get_data() == b""
+    donation = _reload(donation)
+    assert donation.status == "succeeded" and donation.receipt_number
+    assert len(gift_entries(donation)) == 1
+    again = _deliver(client, body, headers)
+    assert again.status_code == 204
+    assert len(gift_entries(_reload(donation))) == 1 and _events() == 1
+    status = client.get(f"/give/{donation.id}/status").get_json()
+    assert status["paid"] is True and status["receipt_url"].endswith(f"/donations/{donation.id}/receipt")
+
+
+@pytest.mark.parametrize("spoil", ["forged", "stale", "wrong_serial", "undecryptable", "unsigned"])
+def test_a_callback_that_cannot_be_trusted_stores_and_credits_nothing(client, login_as, world, wechat, spoil):
+    donation = _gift(client, login_as, world)
+    transaction = wechat.pay(donation.provider_session_id)
+    options = {"forged": {"key": fake_wechatpay.new_key()}, "stale": {"timestamp": int(time.time()) - 301},
+               "wrong_serial": {"serial": "PUB_KEY_ID_SOMEONE_ELSE"},
+               "undecryptable": {"api_v3_key": "another0api0v30key0of032bytes!!!"}, "unsigned": {}}[spoil]
+    body, headers = wechat.notification(transaction, **options)
+    if spoil == "unsigned":
+        headers.pop("Wechatpay-Signature")
+    response = _deliver(client, body, headers)
+    assert response.status_code == 401 and response.get_json()["code"] == "FAIL"
+    assert _events() == 0
+    assert _reload(donation).status == "pending" and gift_entries(donation) == []
+
+
+@pytest.mark.parametrize("paid", [{"total": 1}, {"currency": "USD"}])
+def test_a_wrong_amount_or_currency_is_held_for_review_and_never_credited(client, login_as, world, wechat, paid):
+    donation = _gift(client, login_as, world)
+    wechat.pay(donation.provider_session_id)
+    body, headers = wechat.notification(wechat.transaction(donation.provider_session_id, **paid))
+    assert _deliver(client, body, headers).status_code == 204
+    donation = _reload(donation)
+    assert donation.status == "flagged" and donation.receipt_number is None and gift_entries(donation) == []
+    assert "mismatch" in db.session.scalar(select(WebhookEvent.outcome))
+
+
+def test_an_order_the_portal_never_created_is_never_credited(client, login_as, world, wechat):
+    donation = _gift(client, login_as, world)
+    transaction = wechat.pay(donation.provider_session_id)
+    transaction["out_trade_no"] = f"g{donation.id}xdeadbeef0000"  # same gift id, another deployment
+    body, headers = wechat.notification(transaction)
+    assert _deliver(client, body, headers).status_code == 204
+    assert _reload(donation).status == "pending" and gift_entries(donation) == []
+    assert db.session.scalar(select(WebhookEvent.outcome)).startswith("ignored")
+
+
+def test_i_have_paid_queries_the_order_and_a_late_callback_is_then_a_no_op(client, login_as, world, wechat):
+    donation = _gift(client, login_as, world)
+    not_yet = client.post_form(f"/give/{donation.id}/check", token_from=f"/give/{donation.id}/pay", headers=EN)
+    assert not_yet.status_code == 302 and not_yet.headers["Location"].endswith(f"/give/{donation.id}/pay")
+    assert _reload(donation).status == "pending"
+    transaction = wechat.pay(donation.provider_session_id)
+    paid = client.post_form(f"/give/{donation.id}/check", token_from=f"/give/{donation.id}/pay", headers=EN)
+    assert paid.headers["Location"].endswith(f"/donations/{donation.id}/receipt")
+    assert _reload(donation).status == "succeeded" and len(gift_entries(donation)) == 1
+    body, headers = wechat.notification(transaction)  # the callback arrives after the query credited the gift
+    assert _deliver(client, body, headers).status_code == 204
+    assert len(gift_entries(_reload(donation))) == 1 and _events() == 1
+
+
+def test_the_worker_queries_late_orders_and_credits_each_once(client, login_as, world, wechat, app):
+    from portal.payments.webhooks import query_late_orders
+
+    donation = _gift(client, login_as, world)
+    wechat.pay(donation.provider_session_id)
+    assert query_late_orders() == {"queried": 0, "applied": 0}  # too recent: the callback may still come
+    db.session.execute(update(Donation).where(Donation.id == donation.id)
+                       .values(created_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    with app.test_request_context("/"):
+        assert query_late_orders() == {"queried": 1, "applied": 1}
+        assert query_late_orders() == {"queried": 0, "applied": 0}
+    donation = _reload(donation)
+    assert donation.status == "succeeded" and len(gift_entries(donation)) == 1
+
+
+def test_a_refund_goes_through_wechat_pay_and_reconcile_still_balances(client, login_as, world, wechat):
+    from portal.funds.reconcile import reconcile
+
+    donation = _gift(client, login_as, world)
+    body, headers = wechat.notification(wechat.pay(donation.provider_session_id))
+    _deliver(client, body, headers)
+    client.post_form("/logout", {}, token_from="/")
+    login_as(world.treasurer)
+    response = client.post_form(f"/donations/{donation.id}/refund", {"amount": "20.00", "reason": "捐错了"},
+                                token_from=f"/donations/{donation.id}/manage", headers=EN)
+    assert response.status_code == 302
+    donation = _reload(donation)
+    assert donation.refunded_minor == 2000 and donation.status == "partially_refunded"
+    (refund,) = wechat.refunds.values()
+    assert refund["amount"] == {"refund": 2000, "total": 5000, "currency": "CNY"}
+    assert reconcile(with_provider=False) == []
+
+
+def test_a_rail_that_is_not_enabled_takes_no_callbacks_and_is_not_offered(client, login_as, world, wechat_server,
+                                                                          app, monkeypatch):
+    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "sandbox,offline")
+    login_as(world.donor)
+    assert 'value="wechatpay"' not in client.get(f"/give/campaign/{world.campaign.id}", headers=EN).get_data(
+        as_text=True)
+    body, headers = wechat_server.notification({"out_trade_no": "g1xabc", "trade_state": "SUCCESS"})
+    assert _deliver(client, body, headers).status_code == 401 and _events() == 0
