@@ -269,6 +269,12 @@ ROUTES = {
     "payments.sandbox_checkout": ("GET", "/sandbox/checkout/{sandbox_token}",
                                  expect(anonymous=LOGIN, resident=200, others=404)),
     "payments.stripe_webhook": ("POST", "/webhooks/stripe", expect(others=400)),  # unsigned
+    "payments.wechatpay_webhook": ("POST", "/webhooks/wechatpay", expect(others=400)),  # unsigned: WeChat's FAIL
+    # the QR pay page of a WeChat Pay gift, its status and "I have paid": the donor only; the paid gift's pay page
+    # and "I have paid" lead to its receipt
+    "payments.pay_gift": ("GET", "/give/{donation}/pay", expect(anonymous=LOGIN, resident=302, others=404)),
+    "payments.gift_status": ("GET", "/give/{donation}/status", expect(anonymous=LOGIN, resident=200, others=404)),
+    "payments.check_gift": ("POST", "/give/{donation}/check", expect(anonymous=LOGIN, resident=302, others=404)),
     "payments.receipt": ("GET", "/donations/{donation}/receipt",
                         expect(anonymous=LOGIN, resident=200, treasurer=200, others=404)),
     "payments.receipt_pdf": ("GET", "/donations/{donation}/receipt.pdf",

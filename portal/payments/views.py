@@ -153,7 +153,13 @@ def _give(fund: Fund, campaign: Campaign | None):
         form, checkout_once, started,
         lambda status: (render_template("payments/give.html", form=form, fund=fund, campaign=campaign,
                                         closed=_closed_reason(fund, campaign), presets=form.amount_choice,
-                                        monthly=MONTHLY, **_labels()), status))
+                                        monthly=MONTHLY, no_monthly=_rails_without_monthly(providers),
+                                        **_labels()), status))
+
+
+def _rails_without_monthly(providers: list[str]) -> list[str]:
+    """The enabled ways to pay that take one-off gifts only (the form says so beside the frequency)."""
+    return [str(PROVIDERS.get(name, name)) for name in providers if not get_provider(name).supports_monthly]
 
 
 # --- the sandbox checkout ------------------------------------------------------------------------------
@@ -267,7 +273,7 @@ def wechatpay_webhook():
         event = provider.parse_webhook(raw_body, request.headers)
     except (DomainError, SignatureError):
         # nothing is stored: a forged, stale or undecryptable delivery leaves no trace but this answer
-        return jsonify({"code": "FAIL", "message": "signature verification failed"}), 401
+        return jsonify({"code": "FAIL", "message": "signature verification failed"}), 400
     webhooks.receive_and_commit(WECHATPAY, event)
     return Response(status=204)
 

@@ -127,6 +127,7 @@ def demo_values() -> dict:
     # What the demo city lacks: a gift waiting at the sandbox checkout, a monthly gift, links sent by mail.
     pending_gift = make_donation(fund, donor, status=PENDING)
     monthly = make_recurring_gift(fund, donor)
+    wechat_gift = make_donation(fund, donor, status=PENDING, provider="wechatpay")  # its QR pay page
     invitation_token = _token()
     db.session.add(OrganisationInvitation(
         organisation_id=organisation.id, email="newcomer@example.org", role=roles.ORG_MEMBER,
@@ -144,6 +145,7 @@ def demo_values() -> dict:
             "pledge": pledge.id, "gift": gift.id, "monthly": monthly.id, "donor": donor.email, "need": need.id,
             "organisation": organisation.id, "project": project.id, "indicator": indicator.id, "report": report.id,
             "opportunity": opportunity.id, "shift": shift.id, "place": place.id, "sandbox_token": sandbox_token,
+            "wechat_gift": wechat_gift.id,
             "check_in_token": check_in_token, "invitation_token": invitation_token, "reset_token": reset_token}
     values.update(procurement_values())
     values.update(contracts_values())
@@ -271,6 +273,7 @@ VISITS = [
     Visit("funds/disbursement_form.html", "/funds/{fund}/disbursements/new", COMMUNITY_WORKER),
     Visit("payments/give.html", "/give/fund/{fund}", None),
     Visit("payments/sandbox_checkout.html", "/sandbox/checkout/{sandbox_token}", None),
+    Visit("payments/pay_qr.html", "/give/{wechat_gift}/pay", DONOR),  # WeChat Pay in the local fake
     Visit("payments/fund_donations.html", "/funds/{fund}/donations", TREASURER),
     Visit("payments/manage_donation.html", "/donations/{gift}/manage", TREASURER),
     Visit("payments/offline_gifts.html", "/funds/{fund}/offline-gifts", TREASURER),

@@ -80,6 +80,8 @@ def test_a_phone_is_sent_to_the_h5_cashier_and_back_to_the_pay_page(client, logi
 
 def test_monthly_giving_is_not_offered_with_wechat_pay(client, login_as, world, wechat):
     login_as(world.donor)
+    form = client.get(f"/give/campaign/{world.campaign.id}", headers=EN).get_data(as_text=True)
+    assert "Monthly gifts cannot be paid with WeChat Pay" in form
     response = give(client, world.campaign, provider="wechatpay", frequency="monthly")
     assert response.status_code == 400
     assert "Monthly giving is not offered with this way to pay" in response.get_data(as_text=True)
@@ -112,7 +114,7 @@ def test_a_callback_that_cannot_be_trusted_stores_and_credits_nothing(client, lo
     if spoil == "unsigned":
         headers.pop("Wechatpay-Signature")
     response = _deliver(client, body, headers)
-    assert response.status_code == 401 and response.get_json()["code"] == "FAIL"
+    assert response.status_code == 400 and response.get_json()["code"] == "FAIL"
     assert _events() == 0
     assert _reload(donation).status == "pending" and gift_entries(donation) == []
 
@@ -193,4 +195,4 @@ def test_a_rail_that_is_not_enabled_takes_no_callbacks_and_is_not_offered(client
     assert 'value="wechatpay"' not in client.get(f"/give/campaign/{world.campaign.id}", headers=EN).get_data(
         as_text=True)
     body, headers = wechat_server.notification({"out_trade_no": "g1xabc", "trade_state": "SUCCESS"})
-    assert _deliver(client, body, headers).status_code == 401 and _events() == 0
+    assert _deliver(client, body, headers).status_code == 400 and _events() == 0
