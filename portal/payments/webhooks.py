@@ -216,19 +216,26 @@ def query_late_orders() -> dict:
     rails = [name for name in enabled_provider_names(online_only=True)
              if type(get_provider(name)).query_order is not PaymentProvider.query_order]
     if not rails:
-        return {"queried": 0, "applied": 0}
-    queried = applied = 0
+        return {"queried": 0, "applied": 0, "closed": 0}
+    queried = applied = closed = 0
     for donation_id in pending_to_query(rails, QUERY_AFTER, QUERY_WITHIN):
         donation = db.session.get(Donation, donation_id)
         queried += 1
         try:
             outcome = query_and_apply(donation)
+            lifetime = get_provider(donation.provider).order_lifetime
+            if outcome is None and lifetime is not None and donation.created_at <= utcnow() - lifetime:
+                # past its time at the provider and still unpaid: closed there first, so it can never be paid
+                # after the gift expired here; the query then reads CLOSED and expires the gift on the same path
+                get_provider(donation.provider).close_order(donation)
+                outcome = query_and_apply(donation)  # CLOSED; or SUCCESS, paid in the last moment: credited
+                closed += outcome is not None and db.session.get(Donation, donation_id).status != SUCCEEDED
         except ProviderError as error:
             db.session.rollback()
             logging.getLogger("portal.payments").warning("order query of donation %s: %s", donation_id, error)
             continue
         applied += outcome is not None and outcome != DUPLICATE
-    return {"queried": queried, "applied": applied}
+    return {"queried": queried, "applied": applied, "closed": closed}
 
 
 # --- finding our rows ------------------------------------------------------------------------------

@@ -147,6 +147,8 @@ class FakeWeChatPay:
             order = self.orders.get(match.group(1))
             if order is None:
                 return self._answer(404, {"code": "ORDER_NOT_EXIST", "message": "order does not exist"})
+            if order["trade_state"] == "SUCCESS":
+                return self._answer(400, {"code": "ORDER_PAID", "message": "订单已支付"})
             if order["trade_state"] == "NOTPAY":
                 order["trade_state"] = "CLOSED"
             return self._answer(204, None)
@@ -165,6 +167,7 @@ class FakeWeChatPay:
             if order is None:
                 order = {"out_trade_no": out_trade_no, "amount": params.get("amount"), "trade_type": trade_type,
                          "description": params.get("description"), "attach": params.get("attach", ""),
+                         "time_expire": params.get("time_expire"),
                          "trade_state": "NOTPAY", "transaction_id": None,
                          "code_url": f"weixin://wxpay/bizpayurl?pr={secrets.token_hex(6)}",
                          "h5_url": f"{self.url}/h5/checkmweb?prepay_id=wx{secrets.token_hex(10)}"}

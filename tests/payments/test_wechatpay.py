@@ -159,15 +159,48 @@ def test_the_worker_queries_late_orders_and_credits_each_once(client, login_as, 
 
     donation = _gift(client, login_as, world)
     wechat.pay(donation.provider_session_id)
-    assert query_late_orders() == {"queried": 0, "applied": 0}  # too recent: the callback may still come
+    assert query_late_orders() == {"queried": 0, "applied": 0, "closed": 0}  # too recent: the callback may still come
     db.session.execute(update(Donation).where(Donation.id == donation.id)
                        .values(created_at=utcnow() - timedelta(minutes=5)))
     db.session.commit()
     with app.test_request_context("/"):
-        assert query_late_orders() == {"queried": 1, "applied": 1}
-        assert query_late_orders() == {"queried": 0, "applied": 0}
+        assert query_late_orders() == {"queried": 1, "applied": 1, "closed": 0}
+        assert query_late_orders() == {"queried": 0, "applied": 0, "closed": 0}
     donation = _reload(donation)
     assert donation.status == "succeeded" and len(gift_entries(donation)) == 1
+
+
+def test_an_unpaid_order_past_its_time_is_closed_at_wechat_pay_and_the_gift_expires(client, login_as, world,
+                                                                                   wechat, app):
+    from portal.payments.webhooks import query_late_orders
+
+    donation = _gift(client, login_as, world)
+    order = wechat.orders[donation.provider_session_id]
+    assert order["time_expire"].endswith("+08:00")
+    db.session.execute(update(Donation).where(Donation.id == donation.id)
+                       .values(created_at=utcnow() - timedelta(minutes=30)))
+    db.session.commit()
+    with app.test_request_context("/"):
+        assert query_late_orders() == {"queried": 1, "applied": 0, "closed": 0}  # still payable: left open
+        db.session.execute(update(Donation).where(Donation.id == donation.id)
+                           .values(created_at=utcnow() - timedelta(hours=3)))
+        db.session.commit()
+        assert query_late_orders() == {"queried": 1, "applied": 1, "closed": 1}
+    assert order["trade_state"] == "CLOSED"
+    assert _reload(donation).status == "expired" and gift_entries(donation) == []
+
+
+def test_an_order_paid_just_before_its_close_is_credited_not_expired(client, login_as, world, wechat, app):
+    from portal.payments.webhooks import query_late_orders
+
+    donation = _gift(client, login_as, world)
+    wechat.pay(donation.provider_session_id)
+    db.session.execute(update(Donation).where(Donation.id == donation.id)
+                       .values(created_at=utcnow() - timedelta(hours=3)))
+    db.session.commit()
+    with app.test_request_context("/"):
+        assert query_late_orders() == {"queried": 1, "applied": 1, "closed": 0}
+    assert _reload(donation).status == "succeeded" and len(gift_entries(donation)) == 1
 
 
 def test_a_refund_goes_through_wechat_pay_and_reconcile_still_balances(client, login_as, world, wechat):

@@ -98,3 +98,10 @@ class PaymentProvider(ABC):
         provider has nothing final to say. Rails whose notifications always come (Stripe retries for three days)
         keep this default."""
         return None
+
+    #: How long a checkout can be paid; None: the provider expires its sessions itself and says so (Stripe).
+    order_lifetime = None
+
+    def close_order(self, gift) -> None:
+        """Close the unpaid order of a gift past order_lifetime, at the provider (rails with order_lifetime)."""
+        return None

@@ -23,7 +23,9 @@ import hashlib
 import json
 import os
 import time
+from datetime import timedelta
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from flask import has_request_context, request, url_for
 from wechatpayv3 import WeChatPay, WeChatPayType
@@ -46,6 +48,10 @@ SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 EVENT_OF_STATE = {"SUCCESS": "checkout.session.completed", "CLOSED": "checkout.session.expired",
                   "REVOKED": "checkout.session.expired", "PAYERROR": "checkout.session.async_payment_failed"}
 MOBILE_MARKERS = ("Mobile", "Android", "iPhone", "iPad", "MicroMessenger")
+#: An order can be paid for this long after its gift was started (WeChat Pay's `time_expire`); the worker then
+#: closes it at WeChat Pay and the gift expires.
+ORDER_LIFETIME = timedelta(hours=2)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _pem(value: str | None) -> str | None:
@@ -68,6 +74,7 @@ class WeChatPayProvider(PaymentProvider):
     online = True
     settles_at_once = False
     supports_monthly = False
+    order_lifetime = ORDER_LIFETIME
 
     def __init__(self, config):
         self.mchid = config.get("WECHATPAY_MCHID")
@@ -128,7 +135,8 @@ class WeChatPayProvider(PaymentProvider):
         pay_page = url_for("payments.pay_gift", donation_id=gift.id, _external=True)
         params = dict(description=what[:120], out_trade_no=out_trade_no,
                       amount={"total": gift.amount_minor, "currency": gift.currency},
-                      attach=json.dumps({"portal_deployment": self.deployment_id[:60]}))
+                      attach=json.dumps({"portal_deployment": self.deployment_id[:60]}),
+                      time_expire=(gift.created_at + ORDER_LIFETIME).astimezone(SHANGHAI).isoformat(timespec="seconds"))
         if is_phone():
             scene = {"payer_client_ip": request.remote_addr or "127.0.0.1", "h5_info": {"type": "Wap"}}
             code, body = self._call("h5 order", client.pay, pay_type=WeChatPayType.H5, scene_info=scene, **params)
@@ -153,10 +161,11 @@ class WeChatPayProvider(PaymentProvider):
         return self.transaction_event(body)
 
     def close_order(self, gift) -> None:
-        """Close an unpaid order, so an expired gift's QR code can no longer be paid."""
+        """Close an unpaid order, so an expired gift's QR code can no longer be paid (refused by WeChat Pay,
+        ORDER_PAID, when it was paid after all: the next query then credits it)."""
         if gift.provider_session_id:
             code, body = self._call("close", self._client().close, out_trade_no=gift.provider_session_id)
-            if code not in (200, 204) and body.get("code") not in ("ORDER_CLOSED", "ORDER_NOT_EXIST"):
+            if code not in (200, 204) and body.get("code") not in ("ORDER_CLOSED", "ORDER_NOT_EXIST", "ORDER_PAID"):
                 raise ProviderError(f"wechat pay close {gift.provider_session_id}: {code} {body.get('code')}")
 
     def transaction_event(self, transaction: dict, notification_id: str | None = None) -> ProviderEvent | None:
