@@ -490,6 +490,48 @@ def on_refund_updated(refund_obj: dict, row: WebhookEvent) -> Outcome:
     return Outcome("refund still on its way; charge.refunded posts it")
 
 
+def on_provider_refund(obj: dict, row: WebhookEvent) -> Outcome:
+    """A refund notification of a rail that names each refund (WeChat Pay's REFUND.*): {refund_id, out_trade_no,
+    status, amount_minor, currency}. A refund we started settles or fails; one made at the provider's own
+    merchant console is recorded and posted once (its refund id is unique on Refund)."""
+    refund_id = str(obj.get("refund_id") or "")
+    donation = db.session.scalar(select(Donation).where(Donation.provider == row.provider,
+                                                        Donation.provider_session_id == str(obj.get("out_trade_no"))))
+    if not refund_id or donation is None:
+        return Outcome("ignored: no gift of ours for this refund")
+    if donation.status == PENDING:
+        return Outcome("deferred: waiting for the payment to be confirmed", done=False)
+    donation = service.lock_donation(donation)
+    refund = db.session.scalar(select(Refund).where(Refund.provider_refund_id == refund_id).with_for_update())
+    if obj.get("status") != "SUCCESS":
+        if refund is not None and refund.status == PENDING and obj.get("status") in ("CLOSED", "ABNORMAL"):
+            service.move_refund(refund, FAILED)
+            audit.record("donation.refund_failed", "donation", donation.id, after={"refund_id": refund.id})
+            return Outcome(f"refund {refund.id} failed")
+        return Outcome("ignored: refund not finished")
+    amount = obj.get("amount_minor")
+    if (obj.get("currency") or donation.currency).upper() != donation.currency or not isinstance(amount, int):
+        audit.record("donation.refund_mismatch", "donation", donation.id, after={"event": row.id})
+        return Outcome("currency mismatch: refund not posted")
+    if refund is not None:
+        if refund.status != PENDING:
+            return Outcome(f"refund {refund.id} already {refund.status}")
+        if refund.amount_minor != amount:
+            audit.record("donation.refund_mismatch", "donation", donation.id, after={"event": row.id})
+            return Outcome(f"review: refund {refund.id} asked {refund.amount_minor}, provider refunded {amount}")
+        service.settle_refund(donation, refund)
+        return Outcome(f"refund {refund.id} posted for donation {donation.id}")
+    if donation.status not in service.SETTLED or amount <= 0 or amount > donation.net_minor:
+        audit.record("donation.refund_mismatch", "donation", donation.id, after={"event": row.id})
+        return Outcome(f"review: refund of {amount} does not fit donation {donation.id}")
+    refund = Refund(donation_id=donation.id, amount_minor=amount, currency=donation.currency,
+                    reason=_("Refunded at the payment provider"), status=PENDING, provider_refund_id=refund_id)
+    db.session.add(refund)
+    db.session.flush()
+    service.settle_refund(donation, refund)
+    return Outcome(f"refund {refund.id} (made at the provider) posted for donation {donation.id}")
+
+
 # --- disputes (chargebacks) ----------------------------------------------------------------------------
 
 def _open_dispute(donation: Donation, obj: dict) -> Dispute:
@@ -570,6 +612,8 @@ HANDLERS = {
     "refund.failed": on_refund_updated,
     "charge.dispute.created": on_dispute_created,
     "charge.dispute.closed": on_dispute_closed,
+    "provider.refund": on_provider_refund,
 }
 # Events that may arrive before the payment they are about, and wait for it.
-DEFERRABLE = ("invoice.paid", "charge.refunded", "charge.dispute.created", "charge.dispute.closed")
+DEFERRABLE = ("invoice.paid", "charge.refunded", "charge.dispute.created", "charge.dispute.closed",
+              "provider.refund")

@@ -56,10 +56,11 @@ def signed_headers(key, body: str, timestamp: int | None = None, serial: str = P
 
 
 def encrypt_resource(plaintext: str, api_v3_key: str = API_V3_KEY, associated_data: str = "transaction") -> dict:
+    """AEAD_AES_256_GCM under the API v3 key, the resource's type as associated data (as WeChat Pay does)."""
     nonce = secrets.token_hex(6)  # 12 characters, as WeChat Pay's
     ciphertext = AESGCM(api_v3_key.encode()).encrypt(nonce.encode(), plaintext.encode(), associated_data.encode())
     return {"algorithm": "AEAD_AES_256_GCM", "ciphertext": base64.b64encode(ciphertext).decode(),
-            "associated_data": associated_data, "original_type": "transaction", "nonce": nonce}
+            "associated_data": associated_data, "original_type": associated_data, "nonce": nonce}
 
 
 def _authorization(header: str) -> dict:
@@ -83,6 +84,7 @@ class FakeWeChatPay:
             self.refunds: dict[str, dict] = {}
             self.requests: list[tuple[str, str, dict]] = []
             self.rejected = 0
+            self.refund_status = "SUCCESS"  # PROCESSING: the refund finishes later, with its notification
 
     def settings(self) -> dict:
         return {"WECHATPAY_MCHID": MCHID, "WECHATPAY_APPID": APPID, "WECHATPAY_API_V3_KEY": API_V3_KEY,
@@ -188,7 +190,7 @@ class FakeWeChatPay:
         if refund is None:
             refund = {"refund_id": f"50000{secrets.randbelow(10**20):020d}", "out_refund_no": params["out_refund_no"],
                       "out_trade_no": order["out_trade_no"], "transaction_id": order["transaction_id"],
-                      "status": "SUCCESS", "amount": {"refund": amount["refund"], "total": amount["total"],
+                      "status": self.refund_status, "amount": {"refund": amount["refund"], "total": amount["total"],
                                                       "currency": amount.get("currency", "CNY")}}
             self.refunds[params["out_refund_no"]] = refund
         return self._answer(200, refund)
@@ -218,12 +220,23 @@ class FakeWeChatPay:
             order["transaction_id"] = order["transaction_id"] or f"42000{secrets.randbelow(10**23):023d}"
         return self.transaction(out_trade_no)
 
+    def refund_notification(self, out_refund_no: str, status: str = "SUCCESS", **kwargs) -> tuple[bytes, dict]:
+        """WeChat Pay's REFUND.<status> callback for a refund it answered PROCESSING."""
+        refund = self.refunds[out_refund_no]
+        refund["status"] = status
+        resource = {"mchid": MCHID, "out_trade_no": refund["out_trade_no"], "transaction_id": refund["transaction_id"],
+                    "out_refund_no": out_refund_no, "refund_id": refund["refund_id"], "refund_status": status,
+                    "amount": {"total": refund["amount"]["total"], "refund": refund["amount"]["refund"],
+                               "payer_total": refund["amount"]["total"], "payer_refund": refund["amount"]["refund"]}}
+        return self.notification(resource, event_type=f"REFUND.{status}", original_type="refund", **kwargs)
+
     def notification(self, transaction: dict, *, timestamp: int | None = None, key=None,
-                     api_v3_key: str = API_V3_KEY, serial: str = PLATFORM_KEY_ID) -> tuple[bytes, dict]:
+                     api_v3_key: str = API_V3_KEY, serial: str = PLATFORM_KEY_ID,
+                     event_type: str = "TRANSACTION.SUCCESS", original_type: str = "transaction") -> tuple[bytes, dict]:
         """A callback for `transaction` as WeChat Pay delivers it: (body, headers)."""
         body = json.dumps({"id": f"EV-{secrets.token_hex(8)}", "create_time": "2026-12-07T15:00:00+08:00",
-                           "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS",
-                           "summary": "支付成功",
-                           "resource": encrypt_resource(json.dumps(transaction), api_v3_key)}, separators=(",", ":"))
+                           "resource_type": "encrypt-resource", "event_type": event_type, "summary": event_type,
+                           "resource": encrypt_resource(json.dumps(transaction), api_v3_key, original_type)},
+                          separators=(",", ":"))
         headers = signed_headers(key or self.platform_key, body, timestamp, serial)
         return body.encode(), headers

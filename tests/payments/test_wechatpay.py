@@ -229,3 +229,38 @@ def test_a_rail_that_is_not_enabled_takes_no_callbacks_and_is_not_offered(client
         as_text=True)
     body, headers = wechat_server.notification({"out_trade_no": "g1xabc", "trade_state": "SUCCESS"})
     assert _deliver(client, body, headers).status_code == 400 and _events() == 0
+
+
+def _paid_and_refunded(client, login_as, world, wechat, amount: str) -> Donation:
+    donation = _gift(client, login_as, world)
+    body, headers = wechat.notification(wechat.pay(donation.provider_session_id))
+    _deliver(client, body, headers)
+    client.post_form("/logout", {}, token_from="/")
+    login_as(world.treasurer)
+    client.post_form(f"/donations/{donation.id}/refund", {"amount": amount, "reason": "捐错了"},
+                     token_from=f"/donations/{donation.id}/manage", headers=EN)
+    return _reload(donation)
+
+
+def test_a_refund_wechat_pay_is_still_processing_posts_once_from_its_notification(client, login_as, world, wechat):
+    wechat.refund_status = "PROCESSING"
+    donation = _paid_and_refunded(client, login_as, world, wechat, "50.00")
+    assert donation.refunded_minor == 0 and donation.refunds[0].status == "pending"
+    (out_refund_no,) = wechat.refunds
+    body, headers = wechat.refund_notification(out_refund_no)
+    assert _deliver(client, body, headers).status_code == 204
+    assert _deliver(client, body, headers).status_code == 204  # a replay
+    donation = _reload(donation)
+    assert donation.refunded_minor == 5000 and donation.status == "refunded"
+    assert [refund.status for refund in donation.refunds] == ["succeeded"]
+
+
+def test_a_refund_wechat_pay_gives_up_on_is_failed_and_posts_nothing(client, login_as, world, wechat):
+    wechat.refund_status = "PROCESSING"
+    donation = _paid_and_refunded(client, login_as, world, wechat, "20.00")
+    (out_refund_no,) = wechat.refunds
+    body, headers = wechat.refund_notification(out_refund_no, status="ABNORMAL")
+    assert _deliver(client, body, headers).status_code == 204
+    donation = _reload(donation)
+    assert donation.refunded_minor == 0 and donation.status == "succeeded"
+    assert [refund.status for refund in donation.refunds] == ["failed"]

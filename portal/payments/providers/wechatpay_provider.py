@@ -189,6 +189,21 @@ class WeChatPayProvider(PaymentProvider):
                    "wechatpay": {"notification_id": notification_id, "transaction": transaction}}
         return ProviderEvent(id=event_id, type=event_type, created=created, payload=payload)
 
+    def refund_event(self, resource: dict) -> ProviderEvent:
+        """A refund notification's resource as a `provider.refund` event (portal.payments.webhooks)."""
+        amount = resource.get("amount") if isinstance(resource.get("amount"), dict) else {}
+        out_trade_no = str(resource.get("out_trade_no") or "")
+        ours = out_trade_no.endswith(f"x{self.tag}") and str(resource.get("mchid") or self.mchid) == self.mchid
+        status = str(resource.get("refund_status") or "")
+        obj = {"refund_id": resource.get("refund_id"), "out_trade_no": out_trade_no, "status": status,
+               "amount_minor": amount.get("refund"), "currency": amount.get("currency"),
+               "metadata": {"portal_deployment": self.deployment_id if ours else f"not ours: {out_trade_no}"}}
+        event_id = f"wxpay_refund_{resource.get('refund_id') or resource.get('out_refund_no')}_{status}"[:255]
+        created = int(time.time())
+        return ProviderEvent(id=event_id, type="provider.refund", created=created,
+                             payload={"id": event_id, "type": "provider.refund", "created": created,
+                                      "data": {"object": obj}, "wechatpay": {"refund": resource}})
+
     # --- refunds ---------------------------------------------------------------------------------------
     def refund(self, donation, refund) -> RefundResult:
         if not donation.provider_session_id:
@@ -228,8 +243,9 @@ class WeChatPayProvider(PaymentProvider):
             raise SignatureError(f"callback not verified: {error}") from error
         if not isinstance(notification, dict) or not isinstance(notification.get("resource"), dict):
             raise SignatureError("signature or encrypted resource does not verify")
+        if str(notification.get("event_type") or "").startswith("REFUND."):
+            return self.refund_event(notification["resource"])
         if not str(notification.get("event_type") or "").startswith("TRANSACTION."):
-            # refund notifications (REFUND.*) are not applied yet: refunds settle from the refund API's answer
             return ProviderEvent(id=f"wxpay_n_{notification.get('id')}"[:255], type="wechatpay.ignored",
                                  created=int(time.time()), payload={"data": {"object": {}}, **notification})
         event = self.transaction_event(notification["resource"], notification_id=notification.get("id"))
