@@ -118,6 +118,7 @@ def _wire_domain_hooks() -> None:
     from portal.needs import personal_data as _needs_data  # noqa: F401
     from portal.needs import service as _needs  # noqa: F401  (needs a project answers)
     from portal.orgs import service as _orgs  # noqa: F401  (organisation scopes)
+    from portal.payments import bills as _payments_bills  # noqa: F401  (reconcile reads providers' bills)
     from portal.payments import campaigns as _payments_campaigns  # noqa: F401
     from portal.payments import personal_data as _payments_data  # noqa: F401
     from portal.payments import review as _payments_review  # noqa: F401

@@ -11,8 +11,10 @@ EXIT_AGREE, EXIT_DIFFERENCES, EXIT_REVIEW = 0, 1, 3
 
 @click.command("reconcile")
 @click.option("--no-provider", is_flag=True, help="Skip the comparison with the payment provider's records.")
+@click.option("--bill", "bills", multiple=True, metavar="PROVIDER=FILE",
+              help="Also compare a provider's statement with the ledger, e.g. --bill wechatpay=trade-bill.csv.")
 @with_appcontext
-def reconcile_command(no_provider):
+def reconcile_command(no_provider, bills):
     """Recompute every fund, campaign, team and matching-pool total from the ledger and compare.
 
     Exit status: 0 when the books agree and nothing waits for review; 1 when anything differs (cached
@@ -23,6 +25,7 @@ def reconcile_command(no_provider):
     from portal.funds.reconcile import reconcile, review_items
 
     lines = reconcile(with_provider=not no_provider)
+    lines += _bill_differences(bills)
     review = review_items() if not no_provider else []
     db.session.rollback()  # read only
     for line in lines:
@@ -38,6 +41,26 @@ def reconcile_command(no_provider):
     click.echo("reconcile: the ledger and every cached total agree (0 differences).")
     if review:
         raise SystemExit(EXIT_REVIEW)
+
+
+def _bill_differences(bills) -> list[str]:
+    from portal.funds import hooks
+
+    lines = []
+    for option in bills:
+        provider, _sep, path = option.partition("=")
+        if not path:
+            raise click.BadParameter(f"{option!r}: write PROVIDER=FILE", param_hint="--bill")
+        try:
+            with open(path, encoding="utf-8-sig") as handle:
+                text = handle.read()
+        except OSError as error:
+            raise click.BadParameter(f"{path}: {error.strerror}", param_hint="--bill") from error
+        answers = [answer for answer in hooks.bill_differences(provider.strip(), text) if answer is not None]
+        if not answers:
+            raise click.BadParameter(f"no reader for {provider!r} bills", param_hint="--bill")
+        lines += [line for answer in answers for line in answer]
+    return lines
 
 
 @click.group("campaigns")

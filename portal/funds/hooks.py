@@ -22,3 +22,8 @@ other_differences = Hook(
     "funds.other_differences",
     "() -> [line, ...]: cached totals of other domains on this ledger (contract payments) that disagree with "
     "their postings (reconcile reports them as differences).")
+bill_differences = Hook(
+    "funds.bill_differences",
+    "(provider name, bill text) -> [line, ...], or None when the handler does not read that provider's bills: "
+    "every order of a provider's statement (WeChat Pay's daily trade bill) whose amount or state differs from "
+    "the ledger (`portal reconcile --bill wechatpay=FILE`).")

@@ -240,3 +240,37 @@ class FakeWeChatPay:
                           separators=(",", ":"))
         headers = signed_headers(key or self.platform_key, body, timestamp, serial)
         return body.encode(), headers
+
+
+BILL_HEADER = ("交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,"
+               "付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,"
+               "退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注")
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def trade_bill(server: FakeWeChatPay, day: str, paid_fen: dict | None = None) -> str:
+    """WeChat Pay's trade bill (bill_type ALL) of `day` (YYYY-MM-DD) for the fake's paid orders and refunds, as
+    the CSV it publishes: every value prefixed with a backtick, a summary at the end. `paid_fen` plants another
+    amount for an order (a difference reconcile must find)."""
+    lines, total = [BILL_HEADER], 0
+    for order in server.orders.values():
+        if order["trade_state"] != "SUCCESS":
+            continue
+        fen = (paid_fen or {}).get(order["out_trade_no"], order["amount"]["total"])
+        total += fen
+        cells = [f"{day} 10:00:00", APPID, MCHID, "0", "", order["transaction_id"], order["out_trade_no"], "oUser",
+                 order["trade_type"], "SUCCESS", "OTHERS", "CNY", _yuan(fen), "0.00", "0", "0", "0.00", "0.00", "",
+                 "", order["description"] or "", order["attach"], "0.00", "0.60%", _yuan(fen), "0.00", ""]
+        lines.append(",".join("`" + str(cell).replace(",", " ") for cell in cells))
+    for refund in server.refunds.values():
+        fen = refund["amount"]["refund"]
+        cells = [f"{day} 11:00:00", APPID, MCHID, "0", "", refund["transaction_id"], refund["out_trade_no"], "oUser",
+                 "NATIVE", "REFUND", "OTHERS", "CNY", "0.00", "0.00", refund["refund_id"], refund["out_refund_no"],
+                 _yuan(fen), "0.00", "ORIGINAL", refund["status"], "", "", "0.00", "0.60%", "0.00", _yuan(fen), ""]
+        lines.append(",".join("`" + str(cell) for cell in cells))
+    lines.append("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额")
+    lines.append(f"`{len(lines) - 2},`{_yuan(total)},`0.00,`0.00,`0.00,`{_yuan(total)},`0.00")
+    return "\n".join(lines) + "\n"

@@ -264,3 +264,44 @@ def test_a_refund_wechat_pay_gives_up_on_is_failed_and_posts_nothing(client, log
     donation = _reload(donation)
     assert donation.refunded_minor == 0 and donation.status == "succeeded"
     assert [refund.status for refund in donation.refunds] == ["failed"]
+
+
+def _bill_day(donation: Donation) -> str:
+    from zoneinfo import ZoneInfo
+
+    return donation.succeeded_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d")
+
+
+def test_reconcile_agrees_with_a_wechat_pay_bill_that_matches_the_ledger(client, login_as, world, wechat, runner,
+                                                                       tmp_path):
+    donation = _paid_and_refunded(client, login_as, world, wechat, "20.00")
+    bill = tmp_path / "tradebill.csv"
+    bill.write_text(fake_wechatpay.trade_bill(wechat, _bill_day(donation)), encoding="utf-8")
+    result = runner.invoke(args=["reconcile", "--no-provider", "--bill", f"wechatpay={bill}"])
+    assert result.exit_code == 0, result.output
+
+
+def test_reconcile_finds_a_planted_difference_in_a_wechat_pay_bill(client, login_as, world, wechat, runner, tmp_path):
+    donation = _paid_and_refunded(client, login_as, world, wechat, "20.00")
+    bill = tmp_path / "tradebill.csv"
+    bill.write_text(fake_wechatpay.trade_bill(wechat, _bill_day(donation),
+                                              paid_fen={donation.provider_session_id: 4_900}), encoding="utf-8")
+    expected = f"order {donation.provider_session_id} paid 49.00, the ledger has donation {donation.id} at 50.00"
+    result = runner.invoke(args=["reconcile", "--no-provider", "--bill", f"wechatpay={bill}"])
+    assert result.exit_code == 1
+    assert expected in result.output
+
+
+def test_reconcile_lists_a_gift_credited_but_missing_from_the_wechat_pay_bill(client, login_as, world, wechat,
+                                                                            runner, tmp_path):
+    donation = _paid_and_refunded(client, login_as, world, wechat, "20.00")
+    wechat.orders.clear()
+    wechat.refunds.clear()
+    bill = tmp_path / "tradebill.csv"
+    text = fake_wechatpay.trade_bill(wechat, _bill_day(donation))
+    other = f"`{_bill_day(donation)} 09:00:00," + ",".join(["`x"] * 5) + ",`g999xnotours00000,`u,`NATIVE,`SUCCESS"
+    bill.write_text(text.replace("\n总", "\n" + other + "\n总", 1), encoding="utf-8")
+    expected = f"donation {donation.id} (order {donation.provider_session_id}) is credited but not on"
+    result = runner.invoke(args=["reconcile", "--no-provider", "--bill", f"wechatpay={bill}"])
+    assert result.exit_code == 1
+    assert expected in result.output

@@ -1,0 +1,112 @@
+"""Providers' statements against the ledger: WeChat Pay's daily trade bill (`portal reconcile --bill wechatpay=FILE`).
+
+The trade bill (交易账单, bill_type ALL, downloaded with GET /v3/bill/tradebill) is a CSV: a header row, one row per
+payment or refund (every value prefixed with a backtick), then a summary header and row. Amounts are yuan with
+two decimals. Each line returned names one order whose amount or state differs from the ledger; an order of
+another merchant or deployment (an out_trade_no without our deployment tag) is left alone.
+"""
+import contextlib
+import csv
+import io
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.funds import hooks
+from portal.payments.models import WECHATPAY, Donation, Refund
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+COUNTED = ("succeeded", "partially_refunded", "refunded", "disputed")
+# the columns the comparison reads, by their header in WeChat Pay's bill
+TIME, ORDER, STATE, AMOUNT, REFUND_ID, REFUND, REFUND_STATE = (
+    "交易时间", "商户订单号", "交易状态", "订单金额", "微信退款单号", "退款金额", "退款状态")
+
+
+def _yuan(fen: int) -> str:
+    """Two decimals, as the bill writes amounts."""
+    return f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def _fen(value: str) -> int | None:
+    try:
+        return int((Decimal(value) * 100).to_integral_exact())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def parse_wechatpay_bill(text: str) -> list[dict]:
+    """The bill's payment and refund rows as dicts (header -> value without the backtick); the summary is left."""
+    rows = list(csv.reader(io.StringIO(text.strip())))
+    if not rows or ORDER not in [cell.strip() for cell in rows[0]]:
+        raise ValueError("not a WeChat Pay trade bill (no 商户订单号 column)")
+    header = [cell.strip() for cell in rows[0]]
+    result = []
+    for row in rows[1:]:
+        if row and row[0].strip().startswith("总"):  # 总交易单数,...: the summary starts
+            break
+        result.append({name: value.strip().lstrip("`") for name, value in zip(header, row, strict=False)})
+    return result
+
+
+@hooks.bill_differences.register
+def bill_differences(provider: str, text: str) -> list[str] | None:
+    if provider != WECHATPAY:
+        return None
+    from portal.payments.providers import get_provider
+
+    try:
+        rows = parse_wechatpay_bill(text)
+    except ValueError as error:
+        return [f"wechatpay bill: {error}"]
+    tag = "x" + get_provider(WECHATPAY, current_app.config).tag
+    lines, paid_orders, dates = [], set(), set()
+    for row in rows:
+        order, state = row.get(ORDER, ""), row.get(STATE, "")
+        with contextlib.suppress(ValueError):  # the days the bill covers, from every row
+            dates.add(datetime.strptime(row.get(TIME, ""), "%Y-%m-%d %H:%M:%S").date())
+        if not order.endswith(tag):
+            continue
+        donation = db.session.scalar(select(Donation).where(Donation.provider == WECHATPAY,
+                                                            Donation.provider_session_id == order))
+        if state == "REFUND":
+            lines += _refund_difference(order, row, donation)
+            continue
+        if state != "SUCCESS":
+            continue
+        paid_orders.add(order)
+        amount = _fen(row.get(AMOUNT, ""))
+        if donation is None:
+            lines.append(f"wechatpay bill: order {order} paid {row.get(AMOUNT)} but the portal has no such gift")
+        elif donation.status not in COUNTED:
+            lines.append(f"wechatpay bill: order {order} paid {row.get(AMOUNT)} but donation {donation.id} is "
+                         f"{donation.status} (nothing credited)")
+        elif amount != donation.amount_minor:
+            lines.append(f"wechatpay bill: order {order} paid {row.get(AMOUNT)}, the ledger has donation "
+                         f"{donation.id} at {_yuan(donation.amount_minor)}")
+    for donation in db.session.scalars(select(Donation).where(Donation.provider == WECHATPAY,
+                                                              Donation.status.in_(COUNTED),
+                                                              Donation.succeeded_at.is_not(None))
+                                       .order_by(Donation.id)):
+        day = donation.succeeded_at.astimezone(SHANGHAI).date()
+        if day in dates and donation.provider_session_id not in paid_orders:
+            lines.append(f"wechatpay bill: donation {donation.id} (order {donation.provider_session_id}) is credited "
+                         f"but not on WeChat Pay's bill")
+    return lines
+
+
+def _refund_difference(order: str, row: dict, donation: Donation | None) -> list[str]:
+    refund_id, amount = row.get(REFUND_ID, ""), _fen(row.get(REFUND, ""))
+    refund = db.session.scalar(select(Refund).where(Refund.provider_refund_id == refund_id)) if refund_id else None
+    if refund is None or donation is None or refund.donation_id != donation.id:
+        return [f"wechatpay bill: refund {refund_id} of order {order} ({row.get(REFUND)}) is not on the ledger"]
+    if row.get(REFUND_STATE, "SUCCESS") == "SUCCESS" and refund.status != "succeeded":
+        return [f"wechatpay bill: refund {refund_id} of order {order} succeeded but refund {refund.id} is "
+                f"{refund.status}"]
+    if amount != refund.amount_minor:
+        return [f"wechatpay bill: refund {refund_id} of order {order} is {row.get(REFUND)}, the ledger has "
+                f"{_yuan(refund.amount_minor)}"]
+    return []
