@@ -38,7 +38,7 @@ from portal.payments.models import (
     RecurringGift,
 )
 from portal.payments.providers import enabled_provider_names, get_provider
-from portal.payments.providers.base import QR, ProviderError, SignatureError
+from portal.payments.providers.base import PAGE, QR, ProviderError, SignatureError
 
 bp = Blueprint("payments", __name__)
 NONCES_KEPT = 10
@@ -217,14 +217,15 @@ def _qr_svg(payload: str) -> Markup:
 @bp.route("/give/<int:donation_id>/pay")
 @object_policy(policy.can_pay_gift, queries.load_donation)
 def pay_gift(donation):
-    """Desktop: the QR code to scan, updated by static/js/pay_status.js; phone: on to the provider's H5 page."""
+    """Desktop: the QR code to scan; phone: a link to the provider's H5 cashier, which comes back here. Updated by
+    static/js/pay_status.js when the gift is confirmed."""
     if donation.status != PENDING:
         return redirect(_success_url(donation, external=False))
     checkout = service.open_checkout(donation)
-    if checkout.kind != QR:
-        db.session.commit()
+    if checkout.kind not in (QR, PAGE):
         return redirect(checkout.url, code=303)
-    return render_template("payments/pay_qr.html", donation=donation, qr=_qr_svg(checkout.qr_payload),
+    return render_template("payments/pay_qr.html", donation=donation, pay_url=checkout.pay_url,
+                           qr=_qr_svg(checkout.qr_payload) if checkout.qr_payload else None,
                            button_form=EmptyForm(), **_labels())
 
 

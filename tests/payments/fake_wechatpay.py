@@ -14,6 +14,8 @@ import re
 import secrets
 import threading
 import time
+import urllib.request
+from html import escape
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -126,6 +128,8 @@ class FakeWeChatPay:
         return abs(time.time() - int(auth.get("timestamp") or 0)) < 300
 
     def handle(self, request: Request) -> Response:
+        if request.path.startswith("/h5/"):  # WeChat's cashier in the phone's browser, not the API
+            return self._cashier(request)
         body = request.get_data(as_text=True)
         if not self._verified(request, body):
             with self.lock:
@@ -169,10 +173,11 @@ class FakeWeChatPay:
             if order is None:
                 order = {"out_trade_no": out_trade_no, "amount": params.get("amount"), "trade_type": trade_type,
                          "description": params.get("description"), "attach": params.get("attach", ""),
-                         "time_expire": params.get("time_expire"),
+                         "time_expire": params.get("time_expire"), "notify_url": params.get("notify_url"),
                          "trade_state": "NOTPAY", "transaction_id": None,
                          "code_url": f"weixin://wxpay/bizpayurl?pr={secrets.token_hex(6)}",
-                         "h5_url": f"{self.url}/h5/checkmweb?prepay_id=wx{secrets.token_hex(10)}"}
+                         "prepay_id": f"wx{secrets.token_hex(10)}"}
+                order["h5_url"] = f"{self.url}/h5/checkmweb?prepay_id={order['prepay_id']}"
                 self.orders[out_trade_no] = order
         return self._answer(200, {"code_url": order["code_url"]} if trade_type == "NATIVE"
                             else {"h5_url": order["h5_url"]})
@@ -194,6 +199,32 @@ class FakeWeChatPay:
                                                       "currency": amount.get("currency", "CNY")}}
             self.refunds[params["out_refund_no"]] = refund
         return self._answer(200, refund)
+
+    def _cashier(self, request: Request) -> Response:
+        """GET: a page with one button; POST: paid, the callback sent to the order's notify_url, back to the
+        merchant's redirect_url (what WeChat Pay's H5 cashier does, minus the WeChat app)."""
+        prepay_id = request.values.get("prepay_id", "")
+        order = next((o for o in self.orders.values() if o.get("prepay_id") == prepay_id), None)
+        if order is None:
+            return Response("unknown prepay_id", status=404)
+        back = request.values.get("redirect_url", "")
+        if request.method == "GET":
+            page = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>微信支付</title></head>'
+                    f'<body><main><h1>微信支付 ¥{_yuan(order["amount"]["total"])}</h1><form method="post" '
+                    f'action="/h5/pay"><input type="hidden" name="prepay_id" value="{escape(prepay_id)}">'
+                    f'<input type="hidden" name="redirect_url" value="{escape(back)}">'
+                    '<button type="submit">确认支付</button></form></main></body></html>')
+            return Response(page, mimetype="text/html")
+        self.pay_and_notify(order["out_trade_no"])
+        return Response("", status=303, headers={"Location": back})
+
+    def pay_and_notify(self, out_trade_no: str) -> int:
+        """The donor pays (scans the code, or confirms in the cashier) and WeChat Pay calls the portal back."""
+        body, headers = self.notification(self.pay(out_trade_no))
+        request = urllib.request.Request(self.orders[out_trade_no]["notify_url"], data=body, method="POST",
+                                         headers={**headers, "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  (the local portal)
+            return response.status
 
     # --- the payer's part, and callbacks --------------------------------------------------------------
     def transaction(self, out_trade_no: str, total: int | None = None, currency: str | None = None) -> dict:

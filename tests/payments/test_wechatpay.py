@@ -67,14 +67,16 @@ def test_a_desktop_gift_is_a_native_order_shown_as_a_qr_code_with_amount_and_fun
     assert len(wechat.orders) == 1  # the page reopened the same order
 
 
-def test_a_phone_is_sent_to_the_h5_cashier_and_back_to_the_pay_page(client, login_as, world, wechat):
+def test_a_phone_gets_a_link_to_the_h5_cashier_which_comes_back_to_the_pay_page(client, login_as, world, wechat):
     client.environ_base["HTTP_USER_AGENT"] = PHONE  # the whole visit from a phone (sessions keep their agent)
     login_as(world.donor)
     response = give(client, world.campaign, provider="wechatpay", amount_choice="5000")
     donation = db.session.scalar(select(Donation))
-    location = response.headers["Location"]
-    assert response.status_code == 303 and location.startswith(wechat.url + "/h5/checkmweb?prepay_id=")
-    assert "redirect_url=" in location and f"%2Fgive%2F{donation.id}%2Fpay" in location
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/give/{donation.id}/pay")
+    html = client.get(f"/give/{donation.id}/pay", headers=EN).get_data(as_text=True)
+    assert 'class="qr-code"' not in html and "Pay in WeChat Pay" in html
+    assert f'href="{wechat.url}/h5/checkmweb?prepay_id=' in html
+    assert "redirect_url=http%3A%2F%2F" in html and f"%2Fgive%2F{donation.id}%2Fpay\"" in html
     assert wechat.orders[donation.provider_session_id]["trade_type"] == "MWEB"
 
 

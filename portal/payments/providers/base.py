@@ -31,9 +31,9 @@ class SignatureError(ValueError):
     """A webhook whose signature is wrong, missing or too old: answered 400, nothing stored."""
 
 
-#: Checkout kinds: the donor is sent to `url` (a card page, an H5 cashier), or scans `qr_payload` shown on
-#: the portal's own pay page (/give/<donation>/pay), which `url` then is.
-REDIRECT, QR = "redirect", "qr"
+#: Checkout kinds: the donor is sent to `url` (a card page), or pays on the portal's own pay page
+#: (/give/<donation>/pay, which `url` then is) by scanning `qr_payload` or following `pay_url` (PAGE).
+REDIRECT, QR, PAGE = "redirect", "qr", "page"
 
 
 @dataclass
@@ -44,6 +44,9 @@ class Checkout:
     url: str
     kind: str = REDIRECT
     qr_payload: str | None = None
+    #: a provider's cashier the donor opens from the portal's pay page (WeChat Pay H5 on a phone): a link the
+    #: donor follows, not a redirect, so the page stays the place to come back to and see the gift confirmed
+    pay_url: str | None = None
 
 
 @dataclass

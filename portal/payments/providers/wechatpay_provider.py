@@ -8,8 +8,10 @@ Its gateway is fixed to https://api.mch.weixin.qq.com; WECHATPAY_API_BASE (the t
 that one attribute (`_core._gate_way`), the only private name we touch, and the SDK's own code runs unchanged.
 
 - Desktop: a Native order (`code_url`), shown as a QR code on the portal's pay page (/give/<id>/pay), which
-  polls the gift's status. Phone (a mobile user agent): an H5 order; the donor goes to WeChat's cashier and
-  back to the pay page. Monthly gifts: not offered (WeChat's 委托代扣 needs a separate contract).
+  polls the gift's status. Phone (a mobile user agent): an H5 order; the pay page links to WeChat's cashier
+  (a link the donor follows: the page's `form-action 'self'` would stop a redirect after the give form), whose
+  `redirect_url` brings the donor back to the same page. Monthly gifts: not offered (WeChat's 委托代扣 needs a
+  separate contract).
 - The order id (`out_trade_no`) is `g<donation id>x<12 hex of the deployment id>`: at most 32 characters,
   unique per deployment, stored as the donation's provider_session_id. A notification is found only by it.
 - Callbacks: Wechatpay-Timestamp within 5 minutes, Wechatpay-Serial equal to our platform key id, the
@@ -32,8 +34,8 @@ from wechatpayv3 import WeChatPay, WeChatPayType
 
 from portal.payments.models import Donation
 from portal.payments.providers.base import (
+    PAGE,
     QR,
-    REDIRECT,
     Checkout,
     PaymentProvider,
     ProviderError,
@@ -142,8 +144,9 @@ class WeChatPayProvider(PaymentProvider):
             code, body = self._call("h5 order", client.pay, pay_type=WeChatPayType.H5, scene_info=scene, **params)
             if code != 200 or not body.get("h5_url"):
                 raise ProviderError(f"wechat pay h5 order {out_trade_no}: {code} {body.get('code')}")
-            url = body["h5_url"] + ("&" if "?" in body["h5_url"] else "?") + "redirect_url=" + quote(pay_page, safe="")
-            return Checkout(session_id=out_trade_no, url=url, kind=REDIRECT)
+            joiner = "&" if "?" in body["h5_url"] else "?"
+            cashier = f"{body['h5_url']}{joiner}redirect_url={quote(pay_page, safe='')}"
+            return Checkout(session_id=out_trade_no, url=pay_page, kind=PAGE, pay_url=cashier)
         code, body = self._call("native order", client.pay, pay_type=WeChatPayType.NATIVE, **params)
         if code != 200 or not body.get("code_url"):
             raise ProviderError(f"wechat pay native order {out_trade_no}: {code} {body.get('code')}")
