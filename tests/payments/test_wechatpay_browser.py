@@ -1,0 +1,63 @@
+"""Giving with WeChat Pay in Chromium, against the local fake: a QR code on a desktop, the H5 cashier on a 375-px
+phone; each time the page moves on to the receipt by itself once WeChat Pay's callback has credited the gift."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import browser, live_server, page, screenshot  # noqa: F401  (fixtures)
+from tests.payments import fake_wechatpay
+from tests.payments.test_giving_browser import _sign_in, _world
+
+pytestmark = [pytest.mark.browser, pytest.mark.no_db_session]
+IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+
+
+@pytest.fixture
+def wechat(app, monkeypatch):
+    server = fake_wechatpay.FakeWeChatPay()
+    server.start()
+    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "wechatpay,sandbox,offline")
+    for key, value in server.settings().items():
+        monkeypatch.setitem(app.config, key, value)
+    yield server
+    server.stop()
+
+
+def _give_with_wechat_pay(tab, base: str, campaign: int) -> None:
+    tab.goto(f"{base}/give/campaign/{campaign}")
+    tab.locator("label.choice", has_text="WeChat Pay").click()
+    tab.get_by_role("button", name="Continue to payment").click()
+    tab.wait_for_load_state()
+
+
+def test_a_desktop_donor_scans_the_code_and_the_page_moves_on_to_the_receipt(live_server, page, wechat):  # noqa: F811
+    world = _world()
+    _sign_in(page, live_server, world["email"])
+    _give_with_wechat_pay(page, live_server, world["campaign"])
+    assert page.url.endswith("/pay")
+    expect(page.locator(".qr-box svg.qr-code")).to_be_visible()
+    expect(page.get_by_role("heading", name="Pay ¥50.00")).to_be_visible()
+    screenshot(page, "payments-wechatpay-qr")
+    (out_trade_no,) = wechat.orders
+    assert wechat.pay_and_notify(out_trade_no) == 204  # the donor scans and pays; WeChat Pay calls the portal
+    expect(page.get_by_role("heading", name="Donation receipt")).to_be_visible()  # pay_status.js moved on
+    assert page.locator(".receipt-number strong").inner_text().startswith("R")
+    assert page.js_errors == []
+
+
+def test_a_phone_donor_pays_in_the_h5_cashier_and_comes_back_to_the_receipt(live_server, browser, wechat):  # noqa: F811
+    world = _world()
+    context = browser.new_context(locale="en", viewport={"width": 375, "height": 812}, is_mobile=True,
+                                  has_touch=True, user_agent=IPHONE)
+    tab = context.new_page()
+    _sign_in(tab, live_server, world["email"])
+    _give_with_wechat_pay(tab, live_server, world["campaign"])
+    assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert tab.locator(".qr-box").count() == 0
+    tab.get_by_role("link", name="Pay in WeChat Pay").click()
+    tab.wait_for_load_state()
+    assert tab.url.startswith(wechat.url + "/h5/checkmweb")
+    tab.get_by_role("button", name="确认支付").click()
+    expect(tab.get_by_role("heading", name="Donation receipt")).to_be_visible()
+    assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(tab, "payments-wechatpay-phone-receipt")
+    context.close()
