@@ -172,6 +172,25 @@ def test_the_worker_queries_late_orders_and_credits_each_once(client, login_as, 
     assert donation.status == "succeeded" and len(gift_entries(donation)) == 1
 
 
+def test_the_worker_asks_wechat_pay_about_late_orders_every_minute(client, login_as, world, wechat, app):
+    from portal import worker
+
+    minute = utcnow().replace(hour=10, minute=17, second=0, microsecond=0)
+    assert worker.payments_query_late.task_class().validate_datetime(minute)
+    donation = _gift(client, login_as, world)
+    wechat.pay(donation.provider_session_id)
+    db.session.execute(update(Donation).where(Donation.id == donation.id)
+                       .values(created_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    worker.use_app(app)
+    was, worker.huey.immediate = worker.huey.immediate, True
+    try:
+        worker.payments_query_late()  # enqueued and run at once in immediate mode
+    finally:
+        worker.huey.immediate = was
+    assert _reload(donation).status == "succeeded" and len(gift_entries(donation)) == 1
+
+
 def test_an_unpaid_order_past_its_time_is_closed_at_wechat_pay_and_the_gift_expires(client, login_as, world,
                                                                                    wechat, app):
     from portal.payments.webhooks import query_late_orders
