@@ -232,9 +232,11 @@ def pay_gift(donation):
 @bp.route("/give/<int:donation_id>/status")
 @object_policy(policy.can_pay_gift, queries.load_donation)
 def gift_status(donation):
-    return jsonify({"status": donation.status, "label": service.status_label(donation.status),
-                    "paid": donation.status in service.SETTLED,
-                    "receipt_url": _success_url(donation, external=False)})
+    response = jsonify({"status": donation.status, "label": service.status_label(donation.status),
+                        "paid": donation.status in service.SETTLED,
+                        "receipt_url": _success_url(donation, external=False)})
+    response.headers["Cache-Control"] = "private, no-store"  # polled: always the current state
+    return response
 
 
 @bp.route("/give/<int:donation_id>/check", methods=["POST"])

@@ -142,6 +142,24 @@ def test_an_order_the_portal_never_created_is_never_credited(client, login_as, w
     assert db.session.scalar(select(WebhookEvent.outcome)).startswith("ignored")
 
 
+def test_an_order_id_with_our_tag_that_the_portal_never_created_is_never_credited(client, login_as, world,
+                                                                                  wechat):
+    donation = _gift(client, login_as, world)
+    transaction = wechat.pay(donation.provider_session_id)
+    transaction["out_trade_no"] = donation.provider_session_id.replace(f"g{donation.id}x", "g99999x")
+    body, headers = wechat.notification(transaction)
+    assert _deliver(client, body, headers).status_code == 204
+    assert _reload(donation).status == "pending" and gift_entries(donation) == []
+    assert db.session.scalar(select(WebhookEvent.outcome)) == "ignored: no donation of ours for this checkout"
+
+
+def test_the_status_the_pay_page_polls_is_never_cached(client, login_as, world, wechat):
+    donation = _gift(client, login_as, world)
+    response = client.get(f"/give/{donation.id}/status")
+    assert response.get_json()["status"] == "pending" and response.get_json()["paid"] is False
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
 def test_i_have_paid_queries_the_order_and_a_late_callback_is_then_a_no_op(client, login_as, world, wechat):
     donation = _gift(client, login_as, world)
     not_yet = client.post_form(f"/give/{donation.id}/check", token_from=f"/give/{donation.id}/pay", headers=EN)
