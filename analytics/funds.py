@@ -219,3 +219,23 @@ def months_chart(series: pd.DataFrame, *, title: str, raised_label: str, disburs
         yaxis={"title": {"text": axis_title}, "rangemode": "tozero", "gridcolor": "#d8dde3"},
         legend={"orientation": "h", "y": -0.2})
     return figure
+
+
+def funds_chart(rows: pd.DataFrame, *, title: str, raised_label: str, disbursed_label: str, balance_label: str,
+                axis_title: str) -> go.Figure:
+    """Per fund (the first row on top): raised, disbursed and balance in yuan, as grouped horizontal bars. Not
+    stacked: the balance is the ledger's, which need not be raised less disbursed (refunds, matching)."""
+    names = list(rows["name"])[::-1]
+    series = ((raised_label, "raised_minor", RED), (disbursed_label, "disbursed_minor", "#1d5fa8"),
+              (balance_label, "balance_minor", "#6b7280"))
+    figure = go.Figure([go.Bar(y=names, x=[value / 100 for value in list(rows[column])[::-1]], name=label,
+                               orientation="h", marker_color=colour,
+                               hovertemplate="%{y}<br>" + label + ": ¥%{x:,.2f}<extra></extra>")
+                        for label, column, colour in reversed(series)])  # plotly draws a group's first bar lowest
+    figure.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}}, barmode="group",
+        font={"family": FONT, "size": 13, "color": "#1f2328"}, height=max(260, 120 + 54 * len(names)),
+        margin={"l": 8, "r": 16, "t": 48, "b": 40}, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+        xaxis={"title": {"text": axis_title}, "rangemode": "tozero", "gridcolor": "#d8dde3", "tickformat": ",d"},
+        yaxis={"automargin": True}, legend={"orientation": "h", "y": -0.25, "traceorder": "reversed"})
+    return figure

@@ -1,8 +1,10 @@
 """Configuration classes, read from the environment in one place."""
+import contextlib
 import hashlib
 import logging
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -10,16 +12,29 @@ MIN_SECRET_KEY_LENGTH = 32
 INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
 
+def _kept_key(name: str, make) -> str:
+    """A development key kept in instance/<name>, made once: written to a temporary file and linked into place,
+    so two processes starting together (the test passes run side by side) never read a half-written key."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / name
+    if not key_file.exists():
+        handle, temporary = tempfile.mkstemp(dir=INSTANCE_DIR, prefix=f".{name}.")
+        try:
+            os.write(handle, make())
+            os.close(handle)
+            os.chmod(temporary, 0o600)
+            with contextlib.suppress(FileExistsError):  # another process made it first: theirs stands
+                os.link(temporary, key_file)
+        finally:
+            os.unlink(temporary)
+    return key_file.read_text().strip()
+
+
 def _secret_key() -> str:
     """SECRET_KEY from the environment; for development a random key kept in instance/ (never in git)."""
     if key := os.environ.get("SECRET_KEY"):
         return key
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    key_file = INSTANCE_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    return _kept_key("secret_key", lambda: secrets.token_hex(32).encode())
 
 
 def _bid_sealing_key() -> str:
@@ -29,12 +44,7 @@ def _bid_sealing_key() -> str:
         return key
     from cryptography.fernet import Fernet
 
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    key_file = INSTANCE_DIR / "bid_sealing_key"
-    if not key_file.exists():
-        key_file.write_bytes(Fernet.generate_key())
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    return _kept_key("bid_sealing_key", Fernet.generate_key)
 
 
 def _bool(name: str, default: bool = False) -> bool:

@@ -204,8 +204,11 @@ def explain(flag: dict) -> str:
                  "(%(share)s%%, over %(limit)s%%).", count=flag["count"], total=flag["total"],
                  share=_percent(measure), limit=_percent(threshold))
     if kind == redflags.HHI:
-        return _("The buyer's awards in %(category)s went to %(count)d organisations over %(total)d awards: HHI "
-                 "%(index)s, above %(limit)s (highly concentrated).",
+        return _("The buyer's %(total)d awards in %(category)s went to %(count)d organisations; their shares of the "
+                 "award value give an HHI of %(index)s out of 10,000, above %(limit)s (highly concentrated: few "
+                 "organisations share the money). The link opens the latest call won by the largest, "
+                 "%(organisation)s.",
                  category=SERVICE_AREAS.get(flag["category"], flag["category"]), count=flag["count"],
-                 total=flag["total"], index=format_decimal(measure), limit=format_decimal(threshold))
+                 total=flag["total"], index=format_decimal(round(measure)), limit=format_decimal(threshold),
+                 organisation=flag["organisation"])
     return ""

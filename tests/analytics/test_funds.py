@@ -53,3 +53,14 @@ def test_repeat_donors_come_from_the_tallies():
     assert donors.loc[campaign.id, ["donors", "repeat_donors"]].tolist() == [2, 1]
     rows = funds.campaign_rows(db.session).set_index("id")
     assert rows.loc[campaign.id, "raised_minor"] == 6_000
+
+
+def test_the_funds_chart_shows_each_fund_in_yuan_the_first_fund_on_top():
+    rows = pd.DataFrame({"name": ["甲基金", "乙基金"], "raised_minor": [500_000, 120_000],
+                         "disbursed_minor": [100_000, 20_000], "balance_minor": [390_000, 100_000]})
+    figure = funds.funds_chart(rows, title="t", raised_label="Raised", disbursed_label="Disbursed",
+                               balance_label="Balance", axis_title="Yuan")
+    by_name = {trace.name: trace for trace in figure.data}
+    assert list(by_name["Raised"].y) == ["乙基金", "甲基金"]  # plotly draws the first category lowest
+    assert list(by_name["Raised"].x) == [1_200.0, 5_000.0]
+    assert list(by_name["Balance"].x) == [1_000.0, 3_900.0]  # the ledger's balance, not raised less disbursed

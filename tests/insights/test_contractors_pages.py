@@ -20,7 +20,7 @@ def world(app):
 def test_the_list_shows_each_organisation_with_a_link_to_its_record(client, world):
     page = client.get("/insights/contractors").get_data(as_text=True)
     assert f'href="/insights/contractors/{world.a.id}">{world.a.name}</a>' in page
-    assert f'href="/insights/contractors/{world.b.id}">{world.b.name}</a>' in page and "Computed at" in page
+    assert f'href="/insights/contractors/{world.b.id}">{world.b.name}</a>' in page and "Figures computed at" in page
 
 
 def test_the_past_performance_score_in_the_list_is_the_rankings(app, world):

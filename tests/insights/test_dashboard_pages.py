@@ -153,3 +153,13 @@ def test_a_profile_of_no_place_is_400(client):
     response = client.get("/insights/profile?place=abc")
     assert response.status_code == 400 and "“place”" in response.get_data(as_text=True)
 
+
+
+def test_an_outcomes_place_without_indicators_says_so_once_and_points_up(client):
+    tree = make_tree()
+    _projects(tree, 1)  # on the grid; its community's other grid has none
+    empty_grid = make_place("grid", "铁路坝第2网格", tree["community"])
+    page = client.get(f"/insights/outcomes?place={empty_grid.id}").get_data(as_text=True)
+    assert page.count("No running project with an indicator matches this place") == 1
+    assert f'href="/insights/outcomes?place={tree["community"].id}">{tree["community"].name}</a>' in page
+    assert "No indicator in this view." not in page  # no empty breakdowns under the message

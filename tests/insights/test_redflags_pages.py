@@ -18,7 +18,7 @@ def test_the_public_sees_public_flags_with_a_link_to_the_call(client, world):
     page = client.get("/insights/red-flags").get_data(as_text=True)
     assert f'href="/procurement/calls/{world.single.id}">{world.single.reference}</a>' in page
     assert "Only one organisation bid on this competitive call." in page
-    assert "Computed at" in page
+    assert "Figures computed at" in page
 
 
 def test_the_public_does_not_see_the_abnormally_low_winner(client, world):

@@ -139,22 +139,28 @@ def test_with_redis_url_the_queue_is_in_redis():
     queue = worker.huey_from_config({"REDIS_URL": "redis://127.0.0.1:6379/15"})
     assert isinstance(queue, RedisHuey) and isinstance(queue.storage, RedisStorage)
     assert queue.storage.conn.connection_pool.connection_kwargs["db"] == 15
+    queue.storage.conn.connection_pool.disconnect()
 
 
 def test_the_redis_queue_holds_tasks_in_redis():
     import redis
 
-    queue = worker.huey_from_config({"REDIS_URL": "redis://127.0.0.1:6379/15"})  # database 15: tests only
+    # databases 14 and 15 are the tests' own: one per pass, since scripts/test runs the two passes side by side
+    database = 14 if os.environ.get("TEST_DATABASE_URL") else 15
+    queue = worker.huey_from_config({"REDIS_URL": f"redis://127.0.0.1:6379/{database}"})
     try:
         queue.storage.conn.ping()
     except redis.ConnectionError:
         if IS_CI:  # CI has Redis: no test skips there
             pytest.fail("CI=true but no Redis at 127.0.0.1:6379")
         pytest.skip("no Redis at 127.0.0.1:6379")
-    queue.storage.flush_queue()
-    queue.storage.enqueue(b"portal-test")
-    assert queue.storage.queue_size() == 1
-    assert queue.storage.dequeue() == b"portal-test"
+    try:
+        queue.storage.flush_queue()
+        queue.storage.enqueue(b"portal-test")
+        assert queue.storage.queue_size() == 1
+        assert queue.storage.dequeue() == b"portal-test"
+    finally:
+        queue.storage.conn.connection_pool.disconnect()  # no socket left for the garbage collector to warn of
 
 
 def test_under_testing_the_queue_runs_tasks_immediately_in_memory():

@@ -11,6 +11,7 @@ from portal.insights.views import bp
 from portal.orgs import policy as orgs_policy
 from portal.orgs import service as orgs_service
 from portal.orgs.models import SERVICE_AREAS
+from portal.procurement.scoring import NEUTRAL_PAST_PERFORMANCE
 
 ORDERS = ("desc", "asc")
 
@@ -37,7 +38,7 @@ def contractors():
     table, computed_at = service.performance_table(category, sort, descending=order == "desc")
     return render_template("insights/contractors.html", rows=table["rows"], categories=table["categories"],
                            category=category, sort=sort, order=order, computed_at=computed_at,
-                           category_labels=SERVICE_AREAS)
+                           category_labels=SERVICE_AREAS, neutral_share=NEUTRAL_PAST_PERFORMANCE)
 
 
 @bp.route("/contractors/<int:org_id>")

@@ -4,7 +4,7 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from analytics.charts import figure_data
-from analytics.funds import months_chart
+from analytics.funds import funds_chart, months_chart
 from portal.core.policy import object_policy, public
 from portal.funds import policy as fund_policy
 from portal.funds import queries as fund_queries
@@ -17,7 +17,13 @@ from portal.insights.views import bp
 @public
 def funds_page():
     payload, computed_at = funds.overview()
-    return render_template("insights/funds.html", payload=payload, computed_at=computed_at, kinds=FUND_KINDS)
+    chart = None
+    if payload["funds"]:
+        chart = figure_data(funds_chart(pd.DataFrame(payload["funds"]), title=_("Raised, disbursed and left per fund"),
+                                        raised_label=_("Raised"), disbursed_label=_("Disbursed"),
+                                        balance_label=_("Balance"), axis_title=_("Yuan")))
+    return render_template("insights/funds.html", payload=payload, computed_at=computed_at, kinds=FUND_KINDS,
+                           chart=chart)
 
 
 @bp.route("/funds/<int:fund_id>")
