@@ -8,6 +8,8 @@ from portal.extensions import db
 
 STRIPE, SANDBOX, OFFLINE = "stripe", "sandbox", "offline"
 PROVIDERS = {STRIPE: _l("Card (Stripe)"), SANDBOX: _l("Sandbox card (demo)"), OFFLINE: _l("Cash or bank transfer")}
+ALIPAY = "alipay"
+PROVIDERS[ALIPAY] = _l("Alipay")
 
 # Donation lifecycle (DESIGN.md 5; the table is payments.service.DONATION_TRANSITIONS): pending -> succeeded
 # -> refunded | disputed; pending -> failed | expired | flagged (the provider reported another amount or

@@ -3,16 +3,17 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.core.errors import DomainError
-from portal.payments.models import OFFLINE, SANDBOX, STRIPE
+from portal.payments.models import ALIPAY, OFFLINE, SANDBOX, STRIPE
 from portal.payments.providers.base import PaymentProvider
 
 
 def _provider_classes() -> dict:
+    from portal.payments.providers.alipay_provider import AlipayProvider
     from portal.payments.providers.offline import OfflineProvider
     from portal.payments.providers.sandbox import SandboxProvider
     from portal.payments.providers.stripe_provider import StripeProvider
 
-    return {STRIPE: StripeProvider, SANDBOX: SandboxProvider, OFFLINE: OfflineProvider}
+    return {STRIPE: StripeProvider, SANDBOX: SandboxProvider, OFFLINE: OfflineProvider, ALIPAY: AlipayProvider}
 
 
 def configured_provider_names(config=None) -> list[str]:

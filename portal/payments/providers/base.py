@@ -37,6 +37,9 @@ class Checkout:
 
     session_id: str
     url: str
+    #: "redirect": send the donor to `url`; "qr": show `qr_payload` as a QR code to scan (desktop)
+    kind: str = "redirect"
+    qr_payload: str | None = None
 
 
 @dataclass
