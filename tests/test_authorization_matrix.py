@@ -269,6 +269,7 @@ ROUTES = {
     "payments.sandbox_checkout": ("GET", "/sandbox/checkout/{sandbox_token}",
                                  expect(anonymous=LOGIN, resident=200, others=404)),
     "payments.stripe_webhook": ("POST", "/webhooks/stripe", expect(others=400)),  # unsigned
+    "payments.alipay_webhook": ("POST", "/webhooks/alipay", expect(others=400)),  # unsigned (or Alipay off)
     "payments.receipt": ("GET", "/donations/{donation}/receipt",
                         expect(anonymous=LOGIN, resident=200, treasurer=200, others=404)),
     "payments.receipt_pdf": ("GET", "/donations/{donation}/receipt.pdf",
