@@ -13,6 +13,8 @@ Jobs (periodic, on the worker's clock):
 - every minute, `campaigns_due`: what `portal campaigns finish-due` does (finish campaigns past their end, refund
   what failed ones owe);
 - every hour, `volunteering_reminders`: what `portal volunteering send-reminders` does (the day-before mails).
+- every minute, `alipay_late_orders`: what `portal payments alipay-query` does (Alipay orders whose notification is
+  late are queried and, when paid, credited exactly once); nothing when Alipay is not enabled.
 Each job runs in an app context (the app is created once per worker process), commits its own transaction and
 logs what it did. `portal worker` runs the consumer; `portal procurement due` takes the due steps once, by hand
 or from cron.
@@ -176,6 +178,18 @@ def campaigns_due():
 def volunteering_reminders():
     """Every hour on the hour: `portal volunteering send-reminders` (shifts starting in 24 to 48 hours)."""
     return run_job("volunteering_reminders", send_volunteering_reminders)
+
+
+def query_late_alipay_orders() -> dict:
+    from portal.payments.alipay_orders import query_open_orders
+
+    return query_open_orders()
+
+
+@huey.periodic_task(crontab(), name="alipay_late_orders")
+def alipay_late_orders():
+    """Every minute: `portal payments alipay-query` (no-op unless `alipay` is in PAYMENT_PROVIDERS)."""
+    return run_job("alipay_late_orders", query_late_alipay_orders)
 
 
 def describe(queue: Huey) -> str:

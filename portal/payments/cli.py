@@ -55,6 +55,23 @@ def expire_stale_command(days):
     click.echo(f"payments: {count} abandoned checkout(s) expired.")
 
 
+@payments_group.command("alipay-query")
+@click.option("--minutes", default=5, show_default=True, help="Ask about orders pending for longer than this.")
+@with_appcontext
+def alipay_query_command(minutes):
+    """Ask Alipay about pending Alipay orders whose notification is late (alipay.trade.query); a paid one is
+    credited exactly once, as its notification would be. Nothing to do when Alipay is not enabled."""
+    from datetime import timedelta
+
+    from portal.payments.alipay_orders import query_open_orders
+
+    counts = query_open_orders(timedelta(minutes=minutes))
+    click.echo("alipay: {queried} order(s) queried, {applied} applied, {unknown} not paid yet, "
+               "{errors} error(s).".format(**counts))
+    if counts["errors"]:
+        raise SystemExit(1)
+
+
 @campaigns_group.command("finish-due")
 @with_appcontext
 def finish_due_command():

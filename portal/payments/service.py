@@ -254,6 +254,9 @@ def prepare_gift(donor, *, fund: Fund | None, campaign: Campaign | None, team: T
     currency = check_currency(currency)
     if frequency not in (ONE_OFF, MONTHLY):
         raise ValidationFailed(_("Choose a one-off or a monthly gift."), field="frequency")
+    if frequency == MONTHLY and not getattr(provider, "supports_monthly", True):
+        raise ValidationFailed(_("Monthly giving is not offered with this payment method; give once, or choose "
+                                 "another way to pay."), field="frequency")
     donor_name, display_mode = clean_donor_name(donor_name or donor.display_name, display_mode)
     message = (message or "").strip()
     if len(message) > MAX_MESSAGE:

@@ -218,3 +218,45 @@ def test_the_alipay_notification_is_refused_when_alipay_is_not_enabled(client, a
     response = _notify(client, alipay.notification("donation_1_x"))
     assert response.status_code == 400 and response.get_data(as_text=True) == "failure"
     assert _events() == 0
+
+
+def test_portal_payments_alipay_query_credits_a_paid_order_whose_notification_is_late(client, login_as, world,
+                                                                                     alipay, runner):
+    donation, _order = _paid_gift(client, login_as, world, alipay)
+    result = runner.invoke(args=["payments", "alipay-query", "--minutes", "0"])
+    assert result.exit_code == 0, result.output
+    assert "1 order(s) queried, 1 applied" in result.output
+    db.session.expire_all()
+    assert db.session.get(Donation, donation.id).status == "succeeded"
+
+
+def test_the_worker_s_alipay_job_does_nothing_when_alipay_is_off(app, monkeypatch):
+    from portal import worker
+
+    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "sandbox,offline")
+    assert worker.alipay_late_orders.call_local() == {"queried": 0, "applied": 0, "unknown": 0, "errors": 0}
+
+
+def test_monthly_giving_is_refused_with_alipay_before_any_gift_is_made(client, login_as, world, alipay):
+    login_as(world.donor)
+    response = give(client, world.campaign, provider="alipay", frequency="monthly", amount_choice="5000")
+    assert response.status_code == 400
+    assert "Monthly giving is not offered with this payment method" in response.get_data(as_text=True)
+    assert alipay.requests == []
+
+
+def test_a_phone_is_sent_to_alipay_s_wap_cashier_with_a_signed_request(app, client, login_as, world, alipay):
+    from urllib.parse import parse_qsl, urlsplit
+
+    from portal.payments.providers import get_provider
+
+    login_as(world.donor)
+    donation = start_gift(client, world.campaign, provider="alipay")
+    with app.test_request_context("/"):
+        checkout = get_provider("alipay").start_checkout(donation, "https://portal.test/ok", "https://portal.test/no",
+                                                         mobile=True)
+    assert checkout.kind == "redirect" and checkout.url.startswith(alipay.gateway + "?")
+    fields = dict(parse_qsl(urlsplit(checkout.url).query))
+    assert fields["method"] == "alipay.trade.wap.pay" and fields["return_url"] == "https://portal.test/ok"
+    assert fake_alipay.rsa2_verify(alipay.app_key.public_key(), fake_alipay.unsigned_text(fields, ("sign",)),
+                                   fields["sign"])
