@@ -3,7 +3,9 @@
 The answer becomes an event of the same shape as a notification (`alipay_query_<order>_<status>`) and goes
 through the same idempotent path (portal.payments.webhooks): a paid trade credits its donation exactly once,
 whether the query or the notification comes first; whichever comes second finds the gift already credited.
-Run by the worker every few minutes and by `portal payments alipay-query`.
+An order still unpaid after its QR code's lifetime (CLOSE_AFTER) is closed at Alipay (alipay.trade.close, which
+Alipay refuses for a trade paid meanwhile, so a payment is never lost to the close) and its gift expires.
+Run by the worker every minute and by `portal payments alipay-query`.
 """
 from datetime import timedelta
 
@@ -11,8 +13,8 @@ from sqlalchemy import select
 
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.payments import webhooks
-from portal.payments.models import ALIPAY, PENDING, Donation
+from portal.payments import service, webhooks
+from portal.payments.models import ALIPAY, EXPIRED, PENDING, Donation
 from portal.payments.providers import enabled_provider_names, get_provider
 from portal.payments.providers.base import ProviderError
 
@@ -20,12 +22,14 @@ from portal.payments.providers.base import ProviderError
 QUERY_AFTER = timedelta(minutes=5)
 #: an unpaid QR code closes itself after 2 hours (QR_TIMEOUT); older pending orders are left to expire-stale
 QUERY_FOR = timedelta(days=1)
+#: the QR code's own lifetime (alipay_provider.QR_TIMEOUT, 2 hours) and a margin: unpaid after this, closed
+CLOSE_AFTER = timedelta(hours=2, minutes=15)
 
 
 def query_open_orders(older_than: timedelta = QUERY_AFTER, limit: int = 200) -> dict:
     """Query Alipay for pending Alipay donations started more than `older_than` ago; each answer applied and
     committed on its own. Returns counts {queried, applied, unknown, errors}. Nothing when Alipay is off."""
-    counts = {"queried": 0, "applied": 0, "unknown": 0, "errors": 0}
+    counts = {"queried": 0, "applied": 0, "unknown": 0, "closed": 0, "errors": 0}
     if ALIPAY not in enabled_provider_names():
         return counts
     provider = get_provider(ALIPAY)
@@ -44,6 +48,10 @@ def query_open_orders(older_than: timedelta = QUERY_AFTER, limit: int = 200) -> 
             counts["errors"] += 1
             db.session.commit()  # nothing written
             continue
+        unpaid = event is None or event.type.startswith("alipay.")  # no trade yet, or WAIT_BUYER_PAY
+        if unpaid and donation.created_at < now - CLOSE_AFTER:
+            counts["closed" if _close(provider, donation) else "errors"] += 1
+            continue
         if event is None:
             counts["unknown"] += 1
             db.session.commit()  # nothing written
@@ -51,3 +59,15 @@ def query_open_orders(older_than: timedelta = QUERY_AFTER, limit: int = 200) -> 
         if webhooks.receive_and_commit(ALIPAY, event) != webhooks.DUPLICATE:
             counts["applied"] += 1
     return counts
+
+
+def _close(provider, donation: Donation) -> bool:
+    """Close the unpaid order at Alipay first (refused if it was paid meanwhile), then expire the gift."""
+    try:
+        provider.close_order(donation)
+    except ProviderError:
+        db.session.commit()  # nothing written; asked again next run
+        return False
+    service.mark_donation_failed(donation, EXPIRED, "alipay order closed unpaid")
+    db.session.commit()
+    return True

@@ -67,7 +67,7 @@ def alipay_query_command(minutes):
 
     counts = query_open_orders(timedelta(minutes=minutes))
     click.echo("alipay: {queried} order(s) queried, {applied} applied, {unknown} not paid yet, "
-               "{errors} error(s).".format(**counts))
+               "{closed} closed unpaid, {errors} error(s).".format(**counts))
     if counts["errors"]:
         raise SystemExit(1)
 

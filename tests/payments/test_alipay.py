@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
+from portal.core.time import utcnow
 from portal.extensions import db
 from portal.payments import alipay_orders
 from portal.payments.models import Donation, WebhookEvent
@@ -184,7 +185,7 @@ def test_the_trade_query_leaves_an_unscanned_order_pending(client, login_as, wor
     login_as(world.donor)
     donation = start_gift(client, world.campaign, provider="alipay")
     counts = alipay_orders.query_open_orders(older_than=timedelta(0))
-    assert counts == {"queried": 1, "applied": 0, "unknown": 1, "errors": 0}
+    assert counts == {"queried": 1, "applied": 0, "unknown": 1, "closed": 0, "errors": 0}
     db.session.expire_all()
     assert db.session.get(Donation, donation.id).status == "pending"
 
@@ -234,7 +235,8 @@ def test_the_worker_s_alipay_job_does_nothing_when_alipay_is_off(app, monkeypatc
     from portal import worker
 
     monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "sandbox,offline")
-    assert worker.alipay_late_orders.call_local() == {"queried": 0, "applied": 0, "unknown": 0, "errors": 0}
+    assert worker.alipay_late_orders.call_local() == {"queried": 0, "applied": 0, "unknown": 0, "closed": 0,
+                                                     "errors": 0}
 
 
 def test_monthly_giving_is_refused_with_alipay_before_any_gift_is_made(client, login_as, world, alipay):
@@ -260,3 +262,29 @@ def test_a_phone_is_sent_to_alipay_s_wap_cashier_with_a_signed_request(app, clie
     assert fields["method"] == "alipay.trade.wap.pay" and fields["return_url"] == "https://portal.test/ok"
     assert fake_alipay.rsa2_verify(alipay.app_key.public_key(), fake_alipay.unsigned_text(fields, ("sign",)),
                                    fields["sign"])
+
+
+def _age(donation: Donation, hours: int) -> None:
+    db.session.get(Donation, donation.id).created_at = utcnow() - timedelta(hours=hours)
+    db.session.commit()
+
+
+def test_an_order_left_unpaid_past_its_qr_code_s_life_is_closed_at_alipay_and_expires(client, login_as, world,
+                                                                                      alipay):
+    login_as(world.donor)
+    donation = start_gift(client, world.campaign, provider="alipay")
+    _age(donation, 3)
+    counts = alipay_orders.query_open_orders()
+    assert counts["closed"] == 1
+    assert alipay.trades[donation.provider_session_id]["status"] == "TRADE_CLOSED"
+    db.session.expire_all()
+    assert db.session.get(Donation, donation.id).status == "expired"
+
+
+def test_an_old_order_paid_at_the_last_moment_is_credited_not_closed(client, login_as, world, alipay):
+    donation, order = _paid_gift(client, login_as, world, alipay)
+    _age(donation, 3)
+    assert alipay_orders.query_open_orders()["applied"] == 1
+    assert alipay.trades[order]["status"] == "TRADE_SUCCESS"
+    db.session.expire_all()
+    assert db.session.get(Donation, donation.id).status == "succeeded"
