@@ -288,3 +288,16 @@ def test_an_old_order_paid_at_the_last_moment_is_credited_not_closed(client, log
     assert alipay.trades[order]["status"] == "TRADE_SUCCESS"
     db.session.expire_all()
     assert db.session.get(Donation, donation.id).status == "succeeded"
+
+
+def test_a_refund_notified_before_its_payment_waits_for_it_then_posts_once(client, login_as, world, alipay):
+    donation, order = _paid_gift(client, login_as, world, alipay)
+    # a refund made at Alipay's merchant console, notified before the payment's own notification
+    _notify(client, alipay.notification(order, refund_fee="10.00", gmt_refund="2026-12-07 15:30:00"))
+    db.session.expire_all()
+    assert db.session.get(Donation, donation.id).status == "pending"
+    _notify(client, alipay.notification(order))
+    db.session.expire_all()
+    donation = db.session.get(Donation, donation.id)
+    assert donation.status == "partially_refunded" and donation.refunded_minor == 1000
+    assert len(gift_entries(donation)) == 1

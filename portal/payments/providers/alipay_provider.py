@@ -258,9 +258,9 @@ class AlipayProvider(PaymentProvider):
         metadata = {"alipay_trade_status": status}
         if deployment:
             metadata["portal_deployment"] = deployment
-        if claimed is not None:
-            metadata["donation_id"] = str(claimed)
         if trade.get("refund_fee") not in (None, "") and fen(trade.get("refund_fee")):
+            # found by Alipay's trade_no (stored on the donation when it was credited), never by the order
+            # number alone; a refund notified before its payment waits for it (deferred)
             event_type = "charge.refunded"
             obj = {"id": trade.get("trade_no"), "object": "charge", "payment_intent": trade.get("trade_no"),
                    "amount_refunded": fen(trade["refund_fee"]), "currency": currency, "metadata": metadata}
