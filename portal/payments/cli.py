@@ -72,6 +72,28 @@ def alipay_query_command(minutes):
         raise SystemExit(1)
 
 
+@payments_group.command("alipay-bill")
+@click.argument("bill", type=click.File("rb"))
+@with_appcontext
+def alipay_bill_command(bill):
+    """Compare Alipay's daily trade bill (the CSV file BILL) with the ledger: every order whose amount or state
+    differs. Exit status 0 when they agree, 1 when anything differs, 2 when the file cannot be read."""
+    from portal.payments.alipay_bill import BillError, bill_differences
+
+    try:
+        lines = bill_differences(bill.read())
+    except BillError as error:
+        raise click.ClickException(f"not an Alipay trade bill: {error}") from error
+    finally:
+        db.session.rollback()  # read only
+    for line in lines:
+        click.echo(line)
+    if lines:
+        click.echo(f"{len(lines)} difference(s) with Alipay's bill.", err=True)
+        raise SystemExit(1)
+    click.echo("alipay bill: every order agrees with the ledger (0 differences).")
+
+
 @campaigns_group.command("finish-due")
 @with_appcontext
 def finish_due_command():

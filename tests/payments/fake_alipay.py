@@ -202,3 +202,29 @@ class FakeAlipay:
         fields["sign"] = rsa2_sign(key or self.alipay_key, unsigned_text(fields))
         fields["sign_type"] = "RSA2"
         return urlencode(fields).encode()
+
+
+BILL_HEADER = ["支付宝交易号", "商户订单号", "业务类型", "商品名称", "创建时间", "完成时间", "门店编号", "门店名称",
+               "操作员", "终端号", "对方账户", "订单金额（元）", "商家实收（元）", "支付宝红包（元）", "集分宝（元）",
+               "支付宝优惠（元）", "商家优惠（元）", "券核销金额（元）", "券名称", "商家红包消费金额（元）",
+               "卡消费金额（元）", "退款批次号/请求号", "服务费（元）", "分润（元）", "备注"]
+
+
+def bill(day: str, rows: list[tuple[str, str, str]], account: str = "20881234567890123") -> bytes:
+    """Alipay's daily 业务明细 CSV for `day` (YYYY-MM-DD): rows of (order number, 交易 | 退款, amount in yuan),
+    GBK, `#` lines around the table and tab-padded cells, as Alipay publishes it."""
+    start = datetime.strptime(day, "%Y-%m-%d")
+    end = start.replace(day=start.day + 1) if start.day < 28 else start  # the tests use early days of a month
+    stamp = start.strftime("%Y-%m-%d") + " 10:00:00"
+    lines = ["#支付宝业务明细查询", f"#账号：[{account}]",
+             f"#起始日期：[{start:%Y年%m月%d日} 00:00:00]   终止日期：[{end:%Y年%m月%d日} 00:00:00]",
+             "#-----------------------------------------业务明细列表----------------------------------------",
+             ",".join(BILL_HEADER)]
+    for order, kind, amount in rows:
+        cells = [f"2026{secrets.randbelow(10**24):024d}", order, kind, "捐赠", stamp, stamp, "", "", "", "",
+                 "don***@example.org", amount, amount, "0.00", "0.00", "0.00", "0.00", "0.00", "", "0.00", "0.00",
+                 f"refund_{secrets.token_hex(4)}" if kind == "退款" else "", "0.00", "0.00", ""]
+        lines.append(",".join(f"{cell}\t" for cell in cells))
+    lines += ["#-----------------------------------------业务明细列表结束------------------------------------",
+              f"#交易合计：{len(rows)}笔", f"#导出时间：[{end:%Y年%m月%d日} 09:00:00]"]
+    return ("\r\n".join(lines) + "\r\n").encode("gb18030")

@@ -301,3 +301,55 @@ def test_a_refund_notified_before_its_payment_waits_for_it_then_posts_once(clien
     donation = db.session.get(Donation, donation.id)
     assert donation.status == "partially_refunded" and donation.refunded_minor == 1000
     assert len(gift_entries(donation)) == 1
+
+
+def _bill_day(donation: Donation) -> str:
+    from zoneinfo import ZoneInfo
+
+    return donation.succeeded_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d")
+
+
+def _credited(client, world, alipay, amount_choice="5000") -> Donation:
+    donation = start_gift(client, world.campaign, provider="alipay", amount_choice=amount_choice)
+    alipay.pay(donation.provider_session_id)
+    _notify(client, alipay.notification(donation.provider_session_id))
+    db.session.expire_all()
+    return db.session.get(Donation, donation.id)
+
+
+def test_alipay_s_bill_agrees_with_the_ledger(client, login_as, world, alipay, runner, tmp_path):
+    login_as(world.donor)
+    donation = _credited(client, world, alipay)
+    path = tmp_path / "bill.csv"
+    path.write_bytes(fake_alipay.bill(_bill_day(donation), [(donation.provider_session_id, "交易", "50.00")]))
+    result = runner.invoke(args=["payments", "alipay-bill", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "0 differences" in result.output
+
+
+def test_alipay_s_bill_finds_each_planted_difference(client, login_as, world, alipay, runner, tmp_path):
+    login_as(world.donor)
+    first = _credited(client, world, alipay)
+    second = _credited(client, world, alipay, amount_choice="10000")
+    day = _bill_day(first)
+    path = tmp_path / "bill.csv"
+    path.write_bytes(fake_alipay.bill(day, [
+        (first.provider_session_id, "交易", "55.00"),  # another amount than the gift's
+        (first.provider_session_id, "退款", "-5.00"),  # a refund the ledger does not have
+        ("donation_999999_elsewhere", "交易", "8.00"),  # an order that is no gift of ours
+    ]))  # and the second gift, credited that day, is missing from the bill
+    first_id, second_id = first.id, second.id
+    result = runner.invoke(args=["payments", "alipay-bill", str(path)])  # read only: it rolls back
+    assert result.exit_code == 1, result.output
+    assert f"paid ¥55 at Alipay, donation {first_id} is ¥50" in result.output
+    assert f"refunded ¥5 at Alipay, ¥0 on donation {first_id}" in result.output
+    assert "donation_999999_elsewhere: paid ¥8 at Alipay, no gift of ours" in result.output
+    assert f"donation {second_id}: credited ¥100 from Alipay order" in result.output
+    assert "4 difference(s)" in result.output
+
+
+def test_a_file_that_is_not_an_alipay_bill_is_refused(runner, tmp_path, alipay):
+    path = tmp_path / "bill.csv"
+    path.write_text("date,amount\n2026-12-07,1.00\n")
+    result = runner.invoke(args=["payments", "alipay-bill", str(path)])
+    assert result.exit_code == 1 and "not an Alipay trade bill" in result.output
