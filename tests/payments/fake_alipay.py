@@ -12,7 +12,7 @@ import base64
 import json
 import secrets
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -214,7 +214,7 @@ def bill(day: str, rows: list[tuple[str, str, str]], account: str = "20881234567
     """Alipay's daily 业务明细 CSV for `day` (YYYY-MM-DD): rows of (order number, 交易 | 退款, amount in yuan),
     GBK, `#` lines around the table and tab-padded cells, as Alipay publishes it."""
     start = datetime.strptime(day, "%Y-%m-%d")
-    end = start.replace(day=start.day + 1) if start.day < 28 else start  # the tests use early days of a month
+    end = start + timedelta(days=1)
     stamp = start.strftime("%Y-%m-%d") + " 10:00:00"
     lines = ["#支付宝业务明细查询", f"#账号：[{account}]",
              f"#起始日期：[{start:%Y年%m月%d日} 00:00:00]   终止日期：[{end:%Y年%m月%d日} 00:00:00]",
