@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.payments import service, webhooks
 from portal.payments.models import ALIPAY, EXPIRED, PENDING, Donation
 from portal.payments.providers import enabled_provider_names, get_provider
+from portal.payments.providers.alipay_provider import AlipayProvider
 from portal.payments.providers.base import ProviderError
 
 #: Alipay's first notification usually comes within seconds; after this we ask.
@@ -23,7 +24,7 @@ QUERY_AFTER = timedelta(minutes=5)
 #: an unpaid QR code closes itself after 2 hours (QR_TIMEOUT); older pending orders are left to expire-stale
 QUERY_FOR = timedelta(days=1)
 #: the QR code's own lifetime (alipay_provider.QR_TIMEOUT, 2 hours) and a margin: unpaid after this, closed
-CLOSE_AFTER = timedelta(hours=2, minutes=15)
+CLOSE_AFTER = AlipayProvider.order_lifetime
 
 
 def query_open_orders(older_than: timedelta = QUERY_AFTER, limit: int = 200) -> dict:
@@ -50,7 +51,7 @@ def query_open_orders(older_than: timedelta = QUERY_AFTER, limit: int = 200) -> 
             continue
         unpaid = event is None or event.type.startswith("alipay.")  # no trade yet, or WAIT_BUYER_PAY
         if unpaid and donation.created_at < now - CLOSE_AFTER:
-            counts["closed" if _close(provider, donation) else "errors"] += 1
+            counts[_close(provider, donation)] += 1
             continue
         if event is None:
             counts["unknown"] += 1
@@ -61,13 +62,18 @@ def query_open_orders(older_than: timedelta = QUERY_AFTER, limit: int = 200) -> 
     return counts
 
 
-def _close(provider, donation: Donation) -> bool:
-    """Close the unpaid order at Alipay first (refused if it was paid meanwhile), then expire the gift."""
+def _close(provider, donation: Donation) -> str:
+    """Close the unpaid order at Alipay first, then ask again: a trade paid at the last moment (Alipay refused
+    the close) is credited, a closed one expires its gift on the event path, one never scanned expires here."""
     try:
         provider.close_order(donation)
+        event = provider.query_trade(donation)
     except ProviderError:
         db.session.commit()  # nothing written; asked again next run
-        return False
+        return "errors"
+    if event is not None:
+        webhooks.receive_and_commit(ALIPAY, event)
+        return "applied" if event.type == "checkout.session.completed" else "closed"
     service.mark_donation_failed(donation, EXPIRED, "alipay order closed unpaid")
     db.session.commit()
-    return True
+    return "closed"

@@ -15,6 +15,7 @@ from portal.payments import alipay_orders
 from portal.payments.models import Donation, WebhookEvent
 from portal.payments.providers.alipay_provider import fen, yuan
 from tests.payments import fake_alipay
+from tests.payments.conftest import EN
 from tests.payments.helpers import gift_entries, give, start_gift
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -73,7 +74,9 @@ def test_a_gift_is_a_precreated_alipay_order_with_a_qr_code(client, login_as, wo
     assert method == "alipay.trade.precreate"
     assert biz["out_trade_no"] == order and biz["total_amount"] == "88.80"
     assert biz["_notify_url"].endswith("/webhooks/alipay")
-    assert response.headers["Location"].startswith("https://qr.alipay.com/")
+    # the portal's pay page showing the code where the app has one, else Alipay's own link of the code
+    location = response.headers["Location"]
+    assert location.endswith(f"/give/{donation.id}/pay") or location.startswith("https://qr.alipay.com/")
     assert alipay.rejected == []
 
 
@@ -353,3 +356,26 @@ def test_a_file_that_is_not_an_alipay_bill_is_refused(runner, tmp_path, alipay):
     path.write_text("date,amount\n2026-12-07,1.00\n")
     result = runner.invoke(args=["payments", "alipay-bill", str(path)])
     assert result.exit_code == 1 and "not an Alipay trade bill" in result.output
+
+
+def test_a_phone_s_browser_is_sent_to_the_wap_cashier(client, login_as, world, alipay):
+    client.environ_base["HTTP_USER_AGENT"] = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148"
+    login_as(world.donor)
+    data = {"amount_choice": "5000", "frequency": "one_off", "display_mode": "named", "donor_name": "张小明",
+            "provider": "alipay"}
+    response = client.post_form(f"/give/campaign/{world.campaign.id}", data, headers=EN)
+    assert response.status_code == 303, (response.status_code, response.headers.get("Location"))
+    assert response.headers["Location"].startswith(alipay.gateway + "?")
+    assert "method=alipay.trade.wap.pay" in response.headers["Location"]
+    assert alipay.requests == []  # the WAP cashier is a signed redirect, no server call
+
+
+def test_the_order_query_has_nothing_final_to_say_while_the_donor_has_not_paid(client, login_as, world, alipay):
+    from portal.payments.providers import get_provider
+
+    login_as(world.donor)
+    donation = start_gift(client, world.campaign, provider="alipay")
+    provider = get_provider("alipay")
+    assert provider.query_order(donation) is None
+    alipay.pay(donation.provider_session_id)
+    assert provider.query_order(donation).type == "checkout.session.completed"

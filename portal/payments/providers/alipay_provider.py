@@ -25,7 +25,7 @@ portal.payments.alipay_orders). Monthly giving is not offered: Alipay's recurrin
 signed agreement product this portal does not use.
 """
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
@@ -76,6 +76,27 @@ def _key_text(value: str | None, kind: str) -> str | bytes:
         return base64.b64decode("".join(value.split()), validate=True)  # DER, read as such by importKey
     except ValueError as error:
         raise ProviderError(f"{kind} is neither PEM, nor a file, nor base64") from error
+
+
+MOBILE_MARKERS = ("Mobile", "Android", "iPhone", "iPad", "MicroMessenger", "AlipayClient")
+
+
+def _is_phone() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and any(marker in (request.user_agent.string or "") for marker in MOBILE_MARKERS)
+
+
+def _pay_page(gift, qr_code: str) -> str:
+    """Where a desktop donor goes: the portal's pay page showing the QR code, where the app has one
+    (payments.pay_gift, the QR rails' page), else Alipay's own link of the code."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    try:
+        return url_for("payments.pay_gift", donation_id=gift.id, _external=True)
+    except BuildError:
+        return qr_code
 
 
 def _safe(text: str) -> str:
@@ -158,7 +179,10 @@ class AlipayProvider(PaymentProvider):
         return int(number), deployment or None
 
     # --- checkout ---------------------------------------------------------------------------------
-    def start_checkout(self, gift, success_url: str, cancel_url: str, *, mobile: bool = False) -> Checkout:
+    def start_checkout(self, gift, success_url: str, cancel_url: str, *, mobile: bool | None = None) -> Checkout:
+        """A QR code (desktop) or the WAP cashier (phone: `mobile`, or else a phone's user agent)."""
+        if mobile is None:
+            mobile = _is_phone()
         if not isinstance(gift, Donation):
             raise ProviderError("alipay takes one-off gifts only")
         if gift.currency != "CNY":
@@ -180,7 +204,8 @@ class AlipayProvider(PaymentProvider):
                             timeout_express=QR_TIMEOUT)
         if answer.get("code") != "10000" or not answer.get("qr_code"):
             raise ProviderError(f"alipay precreate of {order}: {answer.get('sub_code')} {answer.get('sub_msg')}")
-        return Checkout(session_id=order, url=answer["qr_code"], kind="qr", qr_payload=answer["qr_code"])
+        return Checkout(session_id=order, url=_pay_page(gift, answer["qr_code"]), kind="qr",
+                        qr_payload=answer["qr_code"])
 
     # --- refunds and subscriptions -----------------------------------------------------------------
     def refund(self, donation, refund) -> RefundResult:
@@ -201,12 +226,27 @@ class AlipayProvider(PaymentProvider):
         raise ProviderError("alipay gifts are one-off; there is no subscription to cancel")
 
     def close_order(self, donation) -> None:
-        """Close an unpaid order at Alipay (the gift expired), so its QR code can no longer take money."""
+        """Close an unpaid order at Alipay, so its QR code can no longer take money. Alipay refuses to close a
+        paid trade (ACQ.TRADE_STATUS_ERROR): not an error here, the query that follows a close credits it."""
+        if not donation.provider_session_id:
+            return
         answer = self._call("close", self._client().api_alipay_trade_close, out_trade_no=donation.provider_session_id)
-        if answer.get("code") != "10000" and answer.get("sub_code") not in ("ACQ.TRADE_NOT_EXIST",):
+        if answer.get("code") != "10000" and answer.get("sub_code") not in ("ACQ.TRADE_NOT_EXIST",
+                                                                             "ACQ.TRADE_STATUS_ERROR"):
             raise ProviderError(f"alipay close of donation {donation.id}: {answer.get('sub_code')}")
 
     # --- late notifications: ask Alipay --------------------------------------------------------------
+    #: an unpaid order closes at Alipay after QR_TIMEOUT; the portal closes it itself a little later
+    order_lifetime = timedelta(hours=2, minutes=15)
+
+    def query_order(self, gift) -> ProviderEvent | None:
+        """The trade's final state as an event (paid, or closed), None while there is nothing final to say (no
+        trade yet, or WAIT_BUYER_PAY)."""
+        if not gift.provider_session_id:
+            return None
+        event = self.query_trade(gift)
+        return event if event is not None and not event.type.startswith("alipay.") else None
+
     def query_trade(self, donation) -> ProviderEvent | None:
         """The trade's state at Alipay as an event (id per order and state), or None when Alipay has no
         trade yet (the donor never scanned the code)."""
