@@ -148,6 +148,10 @@ class Config:
     WECHATPAY_PLATFORM_PUBLIC_KEY_ID = os.environ.get("WECHATPAY_PLATFORM_PUBLIC_KEY_ID")  # PUB_KEY_ID_...
     WECHATPAY_API_BASE = os.environ.get("WECHATPAY_API_BASE")  # a local fake in tests
     WECHATPAY_NOTIFY_URL = os.environ.get("WECHATPAY_NOTIFY_URL")  # default: /webhooks/wechatpay on this host
+    ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID")
+    ALIPAY_APP_PRIVATE_KEY = os.environ.get("ALIPAY_APP_PRIVATE_KEY")  # PEM text or a path to the PEM file
+    ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY")  # Alipay's public key (PEM, path or bare base64)
+    ALIPAY_GATEWAY = os.environ.get("ALIPAY_GATEWAY")  # default Alipay's production gateway; a local fake in tests
     # Written into every provider reference, so two portals on one Stripe account (staging and
     # production both number gifts from 1) never take each other's events. Default: from SECRET_KEY.
     PORTAL_DEPLOYMENT_ID = os.environ.get("PORTAL_DEPLOYMENT_ID")

@@ -15,6 +15,8 @@ Jobs (periodic, on the worker's clock):
 - every minute, `payments_query_late`: pending WeChat Pay gifts whose notification is late are queried at the
   provider (portal/payments/webhooks.py, query_late_orders) and applied through the same idempotent event path;
 - every hour, `volunteering_reminders`: what `portal volunteering send-reminders` does (the day-before mails).
+- every minute, `alipay_late_orders`: what `portal payments alipay-query` does (Alipay orders whose notification is
+  late are queried and, when paid, credited exactly once); nothing when Alipay is not enabled.
 Each job runs in an app context (the app is created once per worker process), commits its own transaction and
 logs what it did. `portal worker` runs the consumer; `portal procurement due` takes the due steps once, by hand
 or from cron.
@@ -190,6 +192,18 @@ def payments_query_late():
 def volunteering_reminders():
     """Every hour on the hour: `portal volunteering send-reminders` (shifts starting in 24 to 48 hours)."""
     return run_job("volunteering_reminders", send_volunteering_reminders)
+
+
+def query_late_alipay_orders() -> dict:
+    from portal.payments.alipay_orders import query_open_orders
+
+    return query_open_orders()
+
+
+@huey.periodic_task(crontab(), name="alipay_late_orders")
+def alipay_late_orders():
+    """Every minute: `portal payments alipay-query` (no-op unless `alipay` is in PAYMENT_PROVIDERS)."""
+    return run_job("alipay_late_orders", query_late_alipay_orders)
 
 
 def describe(queue: Huey) -> str:

@@ -275,6 +275,7 @@ ROUTES = {
     "payments.pay_gift": ("GET", "/give/{donation}/pay", expect(anonymous=LOGIN, resident=302, others=404)),
     "payments.gift_status": ("GET", "/give/{donation}/status", expect(anonymous=LOGIN, resident=200, others=404)),
     "payments.check_gift": ("POST", "/give/{donation}/check", expect(anonymous=LOGIN, resident=302, others=404)),
+    "payments.alipay_webhook": ("POST", "/webhooks/alipay", expect(others=400)),  # unsigned (or Alipay off)
     "payments.receipt": ("GET", "/donations/{donation}/receipt",
                         expect(anonymous=LOGIN, resident=200, treasurer=200, others=404)),
     "payments.receipt_pdf": ("GET", "/donations/{donation}/receipt.pdf",

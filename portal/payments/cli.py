@@ -55,6 +55,45 @@ def expire_stale_command(days):
     click.echo(f"payments: {count} abandoned checkout(s) expired.")
 
 
+@payments_group.command("alipay-query")
+@click.option("--minutes", default=5, show_default=True, help="Ask about orders pending for longer than this.")
+@with_appcontext
+def alipay_query_command(minutes):
+    """Ask Alipay about pending Alipay orders whose notification is late (alipay.trade.query); a paid one is
+    credited exactly once, as its notification would be. Nothing to do when Alipay is not enabled."""
+    from datetime import timedelta
+
+    from portal.payments.alipay_orders import query_open_orders
+
+    counts = query_open_orders(timedelta(minutes=minutes))
+    click.echo("alipay: {queried} order(s) queried, {applied} applied, {unknown} not paid yet, "
+               "{closed} closed unpaid, {errors} error(s).".format(**counts))
+    if counts["errors"]:
+        raise SystemExit(1)
+
+
+@payments_group.command("alipay-bill")
+@click.argument("bill", type=click.File("rb"))
+@with_appcontext
+def alipay_bill_command(bill):
+    """Compare Alipay's daily trade bill (the CSV file BILL) with the ledger: every order whose amount or state
+    differs. Exit status 0 when they agree, 1 when anything differs, 2 when the file cannot be read."""
+    from portal.payments.alipay_bill import BillError, bill_differences
+
+    try:
+        lines = bill_differences(bill.read())
+    except BillError as error:
+        raise click.ClickException(f"not an Alipay trade bill: {error}") from error
+    finally:
+        db.session.rollback()  # read only
+    for line in lines:
+        click.echo(line)
+    if lines:
+        click.echo(f"{len(lines)} difference(s) with Alipay's bill.", err=True)
+        raise SystemExit(1)
+    click.echo("alipay bill: every order agrees with the ledger (0 differences).")
+
+
 @campaigns_group.command("finish-due")
 @with_appcontext
 def finish_due_command():

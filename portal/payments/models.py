@@ -6,9 +6,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core.time import UTCDateTime, utcnow
 from portal.extensions import db
 
-STRIPE, SANDBOX, OFFLINE, WECHATPAY = "stripe", "sandbox", "offline", "wechatpay"
+STRIPE, SANDBOX, OFFLINE, WECHATPAY, ALIPAY = "stripe", "sandbox", "offline", "wechatpay", "alipay"
 PROVIDERS = {STRIPE: _l("Card (Stripe)"), SANDBOX: _l("Sandbox card (demo)"), OFFLINE: _l("Cash or bank transfer"),
-             WECHATPAY: _l("WeChat Pay")}
+             WECHATPAY: _l("WeChat Pay"), ALIPAY: _l("Alipay")}
 
 # Donation lifecycle (DESIGN.md 5; the table is payments.service.DONATION_TRANSITIONS): pending -> succeeded
 # -> refunded | disputed; pending -> failed | expired | flagged (the provider reported another amount or

@@ -26,6 +26,7 @@ from portal.payments.forms import (
     read_nonce,
 )
 from portal.payments.models import (
+    ALIPAY,
     DISPLAY_MODES,
     MONTHLY,
     OFFLINE_METHODS,
@@ -279,6 +280,24 @@ def wechatpay_webhook():
         return jsonify({"code": "FAIL", "message": "signature verification failed"}), 400
     webhooks.receive_and_commit(WECHATPAY, event)
     return Response(status=204)
+# --- the Alipay notification -----------------------------------------------------------------------------
+
+@bp.route("/webhooks/alipay", methods=["POST"])
+@public
+@csrf.exempt
+@retrying
+def alipay_webhook():
+    """Alipay's asynchronous notification: `success` only once it is stored and applied, else `failure`
+    (Alipay then delivers it again, up to 8 times over 25 hours)."""
+    raw_body = request.get_data()
+    try:
+        provider = get_provider(ALIPAY)
+        event = provider.parse_webhook(raw_body, request.headers)
+    except (DomainError, SignatureError):
+        # nothing is stored: a forged notification, or one for another app, leaves no trace but this answer
+        return Response("failure", status=400, mimetype="text/plain")
+    webhooks.receive_and_commit(ALIPAY, event)
+    return Response("success", status=200, mimetype="text/plain")
 
 
 # --- receipts --------------------------------------------------------------------------------------------

@@ -3,17 +3,19 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.core.errors import DomainError
-from portal.payments.models import OFFLINE, SANDBOX, STRIPE, WECHATPAY
+from portal.payments.models import ALIPAY, OFFLINE, SANDBOX, STRIPE, WECHATPAY
 from portal.payments.providers.base import PaymentProvider
 
 
 def _provider_classes() -> dict:
+    from portal.payments.providers.alipay_provider import AlipayProvider
     from portal.payments.providers.offline import OfflineProvider
     from portal.payments.providers.sandbox import SandboxProvider
     from portal.payments.providers.stripe_provider import StripeProvider
     from portal.payments.providers.wechatpay_provider import WeChatPayProvider
 
-    return {STRIPE: StripeProvider, SANDBOX: SandboxProvider, OFFLINE: OfflineProvider, WECHATPAY: WeChatPayProvider}
+    return {STRIPE: StripeProvider, SANDBOX: SandboxProvider, OFFLINE: OfflineProvider, WECHATPAY: WeChatPayProvider,
+            ALIPAY: AlipayProvider}
 
 
 def configured_provider_names(config=None) -> list[str]:
