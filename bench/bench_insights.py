@@ -211,7 +211,8 @@ FROM bench_winners w JOIN awards a ON a.bid_id = w.id WHERE w.call_status = 'con
 CREATE TEMP TABLE bench_contracts AS SELECT substr(c.reference, 10)::int AS g, c.id, c.status, c.value_minor,
     c.department_id, c.organisation_id, c.signed_at, c.starts_on FROM contracts c WHERE reference LIKE 'BENCH-CT-%';
 INSERT INTO contract_lines (contract_id, catalogue_item_id, name, unit, unit_price_minor, quantity, quality_standard)
-SELECT c.id, i.id, i.name, i.unit, greatest(1, c.value_minor / 2 / (100 + c.g % 400)), 100 + c.g % 400, ''
+SELECT c.id, i.id, i.name, i.unit, greatest(1, c.value_minor / CASE WHEN c.g % 2 = 0 THEN 2 ELSE 1 END
+       / (100 + c.g % 400)), 100 + c.g % 400, ''
 FROM bench_contracts c JOIN bench_items i ON i.n = c.g % (SELECT count(*) FROM bench_items)
 UNION ALL
 SELECT c.id, i.id, i.name, i.unit, greatest(1, c.value_minor / 2 / (50 + c.g % 100)), 50 + c.g % 100, ''
@@ -240,13 +241,16 @@ INSERT INTO report_lines (report_id, contract_line_id, units)
 SELECT r.id, l.id, l.quantity * m.share_bp / 10000
 FROM delivery_reports r JOIN bench_milestones m ON m.id = r.milestone_id
 JOIN contract_lines l ON l.contract_id = r.contract_id;
--- payments of accepted milestones: approved; every 40th contract's first paid before its delivery was verified
+-- payments of accepted milestones, by their verified delivery (units x prices): approved; every 40th
+-- contract's first milestone paid before its delivery was verified
 INSERT INTO contract_payments (contract_id, milestone_id, amount_minor, basis, status, requested_by_id,
     requested_at, decided_by_id, decided_at)
-SELECT contract_id, id, greatest(1, value_minor * share_bp / 10000), '{{}}', 'approved', (SELECT min(id) FROM users),
-       due_on + 6, (SELECT min(id) FROM users),
-       CASE WHEN g % 40 = 0 AND number = 1 THEN due_on - 10 ELSE due_on + 8 END
-FROM bench_milestones WHERE status = 'paid';
+SELECT m.contract_id, m.id, greatest(1, (SELECT sum(rl.units * cl.unit_price_minor) FROM delivery_reports r
+           JOIN report_lines rl ON rl.report_id = r.id JOIN contract_lines cl ON cl.id = rl.contract_line_id
+           WHERE r.milestone_id = m.id AND r.status = 'verified')), '{{}}', 'approved',
+       (SELECT min(id) FROM users), m.due_on + 6, (SELECT min(id) FROM users),
+       CASE WHEN m.g % 40 = 0 AND m.number = 1 THEN m.due_on - 10 ELSE m.due_on + 8 END
+FROM bench_milestones m WHERE m.status = 'paid';
 UPDATE contracts c SET paid_minor = p.paid FROM (SELECT contract_id, sum(amount_minor) AS paid
     FROM contract_payments GROUP BY contract_id) p WHERE p.contract_id = c.id AND c.reference LIKE 'BENCH-CT-%';
 -- amendments on a fifth of the contracts (every 35th by more than 30%)
@@ -418,6 +422,9 @@ def run_demo(app) -> None:
 def seed(app, gifts: int) -> None:
     from portal.extensions import db
 
+    with app.app_context():
+        before = len(ensure_marker(db.session.execute))
+        db.session.commit()
     seeded = bench_payments.seed(app, gifts)
     print(f"  gifts          {seeded['seconds']:7.1f} s" + (" (seeded before)" if seeded["reused"] else ""),
           flush=True)
@@ -427,10 +434,12 @@ def seed(app, gifts: int) -> None:
     run_stage(app, "procurement", PROCUREMENT)
     run_stage(app, "cases", CASES)
     with app.app_context():
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            started = time.perf_counter()
-            connection.execute(text("VACUUM ANALYZE"))
-            print(f"  vacuum analyze {time.perf_counter() - started:7.1f} s", flush=True)
+        if len(ensure_marker(db.session.execute)) > before or not seeded["reused"]:  # fresh rows: fresh statistics
+            db.session.commit()
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                started = time.perf_counter()
+                connection.execute(text("VACUUM ANALYZE"))
+                print(f"  vacuum analyze {time.perf_counter() - started:7.1f} s", flush=True)
         counts = db.session.execute(text(
             "SELECT (SELECT count(*) FROM donations), (SELECT count(*) FROM indicator_reports), "
             "(SELECT count(*) FROM calls), (SELECT count(*) FROM bids), (SELECT count(*) FROM awards), "
@@ -490,7 +499,7 @@ def pages_of(ids: dict) -> list[tuple[str, str, str | None]]:
     ]
 
 
-def cold(app, ids: dict, profile_name: str | None) -> None:
+def cold(app, ids: dict, profile_name: str | None, only: set | None = None) -> None:
     """Each stored view computed from scratch in process (what the worker pays every refresh, and the first
     visitor of a view nobody asked for yet): seconds, SQL statements, payload size."""
     import cProfile
@@ -503,6 +512,8 @@ def cold(app, ids: dict, profile_name: str | None) -> None:
 
     print(f"cold computation (load {uptime()}):", flush=True)
     for name, params in snapshot_views(ids):
+        if only and name not in only:
+            continue
         with app.test_request_context("/"):
             statements = []
             listener = lambda *args, found=statements: found.append(1)  # noqa: E731
@@ -592,6 +603,7 @@ def main() -> None:
     parser.add_argument("--seed-only", action="store_true")
     parser.add_argument("--cold", action="store_true", help="time each stored view's computation")
     parser.add_argument("--profile", help="cProfile this snapshot name's cold computation")
+    parser.add_argument("--only", help="comma-separated snapshot names to compute (with --cold)")
     parser.add_argument("--pages", action="store_true", help="time every page over HTTP against the bare app")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0, help="per page and server in each round")
@@ -615,7 +627,7 @@ def main() -> None:
     ids = targets(app)
     print(f"measured with {ids}", flush=True)
     if args.cold or args.profile:
-        cold(app, ids, args.profile)
+        cold(app, ids, args.profile, set(args.only.split(",")) if args.only else None)
     if args.pages:
         pages(app, ids, args, database_url)
 
