@@ -8,6 +8,9 @@ policies, audit, big templates). Each endpoint reads or writes the same rows as 
   by raised total, the latest 20 counted gifts; rendered by a small Jinja template.
 - GET /fund/<id>: the fund's stored totals and the newest 50 ledger entries with their cash posting.
 - GET /projects: the first 20 published service projects with their organisation, and the total.
+- GET /snapshot/<name>?params=<canonical JSON>: what a dashboard page served from its stored snapshot must do
+  at least (bench/bench_insights.py): read the one stored JSON row (insight_snapshots) and render a small table
+  (the first 20 rows of its first list).
 - POST /gift: what a webhook gift must do at least: insert a succeeded gift and move the campaign's
   stored total (UPDATE ... SET raised_minor = raised_minor + amount), one transaction. Into copies of
   the tables (bench_bare_gifts is `donations` with all its indexes, bench_bare_totals one row per
@@ -75,6 +78,22 @@ def projects():
         "SELECT p.title, o.name, p.status FROM service_projects p JOIN organisations o ON o.id = p.organisation_id "
         "WHERE p.status != 'draft' ORDER BY p.id DESC LIMIT 20")).all()
     return render_template_string(PAGE, title="projects", raised=total, goal=0, donors=0, fund="", rows=rows,
+                                  more=[])
+
+
+@app.get("/snapshot/<name>")
+def stored_snapshot(name):
+    payload = db.session.execute(text("SELECT payload FROM insight_snapshots WHERE name = :name AND params = :params"),
+                                 {"name": name, "params": request.args.get("params", "{}")}).scalar()
+    if payload is None:
+        abort(404)
+    if isinstance(payload, str):
+        import json
+
+        payload = json.loads(payload)
+    rows = next((value for value in payload.values() if isinstance(value, list)), [])[:20]
+    rows = [list(row.values()) if isinstance(row, dict) else [row] for row in rows]
+    return render_template_string(PAGE, title=name, raised=len(payload), goal=0, donors=0, fund="", rows=rows,
                                   more=[])
 
 

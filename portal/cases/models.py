@@ -58,6 +58,7 @@ class Case(db.Model):
     __tablename__ = "cases"
     __table_args__ = (Index("ix_cases_status_place", "status", "place_id"),
                       Index("ix_cases_due", "status", "next_due_at"),
+                      Index("ix_cases_closed_at", "closed_at"),  # the board's weekly trend (migration 0012)
                       CheckConstraint("reopened_count >= 0 AND reopened_count <= 1", name="reopened_once"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,8 +7,9 @@ rest on the opening record and the ranking, published to the buyer, the bidders 
 table in analytics/redflags.py says why for each).
 
 The runner-up's score is not stored anywhere: the ranking computes it (portal/procurement/ranking.py,
-`rank_call`), so the snapshot asks the ranking itself for every awarded call with two or more opened bids,
-and the gap shown is the one the ranking page shows.
+`rank_call`), so the snapshot asks the ranking itself for every awarded call with two or more opened bids
+(`rank_calls`: the same rankings, each read one query for all the calls), and the gap shown is the one the
+ranking page shows.
 """
 import math
 from datetime import timedelta
@@ -30,7 +31,7 @@ from portal.extensions import db
 from portal.insights.snapshots import read, snapshot
 from portal.orgs.models import SERVICE_AREAS
 from portal.procurement.models import Call
-from portal.procurement.ranking import rank_call
+from portal.procurement.ranking import rank_calls
 
 SNAPSHOT = "redflags.flags"
 TOTAL_COLUMNS = ["call_id", "lot_id", "bid_id", "organisation_id", "total"]
@@ -49,13 +50,15 @@ def visible_kinds(user) -> tuple[str, ...]:
 
 
 def ranked_totals(call_ids: list[int]) -> pd.DataFrame:
-    """Every ranked bid's total (points of 100) of the given calls, as the ranking computes it."""
+    """Every ranked bid's total (points of 100) of the given calls, as the ranking computes it (`rank_calls`:
+    the same rankings as `rank_call`, its reads batched over all the calls)."""
     rows = []
     if call_ids:
-        calls = db.session.scalars(select(Call).options(selectinload(Call.lots), selectinload(Call.criteria))
-                                   .where(Call.id.in_(sorted(call_ids))).order_by(Call.id))
+        calls = list(db.session.scalars(select(Call).options(selectinload(Call.lots), selectinload(Call.criteria))
+                                        .where(Call.id.in_(sorted(call_ids))).order_by(Call.id)))
+        rankings = rank_calls(calls, notes=False)
         for call in calls:
-            for lot_ranking in rank_call(call):
+            for lot_ranking in rankings[call.id]:
                 rows.extend({"call_id": call.id, "lot_id": lot_ranking.lot.id, "bid_id": row.bid.id,
                              "organisation_id": row.bid.organisation_id, "total": row.total}
                             for row in lot_ranking.ranked)

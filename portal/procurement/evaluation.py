@@ -83,6 +83,16 @@ def recusals(call: Call) -> set[tuple[int, int]]:
     return {(user_id, org_id) for user_id, org_id in rows}
 
 
+def recusals_of(call_ids: list[int]) -> dict[int, set[tuple[int, int]]]:
+    """`recusals` of many calls in one query: call id -> (evaluator id, organisation id) pairs."""
+    found: dict[int, set[tuple[int, int]]] = {}
+    for call_id, user_id, org_id in db.session.execute(
+            select(ConflictDeclaration.call_id, ConflictDeclaration.user_id, ConflictDeclaration.organisation_id)
+            .where(ConflictDeclaration.call_id.in_(call_ids), ConflictDeclaration.conflicted)):
+        found.setdefault(call_id, set()).add((user_id, org_id))
+    return found
+
+
 def all_submitted(call: Call) -> bool:
     """True when the panel exists and every member has submitted: the scores are no longer blind."""
     members = panel_of(call)

@@ -1,4 +1,4 @@
-"""analytics.funds: gift figures with medians in SQL (percentile_cont or the SQLite fallback), donors from the
+"""analytics.funds: gift figures with medians from a histogram of net amounts read in SQL, donors from the
 tallies, and the pure metrics on hand-made frames."""
 import pandas as pd
 import pytest
@@ -64,3 +64,27 @@ def test_the_funds_chart_shows_each_fund_in_yuan_the_first_fund_on_top():
     assert list(by_name["Raised"].y) == ["乙基金", "甲基金"]  # plotly draws the first category lowest
     assert list(by_name["Raised"].x) == [1_200.0, 5_000.0]
     assert list(by_name["Balance"].x) == [1_000.0, 3_900.0]  # the ledger's balance, not raised less disbursed
+
+
+def test_the_histogram_median_is_the_median_of_the_gifts_it_counts():
+    gifts = [10, 20, 20, 20, 90, 90, 5, 5]
+    pairs = [(amount, gifts.count(amount)) for amount in set(gifts)]
+    assert funds.histogram_median(pairs) == funds.median(gifts) == 20
+    assert funds.histogram_median([(10, 1), (30, 1)]) == 20.0 and funds.histogram_median([(7, 3)]) == 7.0
+    assert funds.histogram_median([(10, 2), (40, 2)]) == 25.0  # even: the mean of the two middle gifts
+    assert funds.histogram_median([(10, 0)]) is None and funds.histogram_median([]) is None
+
+
+def test_months_count_gifts_net_of_refunds_in_the_month_they_succeeded():
+    from datetime import UTC, datetime
+
+    fund = make_fund(make_tree()["community"])
+    gifts = [make_gift(fund, amount, donor=UserFactory()) for amount in (1_000, 2_000, 4_000)]
+    gifts[0].succeeded_at = datetime(2026, 1, 31, 12, tzinfo=UTC)
+    make_refund(gifts[2], 1_500)
+    db.session.flush()
+    months = funds.monthly(db.session).set_index(["fund_id", "year", "month"])
+    now = gifts[1].succeeded_at
+    assert months.loc[(fund.id, 2026, 1), "gifts"] == 1 and months.loc[(fund.id, 2026, 1), "gifts_minor"] == 1_000
+    assert months.loc[(fund.id, now.year, now.month), "gifts"] == 2
+    assert months.loc[(fund.id, now.year, now.month), "gifts_minor"] == 2_000 + 2_500

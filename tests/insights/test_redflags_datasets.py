@@ -56,3 +56,35 @@ def test_the_runner_up_gap_comes_from_the_ranking(app):
     world = FlagsWorld()
     totals = service.ranked_totals([world.contested.id])
     assert len(totals) == 3 and set(totals["organisation_id"]) == {world.a.id, world.b.id, world.c.id}
+
+
+def test_ranking_many_calls_at_once_gives_each_call_the_ranking_it_has_alone(app):
+    """rank_calls (the snapshot's batched reads) against rank_call, call by call: same bids, ranks, totals and
+    lines, with quality scores, a recusal and a past-performance rating (organisation a's final evaluation)."""
+    from portal.procurement.models import Bid
+    from portal.procurement.ranking import rank_call, rank_calls
+    from tests.factories.evaluation import give_scores, make_evaluator, seat
+
+    world = FlagsWorld()
+    first, second = make_evaluator(world.tree["district"]), make_evaluator(world.tree["district"])
+    seat(world.contested, world.official, first, second, declared=True, conflicts=[world.b])
+    bids = {bid.organisation_id: bid for bid in db.session.query(Bid).filter_by(call_id=world.contested.id)}
+    give_scores(world.contested, first, {bids[world.a.id]: 3, bids[world.b.id]: 5, bids[world.c.id]: 4})
+    give_scores(world.contested, second, {bids[world.a.id]: 4, bids[world.b.id]: 2, bids[world.c.id]: 5})
+    calls = [world.single, world.contested]
+
+    def shape(rankings, notes=True):
+        return [(ranking.lot.id, [(row.bid.id, row.rank, row.total,
+                                   [(line.criterion_id, line.score, line.note if notes else "")
+                                    for line in row.breakdown.lines]) for row in ranking.ranked],
+                 [bid.id for bid in ranking.excluded]) for ranking in rankings]
+
+    together, quiet = rank_calls(calls), rank_calls(calls, notes=False)
+    for call in calls:
+        alone = rank_call(call)
+        assert shape(together[call.id]) == shape(alone)
+        assert shape(quiet[call.id], notes=False) == shape(alone, notes=False)
+        assert all(line.note == "" for ranking in quiet[call.id] for row in ranking.ranked
+                   for line in row.breakdown.lines)
+    contested = shape(together[world.contested.id])[0][1]
+    assert len({total for _bid, _rank, total, _lines in contested}) == 3  # the scores and rating told them apart
