@@ -34,3 +34,18 @@ def test_unknown_page_is_a_localized_404(client):
     response = client.get("/no-such-page", headers={"Accept-Language": "zh-CN"})
     assert response.status_code == 404
     assert "404" in response.get_data(as_text=True)
+
+
+def test_form_action_allows_only_the_enabled_rails_checkout_origins():
+    """Chrome holds the redirect that follows a form to form-action: the gift form's redirect to Stripe
+    Checkout or Alipay's cashier must be allowed there, and nothing else."""
+    from portal import _content_security_policy
+
+    def form_action(providers, **config):
+        policy = _content_security_policy({"PAYMENT_PROVIDERS": providers, **config})
+        return next(part.strip() for part in policy.split(";") if part.strip().startswith("form-action"))
+
+    assert form_action("sandbox,offline") == "form-action 'self'"
+    assert form_action("stripe,offline") == "form-action 'self' https://checkout.stripe.com"
+    assert form_action("alipay,wechatpay", ALIPAY_GATEWAY="https://openapi-sandbox.dl.alipaydev.com/gateway.do") == (
+        "form-action 'self' https://openapi-sandbox.dl.alipaydev.com")
