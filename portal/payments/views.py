@@ -287,7 +287,7 @@ def wechatpay_webhook():
 @csrf.exempt
 @retrying
 def alipay_webhook():
-    """Alipay's asynchronous notification: `success` only once it is stored and applied, else `failure`
+    """Alipay's asynchronous notification: `success` only once it is stored and applied, else `fail`
     (Alipay then delivers it again, up to 8 times over 25 hours)."""
     raw_body = request.get_data()
     try:
@@ -295,7 +295,7 @@ def alipay_webhook():
         event = provider.parse_webhook(raw_body, request.headers)
     except (DomainError, SignatureError):
         # nothing is stored: a forged notification, or one for another app, leaves no trace but this answer
-        return Response("failure", status=400, mimetype="text/plain")
+        return Response("fail", status=400, mimetype="text/plain")
     webhooks.receive_and_commit(ALIPAY, event)
     return Response("success", status=200, mimetype="text/plain")
 

@@ -107,12 +107,12 @@ def test_a_forged_signature_stores_and_credits_nothing(client, login_as, world, 
     donation, order = _paid_gift(client, login_as, world, alipay)
     forger, _private, _public = fake_alipay.new_key_pair()
     response = _notify(client, alipay.notification(order, key=forger))
-    assert response.status_code == 400 and response.get_data(as_text=True) == "failure"
+    assert response.status_code == 400 and response.get_data(as_text=True) == "fail"
     tampered = alipay.notification(order).replace(b"total_amount=50.00", b"total_amount=5000.00")
     assert b"total_amount=5000.00" in tampered
-    assert _notify(client, tampered).get_data(as_text=True) == "failure"
+    assert _notify(client, tampered).get_data(as_text=True) == "fail"
     unsigned = b"&".join(part for part in alipay.notification(order).split(b"&") if not part.startswith(b"sign="))
-    assert _notify(client, unsigned).get_data(as_text=True) == "failure"
+    assert _notify(client, unsigned).get_data(as_text=True) == "fail"
     db.session.expire_all()
     assert db.session.get(Donation, donation.id).status == "pending"
     assert _events() == 0
@@ -121,7 +121,7 @@ def test_a_forged_signature_stores_and_credits_nothing(client, login_as, world, 
 def test_a_notification_for_another_app_id_stores_and_credits_nothing(client, login_as, world, alipay):
     donation, order = _paid_gift(client, login_as, world, alipay)
     response = _notify(client, alipay.notification(order, app_id="2021000000000999"))
-    assert response.status_code == 400 and response.get_data(as_text=True) == "failure"
+    assert response.status_code == 400 and response.get_data(as_text=True) == "fail"
     db.session.expire_all()
     assert db.session.get(Donation, donation.id).status == "pending"
     assert _events() == 0
@@ -220,7 +220,7 @@ def test_reconcile_still_balances_after_alipay_gifts(client, login_as, world, al
 def test_the_alipay_notification_is_refused_when_alipay_is_not_enabled(client, app, monkeypatch, alipay):
     monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "sandbox,offline")
     response = _notify(client, alipay.notification("donation_1_x"))
-    assert response.status_code == 400 and response.get_data(as_text=True) == "failure"
+    assert response.status_code == 400 and response.get_data(as_text=True) == "fail"
     assert _events() == 0
 
 
