@@ -12,7 +12,8 @@ EXIT_AGREE, EXIT_DIFFERENCES, EXIT_REVIEW = 0, 1, 3
 @click.command("reconcile")
 @click.option("--no-provider", is_flag=True, help="Skip the comparison with the payment provider's records.")
 @click.option("--bill", "bills", multiple=True, metavar="PROVIDER=FILE",
-              help="Also compare a provider's statement with the ledger, e.g. --bill wechatpay=trade-bill.csv.")
+              help="Also compare a provider's statement with the ledger, e.g. --bill wechatpay=trade-bill.csv or "
+                   "--bill alipay=业务明细.csv.")
 @with_appcontext
 def reconcile_command(no_provider, bills):
     """Recompute every fund, campaign, team and matching-pool total from the ledger and compare.
@@ -52,10 +53,14 @@ def _bill_differences(bills) -> list[str]:
         if not path:
             raise click.BadParameter(f"{option!r}: write PROVIDER=FILE", param_hint="--bill")
         try:
-            with open(path, encoding="utf-8-sig") as handle:
-                text = handle.read()
+            with open(path, "rb") as handle:
+                raw = handle.read()
         except OSError as error:
             raise click.BadParameter(f"{path}: {error.strerror}", param_hint="--bill") from error
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:  # Alipay publishes its bills in GBK
+            text = raw.decode("gb18030", errors="replace")
         answers = [answer for answer in hooks.bill_differences(provider.strip(), text) if answer is not None]
         if not answers:
             raise click.BadParameter(f"no reader for {provider!r} bills", param_hint="--bill")

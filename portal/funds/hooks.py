@@ -25,5 +25,5 @@ other_differences = Hook(
 bill_differences = Hook(
     "funds.bill_differences",
     "(provider name, bill text) -> [line, ...], or None when the handler does not read that provider's bills: "
-    "every order of a provider's statement (WeChat Pay's daily trade bill) whose amount or state differs from "
-    "the ledger (`portal reconcile --bill wechatpay=FILE`).")
+    "every order of a provider's statement (WeChat Pay's or Alipay's daily trade bill) whose amount or state "
+    "differs from the ledger (`portal reconcile --bill wechatpay=FILE --bill alipay=FILE`).")

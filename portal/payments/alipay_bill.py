@@ -1,9 +1,9 @@
 """Alipay's daily trade bill (业务明细, the CSV Alipay publishes per day) against the ledger.
 
-`portal payments alipay-bill FILE` lists every order whose amount or state differs: paid at Alipay but not a
-credited gift of ours (or for another amount), refunded at Alipay for another sum than the ledger's refunds,
-and Alipay gifts credited within the bill's dates that the bill does not list. Exit status 0 when they agree,
-1 when anything differs (as `portal reconcile`).
+`portal reconcile --bill alipay=FILE` (or `portal payments alipay-bill FILE`) lists every order whose amount or
+state differs: paid at Alipay but not a credited gift of ours (or for another amount), refunded at Alipay for
+another sum than the ledger's refunds, and Alipay gifts credited within the bill's dates that the bill does not
+list. Exit status 0 when they agree, 1 when anything differs (as `portal reconcile`).
 
 The file is the one downloaded from Alipay (alipay.data.dataservice.bill.downloadurl.query, or the merchant
 site): GBK (UTF-8 is read too), `#` lines around a header row, cells padded with tabs. Columns are found by
@@ -47,7 +47,9 @@ class Order:
     refunded: int = 0
 
 
-def _text(raw: bytes) -> str:
+def _text(raw: bytes | str) -> str:
+    if isinstance(raw, str):
+        return raw
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding)
@@ -60,7 +62,7 @@ def _date(text: str) -> datetime:
     return datetime.strptime(text.strip(), "%Y年%m月%d日 %H:%M:%S").replace(tzinfo=SHANGHAI)
 
 
-def read_bill(raw: bytes) -> tuple[dict[str, Order], tuple[datetime, datetime] | None]:
+def read_bill(raw: bytes | str) -> tuple[dict[str, Order], tuple[datetime, datetime] | None]:
     """{order number: paid and refunded fen} and the bill's [start, end) when it says so."""
     text = _text(raw)
     span = None
@@ -93,7 +95,7 @@ def read_bill(raw: bytes) -> tuple[dict[str, Order], tuple[datetime, datetime] |
     return orders, span
 
 
-def bill_differences(raw: bytes) -> list[str]:
+def bill_differences(raw: bytes | str) -> list[str]:
     """Every order whose amount or state differs between the bill and the ledger, as lines for people."""
     orders, span = read_bill(raw)
     lines = []

@@ -1,4 +1,5 @@
-"""Providers' statements against the ledger: WeChat Pay's daily trade bill (`portal reconcile --bill wechatpay=FILE`).
+"""Providers' statements against the ledger: WeChat Pay's daily trade bill (`portal reconcile --bill wechatpay=FILE`)
+and Alipay's (`--bill alipay=FILE`, read by portal/payments/alipay_bill.py).
 
 The trade bill (交易账单, bill_type ALL, downloaded with GET /v3/bill/tradebill) is a CSV: a header row, one row per
 payment or refund (every value prefixed with a backtick), then a summary header and row. Amounts are yuan with
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.funds import hooks
-from portal.payments.models import WECHATPAY, Donation, Refund
+from portal.payments.models import ALIPAY, WECHATPAY, Donation, Refund
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 COUNTED = ("succeeded", "partially_refunded", "refunded", "disputed")
@@ -96,6 +97,21 @@ def bill_differences(provider: str, text: str) -> list[str] | None:
             lines.append(f"wechatpay bill: donation {donation.id} (order {donation.provider_session_id}) is credited "
                          f"but not on WeChat Pay's bill")
     return lines
+
+
+@hooks.bill_differences.register
+def alipay_bill_differences(provider: str, text: str) -> list[str] | None:
+    """Alipay's 业务明细 bill, by the same check as `portal payments alipay-bill` (imported here only when asked,
+    since it loads Alipay's SDK)."""
+    if provider != ALIPAY:
+        return None
+    from portal.payments.alipay_bill import BillError
+    from portal.payments.alipay_bill import bill_differences as alipay_differences
+
+    try:
+        return alipay_differences(text)
+    except BillError as error:
+        return [f"alipay bill: not an Alipay trade bill: {error}"]
 
 
 def _refund_difference(order: str, row: dict, donation: Donation | None) -> list[str]:

@@ -351,6 +351,34 @@ def test_alipay_s_bill_finds_each_planted_difference(client, login_as, world, al
     assert "4 difference(s)" in result.output
 
 
+def test_reconcile_agrees_with_an_alipay_bill_that_matches_the_ledger(client, login_as, world, alipay, runner,
+                                                                     tmp_path):
+    login_as(world.donor)
+    donation = _credited(client, world, alipay)
+    path = tmp_path / "bill.csv"  # GBK, as Alipay publishes it
+    path.write_bytes(fake_alipay.bill(_bill_day(donation), [(donation.provider_session_id, "交易", "50.00")]))
+    result = runner.invoke(args=["reconcile", "--no-provider", "--bill", f"alipay={path}"])
+    assert result.exit_code == 0, result.output
+
+
+def test_reconcile_finds_a_planted_difference_in_an_alipay_bill(client, login_as, world, alipay, runner, tmp_path):
+    login_as(world.donor)
+    donation = _credited(client, world, alipay)
+    path = tmp_path / "bill.csv"
+    path.write_bytes(fake_alipay.bill(_bill_day(donation), [(donation.provider_session_id, "交易", "49.00")]))
+    donation_id = donation.id
+    result = runner.invoke(args=["reconcile", "--no-provider", "--bill", f"alipay={path}"])
+    assert result.exit_code == 1, result.output
+    assert f"paid ¥49 at Alipay, donation {donation_id} is ¥50" in result.output
+
+
+def test_reconcile_reports_a_file_that_is_not_an_alipay_bill(runner, tmp_path, alipay):
+    path = tmp_path / "bill.csv"
+    path.write_text("date,amount\n2026-12-07,1.00\n")
+    result = runner.invoke(args=["reconcile", "--no-provider", "--bill", f"alipay={path}"])
+    assert result.exit_code == 1 and "not an Alipay trade bill" in result.output
+
+
 def test_a_file_that_is_not_an_alipay_bill_is_refused(runner, tmp_path, alipay):
     path = tmp_path / "bill.csv"
     path.write_text("date,amount\n2026-12-07,1.00\n")
