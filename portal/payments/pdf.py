@@ -117,14 +117,17 @@ def statement_pdf(user, year: int, rows: list, total_minor: int) -> bytes:
     pdf.ln(4)
     if rows:
         pdf.set_font(FONT, size=9)
-        with pdf.table(col_widths=(22, 30, 62, 28, 28), text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
+        with pdf.table(col_widths=(20, 28, 48, 24, 25, 25),
+                       text_align=("LEFT", "LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
                        line_height=6, first_row_as_headings=True, wrapmode=WrapMode.CHAR,
                        headings_style=FontFace(emphasis="NONE", fill_color=(240, 242, 245))) as table:
-            table.row([_("Date"), _("Receipt number"), _("Fund and campaign"), _("Amount"), _("Counted")])
+            table.row([_("Date"), _("Receipt number"), _("Fund and campaign"), _("Paid with"), _("Amount"),
+                       _("Counted")])
             for donation in rows:
                 what = donation.fund.name + (f" · {donation.campaign.title}" if donation.campaign else "")
                 table.row([format_date(donation.succeeded_at, "short"), donation.receipt_number or "", what,
-                           money(donation.amount_minor), money(donation.amount_minor - donation.refunded_minor)])
+                           _method(donation), money(donation.amount_minor),
+                           money(donation.amount_minor - donation.refunded_minor)])
     else:
         _paragraph(pdf, _("No gifts in this year."), size=11)
     pdf.ln(6)

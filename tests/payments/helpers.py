@@ -31,3 +31,27 @@ def _errors(response) -> list[str]:
 
     html = response.get_data(as_text=True)
     return re.findall(r'class="(?:flash flash-error|error-text)"[^>]*>(.*?)</p>', html, re.S)
+
+
+def rail_texts(client, donation, donor, locale: str, tmp_path) -> dict[str, str]:
+    """What the donor reads about a credited gift in `locale` ("en" or "zh_CN"): the receipt page, "My giving",
+    and (when pdftotext is there: CI always has it) the receipt PDF and the year's statement PDF as text."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    donor.locale = locale
+    db.session.commit()
+    texts = {"receipt": client.get(f"/donations/{donation.id}/receipt").get_data(as_text=True),
+             "my giving": client.get("/me/giving").get_data(as_text=True)}
+    if shutil.which("pdftotext") is None and os.environ.get("CI", "").lower() != "true":
+        pytest.skip("poppler-utils (pdftotext) not installed; .ci/run installs it, so CI never skips this")
+    for name, url in (("receipt pdf", f"/donations/{donation.id}/receipt.pdf"),
+                      ("statement pdf", f"/me/giving/statement/{donation.succeeded_at.year}.pdf")):
+        path = tmp_path / f"{name.replace(' ', '-')}-{locale}.pdf"
+        path.write_bytes(client.get(url).data)
+        texts[name] = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                     check=True).stdout
+    return texts

@@ -16,7 +16,7 @@ from portal.payments.models import Donation, WebhookEvent
 from portal.payments.providers.alipay_provider import fen, yuan
 from tests.payments import fake_alipay
 from tests.payments.conftest import EN
-from tests.payments.helpers import gift_entries, give, start_gift
+from tests.payments.helpers import gift_entries, give, rail_texts, start_gift
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -407,3 +407,12 @@ def test_the_order_query_has_nothing_final_to_say_while_the_donor_has_not_paid(c
     assert provider.query_order(donation) is None
     alipay.pay(donation.provider_session_id)
     assert provider.query_order(donation).type == "checkout.session.completed"
+
+
+def test_the_receipt_my_giving_and_the_statement_name_alipay(client, login_as, world, alipay, tmp_path):
+    login_as(world.donor)
+    donation = _credited(client, world, alipay)
+    assert donation.receipt_number
+    for locale, rail in (("en", "Alipay"), ("zh_CN", "支付宝")):
+        texts = rail_texts(client, donation, world.donor, locale, tmp_path)
+        assert [name for name, text in texts.items() if rail not in text] == [], locale

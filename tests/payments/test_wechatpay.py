@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.payments.models import Donation, WebhookEvent
 from tests.payments import fake_wechatpay
 from tests.payments.conftest import EN
-from tests.payments.helpers import gift_entries, give, start_gift
+from tests.payments.helpers import gift_entries, give, rail_texts, start_gift
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
 
@@ -344,3 +344,13 @@ def test_reconcile_lists_a_gift_credited_but_missing_from_the_wechat_pay_bill(cl
     result = runner.invoke(args=["reconcile", "--no-provider", "--bill", f"wechatpay={bill}"])
     assert result.exit_code == 1
     assert expected in result.output
+
+
+def test_the_receipt_my_giving_and_the_statement_name_wechat_pay(client, login_as, world, wechat, tmp_path):
+    donation = _gift(client, login_as, world)
+    _deliver(client, *wechat.notification(wechat.pay(donation.provider_session_id)))
+    donation = _reload(donation)
+    assert donation.receipt_number
+    for locale, rail in (("en", "WeChat Pay"), ("zh_CN", "微信支付")):
+        texts = rail_texts(client, donation, world.donor, locale, tmp_path)
+        assert [name for name, text in texts.items() if rail not in text] == [], locale
