@@ -264,7 +264,13 @@ def _content_security_policy(config) -> str:
 def _register_request_hooks(app: Flask) -> None:
     from portal.core.forms import has_control_characters
 
-    content_security_policy = _content_security_policy(app.config)
+    policies: dict[tuple, str] = {}  # by the settings it reads: a change of rails (a test's) is followed
+
+    def content_security_policy() -> str:
+        key = tuple(str(app.config.get(name)) for name in ("CASE_MAP_TILE_URL", "PAYMENT_PROVIDERS", "ALIPAY_GATEWAY"))
+        if key not in policies:
+            policies[key] = _content_security_policy(app.config)
+        return policies[key]
 
     @app.before_request
     def refuse_control_characters_in_the_address():
@@ -279,7 +285,7 @@ def _register_request_hooks(app: Flask) -> None:
             db.session.rollback()
         else:
             db.session.commit()
-        response.headers.setdefault("Content-Security-Policy", content_security_policy)
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -4,7 +4,9 @@ The real python-alipay-sdk talks to it through ALIPAY_GATEWAY (http://127.0.0.1:
 key pairs are made at test time with `cryptography`: the app's (the portal signs its requests with the private
 half, the fake verifies them with the public half, as Alipay does with the app public key uploaded to it) and
 Alipay's (the fake signs its answers and notifications, the portal verifies them with ALIPAY_PUBLIC_KEY).
-Methods: alipay.trade.precreate, .query, .refund, .close. `pay` plays the donor scanning and paying;
+Methods: alipay.trade.precreate, .query, .refund, .close, and .wap.pay (a browser's GET: the WAP cashier page,
+whose button pays, notifies the portal and goes back to return_url). `pay` plays the donor scanning and paying,
+`pay_and_notify` also sends the notification to the order's notify_url;
 `notification` builds an asynchronous notification body signed exactly as Alipay signs one (RSA2 over the
 sorted `k=v` pairs without sign and sign_type, form-encoded).
 """
@@ -12,8 +14,10 @@ import base64
 import json
 import secrets
 import threading
+import urllib.request
 from datetime import datetime, timedelta
 from decimal import Decimal
+from html import escape
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -105,6 +109,8 @@ class FakeAlipay:
     def handle(self, request: Request) -> Response:
         fields = request.values.to_dict()
         method = fields.get("method", "")
+        if request.path == "/wap/pay" and request.method == "POST":
+            return self._wap_paid(fields)
         if request.path != "/gateway.do" or not method:
             return Response("not found", status=404)
         if not rsa2_verify(self.app_key.public_key(), unsigned_text(fields, ("sign",)), fields.get("sign", "")):
@@ -116,6 +122,8 @@ class FakeAlipay:
         biz = json.loads(fields.get("biz_content") or "{}")
         with self.lock:
             self.requests.append((method, {**biz, "_notify_url": fields.get("notify_url")}))
+            if method == "alipay.trade.wap.pay":
+                return self._wap_cashier(biz, fields)
             handler = {"alipay.trade.precreate": self.precreate, "alipay.trade.query": self.query,
                        "alipay.trade.refund": self.refund, "alipay.trade.close": self.close}.get(method)
             if handler is None:
@@ -143,6 +151,39 @@ class FakeAlipay:
                                   "notify_url": fields.get("notify_url")}
         return {"code": "10000", "msg": "Success", "out_trade_no": order,
                 "qr_code": f"https://qr.alipay.com/bax{order[-12:]}"}
+
+    def _wap_cashier(self, biz, fields) -> Response:
+        """The phone's cashier (what Alipay shows after the signed wap.pay redirect): the order and one button."""
+        order = biz["out_trade_no"]
+        if self.trades.get(order, {}).get("status", "WAIT_BUYER_PAY") != "WAIT_BUYER_PAY":
+            return Response("trade already closed or paid", status=409)
+        self.trades.setdefault(order, {"total_amount": biz["total_amount"], "status": "WAIT_BUYER_PAY",
+                                       "trade_no": None, "refunded": Decimal("0"), "subject": biz.get("subject"),
+                                       "notify_url": fields.get("notify_url")})
+        page = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>支付宝</title>'
+                '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+                f'<body><main><h1>支付宝 ¥{escape(biz["total_amount"])}</h1><p>{escape(biz.get("subject", ""))}</p>'
+                '<form method="post" action="/wap/pay">'
+                f'<input type="hidden" name="out_trade_no" value="{escape(order)}">'
+                f'<input type="hidden" name="return_url" value="{escape(fields.get("return_url", ""))}">'
+                '<button type="submit">确认付款</button></form></main></body></html>')
+        return Response(page, mimetype="text/html")
+
+    def _wap_paid(self, fields) -> Response:
+        """The cashier's button: paid, the notification sent to the portal, back to the merchant's return_url."""
+        order = fields.get("out_trade_no", "")
+        if order not in self.trades:
+            return Response("unknown out_trade_no", status=404)
+        self.pay_and_notify(order)
+        return Response("", status=303, headers={"Location": fields.get("return_url", "")})
+
+    def pay_and_notify(self, order: str) -> str:
+        """The donor pays (scans the code, or confirms in the cashier) and Alipay notifies the portal: its answer."""
+        self.pay(order)
+        request = urllib.request.Request(self.trades[order]["notify_url"], data=self.notification(order),
+                                         method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"})
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  (the local portal)
+            return response.read().decode()
 
     def query(self, biz, fields) -> dict:
         trade = self.trades.get(biz.get("out_trade_no"))
