@@ -26,7 +26,7 @@ def navigation_for(user) -> list[NavItem]:
     from portal.places.policy import can_manage_places
 
     items = [NavItem(_l("Projects"), "projects.index"), NavItem(_l("Needs"), "needs.board"),
-             NavItem(_l("Cases"), "cases.index"),
+             NavItem(_l("Grid cases"), "cases.index"),
              NavItem(_l("Volunteer"), "volunteering.index"),
              NavItem(_l("Campaigns"), "funds.campaign_list"), NavItem(_l("Funds"), "funds.fund_list"),
              NavItem(_l("Purchase of services"), "procurement.calls"),
