@@ -174,6 +174,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--port", type=int, default=5012, help="the portal's port; the bare app's is +900")
     parser.add_argument("--only", help="comma-separated shapes: campaign,fund,projects,webhook")
+    parser.add_argument("--page-cache", type=float, default=5.0,
+                        help="the portal's PAGE_CACHE_SECONDS (anonymous visitors' page cache; 0: off)")
     args = parser.parse_args()
     if args.database == "test":
         sys.exit("the benchmark never touches the `test` database other engineers use")
@@ -199,7 +201,9 @@ def main() -> None:
                                    {"id": campaign}).scalar()
     print(f"database {args.database}: campaign {campaign} holds {gifts:,} gifts", flush=True)
 
-    env = {"BENCH_DATABASE_URL": database_url, "BENCH_STRIPE_API": fake_url}
+    env = {"BENCH_DATABASE_URL": database_url, "BENCH_STRIPE_API": fake_url,
+           "BENCH_PAGE_CACHE_SECONDS": str(args.page_cache)}
+    print(f"the portal's page cache for anonymous visitors: {args.page_cache:g} s", flush=True)
     portal = start("portal", "portal_wsgi:app", args.port, env, args)
     bare = start("bare app", "bare_app:app", args.port + 900, env, args)
     shapes = [("campaign", f"/campaigns/{campaign}", f"/campaign/{campaign}"),

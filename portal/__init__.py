@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from portal.config import INSTANCE_DIR, config_for
+from portal.core import page_cache
 from portal.core.errors import DomainError
 from portal.core.i18n import current_locale_code
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -39,6 +40,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     _wire_domain_hooks()
     _register_error_handlers(app)
     _register_request_hooks(app)
+    page_cache.init_app(app)
     _register_template_helpers(app)
 
     from portal.cli import register_commands

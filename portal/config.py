@@ -95,6 +95,10 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
 
+    # Seconds an anonymous visitor's copy of the busiest public pages (campaign, fund, project list) is kept
+    # in each worker's memory (portal/core/page_cache.py); 0 turns it off. A gift shows within this time.
+    PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "5"))
+
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = None  # REDIS_URL when set, else memory
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
@@ -211,6 +215,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True  # tests send real tokens; CSRF is part of what we test
     MAIL_BACKEND = "outbox"
     PASSWORD_HASH_FAST = True  # cheaper Argon2 parameters keep the suite quick
+    PAGE_CACHE_SECONDS = 0  # pages are fresh in tests; tests/test_page_cache.py turns the cache on
 
     @classmethod
     def load(cls) -> dict:

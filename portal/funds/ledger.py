@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
+from portal.core import page_cache
 from portal.core.errors import DomainError
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -90,6 +91,7 @@ def _post(kind: str, fund_id: int | None, currency: str, legs: list[tuple[str, i
                                            "currency": currency} for account, amount in legs])
     cash_delta = sum(amount for account, amount in legs if account == fund_cash_account(fund_id))
     _move_caches(kind, fund_id, campaign_id, team_id, cash_delta)
+    page_cache.mark_stale(db.session)  # this process's cached public pages go when the entry is committed
     entry = LedgerEntry(id=entry_id, **values)
     make_transient_to_detached(entry)  # the row as inserted, in the session without reading it back
     db.session.add(entry)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
+from portal.core.page_cache import cached_for_visitors
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, object_policy, public, signed_in
 from portal.core.uploads import upload_path
@@ -65,6 +66,7 @@ def _details(form: ProjectForm) -> service.ProjectDetails:
 # --- the public list -------------------------------------------------------------------------------
 
 @bp.route("/")
+@cached_for_visitors
 @public
 def index():
     search = request.args.get("q", "").strip()[:100]

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portal.core.errors import DomainError
 from portal.core.money import format_yuan, parse_amount
+from portal.core.page_cache import cached_for_visitors
 from portal.core.pagination import paginate
 from portal.core.policy import object_policy, public
 from portal.core.uploads import upload_path
@@ -52,6 +53,7 @@ def campaign_list():
 
 
 @bp.route("/campaigns/<int:campaign_id>")
+@cached_for_visitors
 @object_policy(policy.can_view_campaign, queries.campaign_for_page, login=False)
 def campaign_detail(campaign):
     try:
@@ -65,7 +67,7 @@ def campaign_detail(campaign):
         donors=campaign.donor_count, gifts=queries.recent_gifts(campaign_id=campaign.id),
         teams=queries.team_leaderboard(campaign), members=queries.member_leaderboard(campaign),
         pools=queries.matching_pools(campaign), in_kind=queries.in_kind_totals(campaign_id=campaign.id),
-        my_team=my_team, button_form=EmptyForm(), refunds_owed=service.gifts_left_to_refund(campaign),
+        my_team=my_team, refunds_owed=service.gifts_left_to_refund(campaign),
         **labels())
 
 

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts import roles
+from portal.core.page_cache import cached_for_visitors
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, object_policy, public
 from portal.core.web import done, submit_form
@@ -50,6 +51,7 @@ def fund_new():
 
 
 @bp.route("/funds/<int:fund_id>")
+@cached_for_visitors
 @object_policy(policy.can_view_fund, queries.fund_for_page, login=False)
 def fund_detail(fund):
     return render_template("funds/detail.html", fund=fund,

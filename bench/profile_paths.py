@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""In-process profile of the side-by-side shapes on the seeded `bench` database (figures go to BENCHMARKS.md).
+
+For each shape: Python function calls per request (cProfile; the box's load does not move it), Python CPU per
+request (thread CPU time, less sensitive to load than wall time) and SQL statements per request, through the
+test client (no HTTP server). Run bench/side_by_side.py once first so the database is seeded.
+
+    .venv/bin/python bench/profile_paths.py                  # 60 requests per page, 60 webhook gifts
+    .venv/bin/python bench/profile_paths.py --top 25 --only webhook
+"""
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+os.environ.setdefault("PORTAL_INSTANCE_DIR", "/tmp/portal-bench-instance")
+
+import bench_payments  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
+
+
+def profile(label: str, calls, top: int) -> None:
+    from portal.extensions import db
+
+    statements = []
+    engine = calls.engine
+    listener = lambda *args: statements.append(1)  # noqa: E731
+    calls.warm()
+    event.listen(engine, "before_cursor_execute", listener)
+    profiler = cProfile.Profile()
+    cpu = time.thread_time()
+    profiler.enable()
+    count = calls.run()
+    profiler.disable()
+    cpu = time.thread_time() - cpu
+    event.remove(engine, "before_cursor_execute", listener)
+    stats = pstats.Stats(profiler)
+    print(f"{label:9s} {stats.total_calls / count:9,.0f} calls/request  {1000 * cpu / count:6.1f} ms CPU/request  "
+          f"{len(statements) / count:5.1f} SQL statements/request  ({count} requests)", flush=True)
+    if top:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+        print(out.getvalue())
+    del db
+
+
+class Pages:
+    def __init__(self, app, path, count):
+        from portal.extensions import db
+
+        self.app, self.path, self.count = app, path, count
+        with app.app_context():
+            self.engine = db.engine
+        self.client = app.test_client()
+
+    def warm(self):
+        for _ in range(3):
+            assert self.client.get(self.path, headers={"Accept-Language": "zh-CN"}).status_code == 200
+
+    def run(self):
+        for _ in range(self.count):
+            response = self.client.get(self.path, headers={"Accept-Language": "zh-CN"})
+            assert response.status_code == 200, response.status_code
+        return self.count
+
+
+class Webhooks:
+    def __init__(self, app, campaign, count):
+        from portal.extensions import db
+        from tests.payments.fake_stripe import signed
+
+        self.app, self.count = app, count
+        with app.app_context():
+            self.engine = db.engine
+        rows = bench_payments.pending_donations(app, campaign, count + 3, "profile")
+        self.deliveries = [signed(bench_payments.completed_event(*row), bench_payments.WEBHOOK_SECRET)
+                           for row in rows]
+        self.client = app.test_client()
+
+    def _post(self, body, headers):
+        response = self.client.post("/webhooks/stripe", data=body, headers=headers)
+        assert response.status_code == 200 and response.get_json()["outcome"].startswith("credited"), \
+            response.get_data(as_text=True)[:200]
+
+    def warm(self):
+        for body, headers in self.deliveries[:3]:
+            self._post(body, headers)
+
+    def run(self):
+        for body, headers in self.deliveries[3:]:
+            self._post(body, headers)
+        return self.count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--database", default="bench")
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--top", type=int, default=0, help="print the N functions with the most own time")
+    parser.add_argument("--only", help="comma-separated shapes: campaign,fund,projects,webhook")
+    parser.add_argument("--page-cache", type=float, default=None, help="PAGE_CACHE_SECONDS for the run")
+    args = parser.parse_args()
+    if args.database == "test":
+        sys.exit("the benchmark never touches the `test` database other engineers use")
+
+    from tests.payments.fake_stripe import FakeStripe
+
+    fake = FakeStripe()
+    fake_url = fake.start()
+    database_url = (args.admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/"
+                    + args.database)
+    app = bench_payments.make_app(database_url, fake_url)
+    app.config["TESTING"] = False
+    if args.page_cache is not None:
+        app.config["PAGE_CACHE_SECONDS"] = args.page_cache
+    with app.app_context():
+        from portal.extensions import db
+
+        campaign, fund = db.session.execute(text("SELECT id, fund_id FROM campaigns ORDER BY id LIMIT 1")).one()
+    only = set(args.only.split(",")) if args.only else None
+    shapes = [("campaign", lambda: Pages(app, f"/campaigns/{campaign}", args.requests)),
+              ("fund", lambda: Pages(app, f"/funds/{fund}", args.requests)),
+              ("projects", lambda: Pages(app, "/projects/", args.requests)),
+              ("webhook", lambda: Webhooks(app, campaign, args.requests))]
+    try:
+        for label, make in shapes:
+            if not only or label in only:
+                profile(label, make(), args.top)
+    finally:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()
