@@ -103,6 +103,12 @@ def places_for_choices() -> list[Place]:
     return list(db.session.scalars(select(Place).where(Place.kind.in_((STREET, COMMUNITY))).order_by(Place.path)))
 
 
+def place_options() -> list:
+    """places_for_choices as (id, kind, name, path) rows, for the list's filter (no Place objects built)."""
+    return db.session.execute(select(Place.id, Place.kind, Place.name, Place.path)
+                              .where(Place.kind.in_((STREET, COMMUNITY))).order_by(Place.path)).all()
+
+
 @dataclass
 class ProjectDetails:
     title: str
@@ -415,10 +421,11 @@ def load_rating(project_id: int, rating_id: int) -> ProjectRating | None:
 
 
 def projects_query(viewer, search: str = "", category: str = "", status: str = "", organisation_id=None,
-                   place: Place | None = None):
+                   place=None):
     """Projects for the list: the public sees published and later ones, members also their drafts.
 
     What the list shows (organisation, places) is loaded up front: one count, one page, one for places.
+    `place` (a Place or a row of place_options) limits it to projects in that place and below.
     """
     own = organisation_ids_of(viewer) if viewer is not None and viewer.is_authenticated else []
     visible = ServiceProject.status != DRAFT
@@ -444,12 +451,15 @@ def projects_query(viewer, search: str = "", category: str = "", status: str = "
     return statement
 
 
-def organisations_for_filter(viewer) -> list[Organisation]:
+def organisations_for_filter(viewer) -> list:
+    """(id, name) rows for the list's filter: plain columns, not Organisation objects (a city has hundreds of
+    organisations, and building each object cost more than the page's other work; BENCHMARKS.md)."""
     own = organisation_ids_of(viewer) if viewer is not None and viewer.is_authenticated else []
     condition = Organisation.status == VERIFIED
     if own:
         condition = or_(condition, Organisation.id.in_(own))
-    return list(db.session.scalars(select(Organisation).where(condition).order_by(Organisation.name)))
+    return db.session.execute(select(Organisation.id, Organisation.name).where(condition)
+                              .order_by(Organisation.name)).all()
 
 
 def updates_of(project: ServiceProject) -> list[ProjectUpdate]:

@@ -74,7 +74,7 @@ def index():
     status = request.args.get("status", "")
     organisation_id = request.args.get("organisation", "", type=str)
     organisation_id = int(organisation_id) if organisation_id.isdigit() else None
-    places = service.places_for_choices()
+    places = service.place_options()
     place_id = request.args.get("place", "")
     place = next((p for p in places if str(p.id) == place_id), None)
     if place is None and place_id.isdigit():
