@@ -10,13 +10,16 @@ the cache off; the tests run with it off unless a test turns it on) in each work
   a fresh page;
 - a response is stored only when it is a 200 that set no cookie and left the session untouched (a page that
   put a CSRF token into the session for its forms is never stored: the token belongs to one visitor);
-- the key is the path with its query string and the language the visitor is served in (the language cookie
-  or Accept-Language, as portal.select_locale decides for a visitor without an account);
+- the key is the host, the path with its query string and the language the visitor is served in (the
+  language cookie or Accept-Language, as portal.select_locale decides for a visitor without an account);
 - a gift (any ledger entry) committed in a process empties that process's cache at once; other worker
   processes show it when their copy expires, so a gift is on every page within PAGE_CACHE_SECONDS.
 
 The trade-off, stated: for up to PAGE_CACHE_SECONDS an anonymous visitor may see a total, a donor count or
-a project that is that many seconds old. Signed-in people, forms and every POST are not affected.
+a project that is that many seconds old; other changes (a campaign's story edited, a project published or
+closed) are not tracked and show within that time too. Signed-in people, forms and every POST are not
+affected. Each worker keeps its own copies (at most 512 pages), so the database sees one render per page,
+language and worker every PAGE_CACHE_SECONDS however many visitors come.
 """
 import threading
 import time
@@ -59,7 +62,7 @@ def _key():
         return None
     from portal import select_locale
 
-    return request.full_path, select_locale()
+    return request.host, request.full_path, select_locale()
 
 
 def _serve_from_cache():
