@@ -40,7 +40,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     _wire_domain_hooks()
     _register_error_handlers(app)
     _register_request_hooks(app)
-    page_cache.init_app(app)
+    page_cache.init_app(app, select_locale)
     _register_template_helpers(app)
 
     from portal.cli import register_commands

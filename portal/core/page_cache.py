@@ -45,10 +45,12 @@ def cached_for_visitors(view):
     return view
 
 
-def init_app(app) -> None:
+def init_app(app, locale_of) -> None:
     """Requests hooks: a hit answers before the view runs (no statement); a miss stores the view's response.
-    Registered after the other request hooks, so the address check and rate limits still come first."""
+    Registered after the other request hooks, so the address check and rate limits still come first.
+    `locale_of()` names the language a request is answered in (the app's own selector: core imports no shell)."""
     app.extensions["page_cache"] = {}
+    app.extensions["page_cache_locale"] = locale_of
     app.before_request(_serve_from_cache)
     app.after_request(_store)
 
@@ -60,9 +62,7 @@ def _key():
     seconds = current_app.config.get("PAGE_CACHE_SECONDS") or 0
     if seconds <= 0 or request.method != "GET" or not _anonymous_visitor():
         return None
-    from portal import select_locale
-
-    return request.host, request.full_path, select_locale()
+    return request.host, request.full_path, current_app.extensions["page_cache_locale"]()
 
 
 def _serve_from_cache():
