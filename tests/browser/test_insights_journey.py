@@ -78,7 +78,12 @@ def _place_row(page, name):
 
 def _drill(page, name):
     """Open a place from the outcomes table; the heading and the breadcrumb's current step become it."""
-    _place_row(page, name).get_by_role("link", name=name, exact=True).click()
+    # the chart above the table draws once plotly has loaded and pushes the table down: click after it settled
+    page.wait_for_load_state("networkidle")
+    link = _place_row(page, name).get_by_role("link", name=name, exact=True)
+    href = link.get_attribute("href")
+    link.click()
+    page.wait_for_url(lambda url: url.endswith(href))
     expect(page.locator("h1")).to_have_text(f"Outcomes: {name}")
     expect(page.locator("nav.breadcrumb [aria-current=page]")).to_have_text(name)
     _fits(page)
