@@ -78,11 +78,14 @@ def _place_row(page, name):
 
 def _drill(page, name):
     """Open a place from the outcomes table; the heading and the breadcrumb's current step become it."""
-    # the chart above the table draws once plotly has loaded and pushes the table down: click after it settled
+    # Charts draw when scrolled into view and push the table down, so a pointer click can land beside a
+    # moving link on a busy box: the link is activated as a keyboard user does (focus, Enter), which no layout
+    # shift can miss.
     page.wait_for_load_state("networkidle")
     link = _place_row(page, name).get_by_role("link", name=name, exact=True)
     href = link.get_attribute("href")
-    link.click()
+    link.focus()
+    link.press("Enter")
     page.wait_for_url(lambda url: url.endswith(href))
     expect(page.locator("h1")).to_have_text(f"Outcomes: {name}")
     expect(page.locator("nav.breadcrumb [aria-current=page]")).to_have_text(name)
