@@ -59,3 +59,18 @@ def test_wtforms_messages_are_in_the_page_language(app):
         english = form.name.errors[0]
     assert english == "This field is required."
     assert chinese != english and "必" in chinese
+
+
+def test_template_translation_callables_keep_jinja_newstyle_rules(app):
+    """_(), pgettext, ngettext and {% trans %} are called directly (portal/core/i18n.py _newstyle), not through
+    jinja2.ext's two wrappers: the same results, escaping and %-formatting."""
+    with app.test_request_context("/", headers=ZH):
+        assert render_template_string("{{ pgettext('grid case', 'Open') }}") == "在办"
+        assert render_template_string("{% trans %}Sign in{% endtrans %}") == "登录"
+        assert render_template_string("{{ ngettext('%(num)d project', '%(num)d projects', 3) }}") == "3 个项目"
+        # a text without variables is still a format string: "%%" is a percent sign, and the result is markup
+        assert render_template_string("{{ _('100%%') }}") == "100%"
+        assert render_template_string("{{ _('a & b') }}") == "a & b"  # translated text is trusted, as before
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):  # a fresh g
+        environment = app.jinja_env.overlay(autoescape=False)  # a plain-text template (mail bodies)
+        assert environment.from_string("{{ _('to %(payee)s', payee=name) }}").render(name="<b>") == "to <b>"
