@@ -5,6 +5,7 @@ Two layers: markdown-it-py in CommonMark mode with raw HTML off (so `<script>` s
 pages) marked rel="nofollow noopener", and images only from this site (relative URLs such as
 /campaigns/3/images/5 or /uploads/...): a remote image would leak readers' addresses to its host.
 """
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import nh3
@@ -51,8 +52,16 @@ def render_markdown(text: str | None) -> Markup:
     """Markdown source -> sanitised HTML (a Markup, so Jinja does not escape it again)."""
     if not text:
         return Markup("")
+    return _rendered(str(text))
+
+
+@lru_cache(maxsize=512)
+def _rendered(text: str) -> Markup:
+    """The HTML of one source text, kept per process: a campaign's story and updates, or a project's
+    description, are shown on every view of their page and parsing and sanitising them is the same work
+    each time (the output depends on the text alone)."""
     env: dict = {}
-    tokens = _parser.parse(str(text), env)
+    tokens = _parser.parse(text, env)
     _shift_headings(tokens)
     html = _parser.renderer.render(tokens, _parser.options, env)
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, attribute_filter=_filter_attribute,

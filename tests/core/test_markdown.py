@@ -66,3 +66,14 @@ def test_the_jinja_filter_renders_sanitised_markdown(app):
     template = app.jinja_env.from_string("{{ text | markdown }}")
     html = template.render(text="**hi** <script>x</script>")
     assert "<strong>hi</strong>" in html and "<script>" not in html
+
+
+def test_a_text_is_parsed_and_sanitised_once_per_process():
+    from portal.core.markdown import _rendered
+
+    story = "## 为长者送餐\n\n每天 **120** 份热饭 <script>alert(1)</script>"
+    before = _rendered.cache_info().misses
+    first = render_markdown(story)
+    assert render_markdown(story) is first  # the second view of the page reuses the first's HTML
+    assert _rendered.cache_info().misses == before + 1
+    assert "<script" not in first and "<strong>120</strong>" in first
