@@ -21,24 +21,18 @@ policies, audit, big templates). Each endpoint reads or writes the same rows as 
 """
 import os
 
-from flask import Flask, abort, render_template_string, request
+from flask import Flask, abort, render_template, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import text
 
-app = Flask(__name__)
+app = Flask(__name__, template_folder="bare_templates")
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench")
 app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 10, "max_overflow": 10}
 db = SQLAlchemy(app)
 
-PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ title }}</title></head><body>
-<h1>{{ title }}</h1>
-<p>{{ '%.2f' % (raised / 100) }} / {{ '%.2f' % (goal / 100) }} · {{ donors }} donors · {{ fund }}</p>
-<ol>{% for row in rows %}<li>{% for value in row %}{{ value }} {% endfor %}</li>{% endfor %}</ol>
-<ul>{% for row in more %}<li>{% for value in row %}{{ value }} {% endfor %}</li>{% endfor %}</ul>
-</body></html>"""
-
-
+# the one small page, bare_templates/page.html, rendered with render_template: compiled once and kept, as any
+# Flask app's file templates are (until 2026-12-07 it was render_template_string, which compiled it on every request)
 @app.get("/campaign/<int:campaign_id>")
 def campaign(campaign_id):
     head = db.session.execute(text(
@@ -53,7 +47,7 @@ def campaign(campaign_id):
         "SELECT donor_name, display_mode, amount_minor, succeeded_at FROM donations WHERE campaign_id = :id "
         "AND status IN ('succeeded', 'partially_refunded') ORDER BY succeeded_at DESC, id DESC LIMIT 20"),
         {"id": campaign_id}).all()
-    return render_template_string(PAGE, title=head.title, raised=head.raised_minor, goal=head.goal_minor,
+    return render_template("page.html", title=head.title, raised=head.raised_minor, goal=head.goal_minor,
                                   donors=head.donor_count, fund=head.name, rows=teams, more=gifts)
 
 
@@ -67,7 +61,7 @@ def fund(fund_id):
         "SELECT e.kind, e.created_at, e.description, p.amount_minor FROM ledger_entries e "
         "JOIN postings p ON p.entry_id = e.id AND p.account = :cash WHERE e.fund_id = :id "
         "ORDER BY e.created_at DESC, e.id DESC LIMIT 50"), {"id": fund_id, "cash": f"fund:{fund_id}:cash"}).all()
-    return render_template_string(PAGE, title=head.name, raised=head.raised_minor, goal=head.balance_minor,
+    return render_template("page.html", title=head.name, raised=head.raised_minor, goal=head.balance_minor,
                                   donors=head.donor_count, fund=head.name, rows=entries, more=[])
 
 
@@ -77,7 +71,7 @@ def projects():
     rows = db.session.execute(text(
         "SELECT p.title, o.name, p.status FROM service_projects p JOIN organisations o ON o.id = p.organisation_id "
         "WHERE p.status != 'draft' ORDER BY p.id DESC LIMIT 20")).all()
-    return render_template_string(PAGE, title="projects", raised=total, goal=0, donors=0, fund="", rows=rows,
+    return render_template("page.html", title="projects", raised=total, goal=0, donors=0, fund="", rows=rows,
                                   more=[])
 
 
@@ -93,7 +87,7 @@ def stored_snapshot(name):
         payload = json.loads(payload)
     rows = next((value for value in payload.values() if isinstance(value, list)), [])[:20]
     rows = [list(row.values()) if isinstance(row, dict) else [row] for row in rows]
-    return render_template_string(PAGE, title=name, raised=len(payload), goal=0, donors=0, fund="", rows=rows,
+    return render_template("page.html", title=name, raised=len(payload), goal=0, donors=0, fund="", rows=rows,
                                   more=[])
 
 
