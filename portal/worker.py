@@ -12,11 +12,11 @@ Jobs (periodic, on the worker's clock):
   (portal/insights/snapshots.py), so a page view reads a stored result;
 - every minute, `campaigns_due`: what `portal campaigns finish-due` does (finish campaigns past their end, refund
   what failed ones owe);
-- every minute, `payments_query_late`: pending WeChat Pay gifts whose notification is late are queried at the
-  provider (portal/payments/webhooks.py, query_late_orders) and applied through the same idempotent event path;
+- every minute, `payments_query_late`: what `portal payments query-late` does (pending gifts whose notification is
+  late are queried at their provider, on every rail with an order query: WeChat Pay and Alipay; a paid one is
+  credited exactly once on the same idempotent event path, one unpaid past its order's lifetime is closed at the
+  provider and expires; portal/payments/late_orders.py);
 - every hour, `volunteering_reminders`: what `portal volunteering send-reminders` does (the day-before mails).
-- every minute, `alipay_late_orders`: what `portal payments alipay-query` does (Alipay orders whose notification is
-  late are queried and, when paid, credited exactly once); nothing when Alipay is not enabled.
 Each job runs in an app context (the app is created once per worker process), commits its own transaction and
 logs what it did. `portal worker` runs the consumer; `portal procurement due` takes the due steps once, by hand
 or from cron.
@@ -140,7 +140,7 @@ def finish_due_campaigns() -> dict:
 
 
 def query_late_payments() -> dict:
-    from portal.payments.webhooks import query_late_orders
+    from portal.payments.late_orders import query_late_orders
 
     return query_late_orders()
 
@@ -184,7 +184,8 @@ def campaigns_due():
 
 @huey.periodic_task(crontab(), name="payments_query_late")
 def payments_query_late():
-    """Every minute: ask WeChat Pay (rails with an order query) about gifts pending for more than three minutes."""
+    """Every minute: `portal payments query-late` (WeChat Pay and Alipay gifts pending for more than three minutes;
+    nothing when no rail with an order query is enabled)."""
     return run_job("payments_query_late", query_late_payments)
 
 
@@ -192,18 +193,6 @@ def payments_query_late():
 def volunteering_reminders():
     """Every hour on the hour: `portal volunteering send-reminders` (shifts starting in 24 to 48 hours)."""
     return run_job("volunteering_reminders", send_volunteering_reminders)
-
-
-def query_late_alipay_orders() -> dict:
-    from portal.payments.alipay_orders import query_open_orders
-
-    return query_open_orders()
-
-
-@huey.periodic_task(crontab(), name="alipay_late_orders")
-def alipay_late_orders():
-    """Every minute: `portal payments alipay-query` (no-op unless `alipay` is in PAYMENT_PROVIDERS)."""
-    return run_job("alipay_late_orders", query_late_alipay_orders)
 
 
 def describe(queue: Huey) -> str:

@@ -20,9 +20,9 @@ in Stripe's shape so that the one idempotent event path (portal.payments.webhook
 exactly (Decimal; a fraction of a fen is no amount at all, so the gift is flagged, never credited), a closed
 unpaid trade is `checkout.session.expired`, a refund (`refund_fee`, Alipay's running total) is
 `charge.refunded`, anything else (WAIT_BUYER_PAY) is stored and ignored. The event id is `alipay_<notify_id>`.
-A notification that never comes is replaced by alipay.trade.query (`query_trade`, see
-portal.payments.alipay_orders). Monthly giving is not offered: Alipay's recurring deduction (周期扣款) needs a
-signed agreement product this portal does not use.
+A notification that never comes is replaced by alipay.trade.query (`query_order`, asked by the one late-order
+job of every rail, portal.payments.late_orders). Monthly giving is not offered: Alipay's recurring deduction
+(周期扣款) needs a signed agreement product this portal does not use.
 """
 import os
 from datetime import datetime, timedelta
@@ -225,15 +225,18 @@ class AlipayProvider(PaymentProvider):
     def cancel_subscription(self, recurring_gift) -> None:
         raise ProviderError("alipay gifts are one-off; there is no subscription to cancel")
 
-    def close_order(self, donation) -> None:
-        """Close an unpaid order at Alipay, so its QR code can no longer take money. Alipay refuses to close a
-        paid trade (ACQ.TRADE_STATUS_ERROR): not an error here, the query that follows a close credits it."""
+    def close_order(self, donation) -> bool:
+        """Close an unpaid order at Alipay, so its QR code can no longer take money. ACQ.TRADE_NOT_EXIST: the
+        code was never scanned, and past order_lifetime its timeout_express has ended it. Alipay refuses to close
+        a paid (or already closed) trade (ACQ.TRADE_STATUS_ERROR): False, the query that follows says which."""
         if not donation.provider_session_id:
-            return
+            return True
         answer = self._call("close", self._client().api_alipay_trade_close, out_trade_no=donation.provider_session_id)
-        if answer.get("code") != "10000" and answer.get("sub_code") not in ("ACQ.TRADE_NOT_EXIST",
-                                                                             "ACQ.TRADE_STATUS_ERROR"):
-            raise ProviderError(f"alipay close of donation {donation.id}: {answer.get('sub_code')}")
+        if answer.get("code") == "10000" or answer.get("sub_code") == "ACQ.TRADE_NOT_EXIST":
+            return True
+        if answer.get("sub_code") == "ACQ.TRADE_STATUS_ERROR":
+            return False
+        raise ProviderError(f"alipay close of donation {donation.id}: {answer.get('sub_code')}")
 
     # --- late notifications: ask Alipay --------------------------------------------------------------
     #: an unpaid order closes at Alipay after QR_TIMEOUT; the portal closes it itself a little later

@@ -105,6 +105,8 @@ class PaymentProvider(ABC):
     #: How long a checkout can be paid; None: the provider expires its sessions itself and says so (Stripe).
     order_lifetime = None
 
-    def close_order(self, gift) -> None:
-        """Close the unpaid order of a gift past order_lifetime, at the provider (rails with order_lifetime)."""
-        return None
+    def close_order(self, gift) -> bool:
+        """Close the unpaid order of a gift past order_lifetime, at the provider (rails with order_lifetime).
+        True when the order can no longer take money (closed now or before, or the provider never had it);
+        False when the provider refused because it was paid meanwhile (the query that follows credits it)."""
+        return True

@@ -163,13 +163,17 @@ class WeChatPayProvider(PaymentProvider):
             raise ProviderError(f"wechat pay query {gift.provider_session_id}: {code} {body.get('code')}")
         return self.transaction_event(body)
 
-    def close_order(self, gift) -> None:
+    def close_order(self, gift) -> bool:
         """Close an unpaid order, so an expired gift's QR code can no longer be paid (refused by WeChat Pay,
-        ORDER_PAID, when it was paid after all: the next query then credits it)."""
-        if gift.provider_session_id:
-            code, body = self._call("close", self._client().close, out_trade_no=gift.provider_session_id)
-            if code not in (200, 204) and body.get("code") not in ("ORDER_CLOSED", "ORDER_NOT_EXIST", "ORDER_PAID"):
-                raise ProviderError(f"wechat pay close {gift.provider_session_id}: {code} {body.get('code')}")
+        ORDER_PAID, when it was paid after all: False, and the next query credits it)."""
+        if not gift.provider_session_id:
+            return True
+        code, body = self._call("close", self._client().close, out_trade_no=gift.provider_session_id)
+        if code in (200, 204) or body.get("code") in ("ORDER_CLOSED", "ORDER_NOT_EXIST"):
+            return True
+        if body.get("code") == "ORDER_PAID":
+            return False
+        raise ProviderError(f"wechat pay close {gift.provider_session_id}: {code} {body.get('code')}")
 
     def transaction_event(self, transaction: dict, notification_id: str | None = None) -> ProviderEvent | None:
         """A WeChat Pay transaction (decrypted callback resource or query answer) as an event in Stripe's shape."""
