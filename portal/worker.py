@@ -16,6 +16,10 @@ Jobs (periodic, on the worker's clock):
   late are queried at their provider, on every rail with an order query: WeChat Pay and Alipay; a paid one is
   credited exactly once on the same idempotent event path, one unpaid past its order's lifetime is closed at the
   provider and expires; portal/payments/late_orders.py);
+- daily at 10:30 China time (02:30 UTC), `payments_bills`: yesterday's trade bills downloaded from every enabled
+  rail that publishes one (WeChat Pay, Alipay) and compared with the ledger, as `portal reconcile --bill-date`
+  does; every difference, and a bill that could not be downloaded or verified, is logged at WARNING and recorded
+  in the audit log (portal/payments/bills.py, check_bills);
 - every hour, `volunteering_reminders`: what `portal volunteering send-reminders` does (the day-before mails).
 Each job runs in an app context (the app is created once per worker process), commits its own transaction and
 logs what it did. `portal worker` runs the consumer; `portal procurement due` takes the due steps once, by hand
@@ -145,6 +149,12 @@ def query_late_payments() -> dict:
     return query_late_orders()
 
 
+def check_payment_bills() -> dict:
+    from portal.payments.bills import check_bills
+
+    return check_bills()
+
+
 def send_volunteering_reminders() -> dict:
     from portal.volunteering.cli import send_due_reminders
 
@@ -189,6 +199,15 @@ def payments_query_late():
     return run_job("payments_query_late", query_late_payments)
 
 
+# Huey's clock is UTC: 02:30 UTC is 10:30 in China, after WeChat Pay (from 10:00) and Alipay (from 09:00)
+# publish the day before's bills.
+@huey.periodic_task(crontab(minute="30", hour="2"), name="payments_bills")
+def payments_bills():
+    """Daily at 10:30 China time: `portal reconcile --bill-date <yesterday>` for the providers' bills alone; every
+    difference logged at WARNING and recorded in the audit log."""
+    return run_job("payments_bills", check_payment_bills)
+
+
 @huey.periodic_task(crontab(minute="0"), name="volunteering_reminders")
 def volunteering_reminders():
     """Every hour on the hour: `portal volunteering send-reminders` (shifts starting in 24 to 48 hours)."""
@@ -205,8 +224,9 @@ def describe(queue: Huey) -> str:
 @click.command("worker")
 @with_appcontext
 def worker_command():
-    """Run the background worker: the timed jobs (due procurement and contract steps and campaigns every minute,
-    volunteering reminders hourly) until stopped (Ctrl-C or SIGTERM)."""
+    """Run the background worker: the timed jobs (due procurement and contract steps, campaigns and late payment
+    orders every minute, volunteering reminders hourly, the providers' bills daily) until stopped (Ctrl-C or
+    SIGTERM)."""
     from huey.consumer import Consumer
 
     if not logging.getLogger().handlers:
@@ -214,5 +234,5 @@ def worker_command():
     use_app(current_app._get_current_object())
     click.echo(f"worker: queue in {describe(huey)}; jobs: procurement_due_steps, contracts_due_steps, "
                "cases_due_steps, campaigns_due and payments_query_late every minute, insights_refresh every five "
-               "minutes, volunteering_reminders hourly")
+               "minutes, volunteering_reminders hourly, payments_bills daily at 10:30 China time")
     Consumer(huey, workers=1, periodic=True).run()
