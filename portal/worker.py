@@ -12,11 +12,15 @@ Jobs (periodic, on the worker's clock):
   (portal/insights/snapshots.py), so a page view reads a stored result;
 - every minute, `campaigns_due`: what `portal campaigns finish-due` does (finish campaigns past their end, refund
   what failed ones owe);
-- every minute, `payments_query_late`: pending WeChat Pay gifts whose notification is late are queried at the
-  provider (portal/payments/webhooks.py, query_late_orders) and applied through the same idempotent event path;
+- every minute, `payments_query_late`: what `portal payments query-late` does (pending gifts whose notification is
+  late are queried at their provider, on every rail with an order query: WeChat Pay and Alipay; a paid one is
+  credited exactly once on the same idempotent event path, one unpaid past its order's lifetime is closed at the
+  provider and expires; portal/payments/late_orders.py);
+- daily at 10:30 China time (02:30 UTC), `payments_bills`: yesterday's trade bills downloaded from every enabled
+  rail that publishes one (WeChat Pay, Alipay) and compared with the ledger, as `portal reconcile --bill-date`
+  does; every difference, and a bill that could not be downloaded or verified, is logged at WARNING and recorded
+  in the audit log (portal/payments/bills.py, check_bills);
 - every hour, `volunteering_reminders`: what `portal volunteering send-reminders` does (the day-before mails).
-- every minute, `alipay_late_orders`: what `portal payments alipay-query` does (Alipay orders whose notification is
-  late are queried and, when paid, credited exactly once); nothing when Alipay is not enabled.
 Each job runs in an app context (the app is created once per worker process), commits its own transaction and
 logs what it did. `portal worker` runs the consumer; `portal procurement due` takes the due steps once, by hand
 or from cron.
@@ -140,9 +144,15 @@ def finish_due_campaigns() -> dict:
 
 
 def query_late_payments() -> dict:
-    from portal.payments.webhooks import query_late_orders
+    from portal.payments.late_orders import query_late_orders
 
     return query_late_orders()
+
+
+def check_payment_bills() -> dict:
+    from portal.payments.bills import check_bills
+
+    return check_bills()
 
 
 def send_volunteering_reminders() -> dict:
@@ -184,26 +194,24 @@ def campaigns_due():
 
 @huey.periodic_task(crontab(), name="payments_query_late")
 def payments_query_late():
-    """Every minute: ask WeChat Pay (rails with an order query) about gifts pending for more than three minutes."""
+    """Every minute: `portal payments query-late` (WeChat Pay and Alipay gifts pending for more than three minutes;
+    nothing when no rail with an order query is enabled)."""
     return run_job("payments_query_late", query_late_payments)
+
+
+# Huey's clock is UTC: 02:30 UTC is 10:30 in China, after WeChat Pay (from 10:00) and Alipay (from 09:00)
+# publish the day before's bills.
+@huey.periodic_task(crontab(minute="30", hour="2"), name="payments_bills")
+def payments_bills():
+    """Daily at 10:30 China time: `portal reconcile --bill-date <yesterday>` for the providers' bills alone; every
+    difference logged at WARNING and recorded in the audit log."""
+    return run_job("payments_bills", check_payment_bills)
 
 
 @huey.periodic_task(crontab(minute="0"), name="volunteering_reminders")
 def volunteering_reminders():
     """Every hour on the hour: `portal volunteering send-reminders` (shifts starting in 24 to 48 hours)."""
     return run_job("volunteering_reminders", send_volunteering_reminders)
-
-
-def query_late_alipay_orders() -> dict:
-    from portal.payments.alipay_orders import query_open_orders
-
-    return query_open_orders()
-
-
-@huey.periodic_task(crontab(), name="alipay_late_orders")
-def alipay_late_orders():
-    """Every minute: `portal payments alipay-query` (no-op unless `alipay` is in PAYMENT_PROVIDERS)."""
-    return run_job("alipay_late_orders", query_late_alipay_orders)
 
 
 def describe(queue: Huey) -> str:
@@ -216,8 +224,9 @@ def describe(queue: Huey) -> str:
 @click.command("worker")
 @with_appcontext
 def worker_command():
-    """Run the background worker: the timed jobs (due procurement and contract steps and campaigns every minute,
-    volunteering reminders hourly) until stopped (Ctrl-C or SIGTERM)."""
+    """Run the background worker: the timed jobs (due procurement and contract steps, campaigns and late payment
+    orders every minute, volunteering reminders hourly, the providers' bills daily) until stopped (Ctrl-C or
+    SIGTERM)."""
     from huey.consumer import Consumer
 
     if not logging.getLogger().handlers:
@@ -225,5 +234,5 @@ def worker_command():
     use_app(current_app._get_current_object())
     click.echo(f"worker: queue in {describe(huey)}; jobs: procurement_due_steps, contracts_due_steps, "
                "cases_due_steps, campaigns_due and payments_query_late every minute, insights_refresh every five "
-               "minutes, volunteering_reminders hourly")
+               "minutes, volunteering_reminders hourly, payments_bills daily at 10:30 China time")
     Consumer(huey, workers=1, periodic=True).run()

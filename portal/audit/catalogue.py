@@ -52,6 +52,7 @@ ACTIONS = (
     "organisation.resubmitted", "organisation.suspended", "organisation.updated", "organisation.verified",
     "password.changed", "password.reset", "password.reset_requested",
     "place.created", "place.moved", "place.updated", "places.imported",
+    "provider_bill.differences", "provider_bill.unavailable",
     "project.created", "project.indicator_added", "project.indicator_updated", "project.photo_added",
     "project.photo_removed", "project.rated", "project.rating_replied", "project.report_approved",
     "project.report_returned", "project.report_submitted", "project.status_changed", "project.update_posted",
@@ -75,6 +76,7 @@ OBJECT_TYPES = (
     "contract_evaluation",
     "contract_payment", "department", "disbursement", "donation", "fund", "hour_record", "in_kind_pledge",
     "low_price_review", "matching_pool", "milestone", "need", "objection",
-    "opportunity", "organisation", "place", "qualification", "recurring_gift", "role_assignment", "service_project",
+    "opportunity", "organisation", "place", "provider_bill", "qualification", "recurring_gift", "role_assignment",
+    "service_project",
     "shift", "team", "user",
 )

@@ -1,7 +1,7 @@
 """Demo funds at the scale of Hubei's 5th community public-welfare contest (CONTEXT.md): 51 campaigns,
-156 resident teams, 1,672 team members and about 620,000 yuan raised, with card (sandbox), cash, in-kind
-and matched gifts, refunds and disbursements. `seed_funds()` is called by `portal demo` after the
-places, users and organisations exist; it finds them by email and place code and creates none of them.
+156 resident teams, 1,672 team members and about 620,000 yuan raised, with WeChat Pay, Alipay, card
+(sandbox), cash, in-kind and matched gifts, refunds and disbursements. `seed_funds()` is called by `portal demo`
+after the places, users and organisations exist; it finds them by email and place code and creates none of them.
 
 Every yuan goes through the real services (payments for gifts and refunds, funds for the lifecycle and
 disbursements, the ledger underneath), so the caches equal the ledger sums and `portal reconcile`
@@ -216,6 +216,35 @@ SUMMARIES = ["{place}居民在议事会上提出的小微项目，众筹所得�
              "为{place}的老人、孩子和困难家庭做一件实事：{title}。"]
 
 
+def _rail(rng: random.Random, plan, gift) -> str:
+    """How a demo gift was paid: WeChat Pay for three in ten, Alipay for two in ten, the sandbox's card for the
+    rest. Gifts the demo refunds (a donor's refund, a failed campaign giving everything back) stay on the sandbox,
+    whose refunds settle without a provider to call; the demo enables neither WeChat Pay nor Alipay."""
+    draw = rng.random()
+    if gift.refund_minor or plan.outcome == FAILED:
+        return gifts.SANDBOX
+    return gifts.WECHATPAY if draw < 0.3 else gifts.ALIPAY if draw < 0.5 else gifts.SANDBOX
+
+
+def _provider_orders(donations: list, rng: random.Random) -> None:
+    """The order numbers each provider's code gives a gift (WeChat Pay's out_trade_no, Alipay's out_trade_no) and
+    a transaction number of the provider's shape (28 digits), as a paid order of that rail carries."""
+    from flask import current_app
+
+    from portal.payments.providers.alipay_provider import AlipayProvider
+    from portal.payments.providers.wechatpay_provider import WeChatPayProvider
+
+    wechatpay, alipay = WeChatPayProvider(current_app.config), AlipayProvider(current_app.config)
+    for donation in donations:
+        if donation.provider == gifts.WECHATPAY:
+            donation.provider_session_id = wechatpay.out_trade_no(donation)
+            donation.provider_payment_id = f"4200{rng.randrange(10**24):024d}"
+        elif donation.provider == gifts.ALIPAY:
+            donation.provider_session_id = alipay.order_number(donation)
+            donation.provider_payment_id = f"{donation.created_at:%Y%m%d}2200{rng.randrange(10**16):016d}"
+    db.session.flush()
+
+
 def fund_logins() -> list[tuple[str, str, str]]:
     """(email, role, fund) for the treasurers and committee members (for the demo command's table)."""
     return [(_demo_email(spec.treasurer[0]), roles.TREASURER, spec.name) for spec in FUNDS] + [
@@ -366,6 +395,7 @@ def seed_funds() -> list[str]:
     from portal.payments import service as payments
 
     pending = []
+    rails = random.Random(f"{SEED}-rails")  # its own numbers: which rail paid changes none of the figures above
     for plan in published:
         for gift in plan.gifts:
             if gift.offline:
@@ -373,11 +403,12 @@ def seed_funds() -> list[str]:
             donation = gifts.Donation(fund_id=plan.fund.id, campaign_id=plan.campaign.id,
                                       team_id=getattr(gift.team, "id", None), donor_id=gift.donor.id,
                                       donor_name=gift.donor_name, display_mode=gift.display_mode,
-                                      amount_minor=gift.amount_minor, provider=gifts.SANDBOX, status=gifts.PENDING,
-                                      created_at=gift.at)
+                                      amount_minor=gift.amount_minor, provider=_rail(rails, plan, gift),
+                                      status=gifts.PENDING, created_at=gift.at)
             pending.append((plan, gift, donation))
     db.session.add_all([donation for _plan, _gift, donation in pending])
     db.session.flush()
+    _provider_orders([donation for _plan, _gift, donation in pending], rails)
     in_time = sorted(pending, key=lambda row: row[1].at)
     with booked_at({}) as clock:
         for plan, gift, donation in in_time:

@@ -27,3 +27,8 @@ bill_differences = Hook(
     "(provider name, bill text) -> [line, ...], or None when the handler does not read that provider's bills: "
     "every order of a provider's statement (WeChat Pay's or Alipay's daily trade bill) whose amount or state "
     "differs from the ledger (`portal reconcile --bill wechatpay=FILE --bill alipay=FILE`).")
+downloaded_bills = Hook(
+    "funds.downloaded_bills",
+    "(day) -> [(provider name, bill text or None, problem or None), ...]: the trade bill of `day` of every enabled "
+    "rail that publishes one, downloaded through the provider's API (`portal reconcile --bill-date`); problem says "
+    "why a bill could not be had (the download failed, or its hash did not match).")

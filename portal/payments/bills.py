@@ -1,5 +1,6 @@
 """Providers' statements against the ledger: WeChat Pay's daily trade bill (`portal reconcile --bill wechatpay=FILE`)
-and Alipay's (`--bill alipay=FILE`, read by portal/payments/alipay_bill.py).
+and Alipay's (`--bill alipay=FILE`, read by portal/payments/alipay_bill.py), or both downloaded through the
+providers' APIs (`portal reconcile --bill-date YYYY-MM-DD`, and the worker's daily `payments_bills`: check_bills).
 
 The trade bill (交易账单, bill_type ALL, downloaded with GET /v3/bill/tradebill) is a CSV: a header row, one row per
 payment or refund (every value prefixed with a backtick), then a summary header and row. Amounts are yuan with
@@ -9,13 +10,17 @@ another merchant or deployment (an out_trade_no without our deployment tag) is l
 import contextlib
 import csv
 import io
-from datetime import datetime
+import logging
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
 
+from portal.audit import service as audit
+from portal.audit.service import SYSTEM
+from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds import hooks
 from portal.payments.models import ALIPAY, WECHATPAY, Donation, Refund
@@ -126,3 +131,58 @@ def _refund_difference(order: str, row: dict, donation: Donation | None) -> list
         return [f"wechatpay bill: refund {refund_id} of order {order} is {row.get(REFUND)}, the ledger has "
                 f"{_yuan(refund.amount_minor)}"]
     return []
+
+
+# --- bills downloaded through the providers' APIs ----------------------------------------------------------
+
+log = logging.getLogger("portal.payments")
+#: at most this many difference lines are kept in one audit event (the log has them all)
+AUDITED_LINES = 50
+
+
+@hooks.downloaded_bills.register
+def download_bills(day: date) -> list[tuple[str, str | None, str | None]]:
+    """(rail, bill text, None) for each enabled rail that publishes a bill of `day`; (rail, None, why) when its
+    bill could not be downloaded or did not pass its check."""
+    from portal.payments.providers import enabled_provider_names, get_provider
+    from portal.payments.providers.base import ProviderError
+
+    results = []
+    for name in enabled_provider_names(online_only=True):
+        try:
+            text = get_provider(name).download_bill(day)
+        except ProviderError as error:
+            results.append((name, None, str(error)))
+            continue
+        if text is not None:
+            results.append((name, text, None))
+    return results
+
+
+def yesterday_in_china() -> date:
+    return utcnow().astimezone(SHANGHAI).date() - timedelta(days=1)
+
+
+def check_bills(day: date | None = None) -> dict:
+    """The worker's daily step: download the bills of `day` (yesterday, China time) and compare them with the
+    ledger. Every difference is logged at WARNING and, with a bill that could not be had, recorded in the audit
+    log (`provider_bill.differences` / `provider_bill.unavailable`) for an administrator. Returns {rail: number of
+    differences, or "unavailable"}."""
+    day = day or yesterday_in_china()
+    summary = {}
+    for provider, text, problem in download_bills(day):
+        if problem is not None:
+            log.warning("payments_bills: %s bill of %s not compared: %s", provider, day, problem)
+            audit.record("provider_bill.unavailable", "provider_bill", f"{provider}:{day}", actor=SYSTEM,
+                         after={"provider": provider, "bill_date": day.isoformat(), "problem": problem[:500]})
+            summary[provider] = "unavailable"
+            continue
+        lines = [line for answer in hooks.bill_differences(provider, text) if answer is not None for line in answer]
+        for line in lines:
+            log.warning("payments_bills: %s", line)
+        if lines:
+            audit.record("provider_bill.differences", "provider_bill", f"{provider}:{day}", actor=SYSTEM,
+                         after={"provider": provider, "bill_date": day.isoformat(), "count": len(lines),
+                                "differences": lines[:AUDITED_LINES]})
+        summary[provider] = len(lines)
+    return summary

@@ -1,5 +1,6 @@
-"""Payments commands: `portal sandbox renew-monthly`, `portal payments expire-stale` and `portal campaigns
-finish-due` (on funds' campaigns group: finishing a campaign may move money back)."""
+"""Payments commands: `portal sandbox renew-monthly`, `portal payments expire-stale`, `query-late` and
+`alipay-bill`, and `portal campaigns finish-due` (on funds' campaigns group: finishing a campaign may move money
+back)."""
 from dataclasses import dataclass, field
 
 import click
@@ -55,18 +56,21 @@ def expire_stale_command(days):
     click.echo(f"payments: {count} abandoned checkout(s) expired.")
 
 
-@payments_group.command("alipay-query")
-@click.option("--minutes", default=5, show_default=True, help="Ask about orders pending for longer than this.")
+@payments_group.command("query-late")
+@click.option("--minutes", default=3, show_default=True, type=click.IntRange(min=0),
+              help="Ask about gifts pending for longer than this many minutes.")
 @with_appcontext
-def alipay_query_command(minutes):
-    """Ask Alipay about pending Alipay orders whose notification is late (alipay.trade.query); a paid one is
-    credited exactly once, as its notification would be. Nothing to do when Alipay is not enabled."""
+def query_late_command(minutes):
+    """Ask the provider about pending gifts whose notification is late (主动查单), on every enabled rail that has
+    an order query (WeChat Pay, Alipay): a paid one is credited exactly once, as its notification would be; one
+    unpaid past its order's lifetime is closed at the provider and expires. What the worker's payments_query_late
+    does every minute. Exit status 1 when a provider could not be asked."""
     from datetime import timedelta
 
-    from portal.payments.alipay_orders import query_open_orders
+    from portal.payments.late_orders import query_late_orders
 
-    counts = query_open_orders(timedelta(minutes=minutes))
-    click.echo("alipay: {queried} order(s) queried, {applied} applied, {unknown} not paid yet, "
+    counts = query_late_orders(timedelta(minutes=minutes))
+    click.echo("payments: {queried} late order(s) queried, {applied} applied, {unpaid} not paid yet, "
                "{closed} closed unpaid, {errors} error(s).".format(**counts))
     if counts["errors"]:
         raise SystemExit(1)

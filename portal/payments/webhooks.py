@@ -189,55 +189,6 @@ def query_and_apply(donation: Donation) -> str | None:
     return receive_and_commit(donation.provider, event)
 
 
-def pending_to_query(providers: list[str], older_than: timedelta, newer_than: timedelta,
-                     limit: int = 100) -> list[int]:
-    """Ids of pending gifts on rails with an active query, started between `newer_than` and `older_than` ago."""
-    now = utcnow()
-    return list(db.session.scalars(
-        select(Donation.id).where(Donation.status == PENDING, Donation.provider.in_(providers),
-                                  Donation.provider_session_id.is_not(None),
-                                  Donation.created_at <= now - older_than, Donation.created_at >= now - newer_than)
-        .order_by(Donation.id).limit(limit)))
-
-
-# A notification normally comes within seconds; after this the worker asks the provider (主动查单).
-QUERY_AFTER = timedelta(minutes=3)
-QUERY_WITHIN = timedelta(days=2)
-
-
-def query_late_orders() -> dict:
-    """The worker's step: every pending gift on a rail with an active query, older than QUERY_AFTER, is
-    queried once per run and applied through receive_event (so exactly once, whatever else arrives)."""
-    import logging
-
-    from portal.payments.providers import enabled_provider_names, get_provider
-    from portal.payments.providers.base import PaymentProvider, ProviderError
-
-    rails = [name for name in enabled_provider_names(online_only=True)
-             if type(get_provider(name)).query_order is not PaymentProvider.query_order]
-    if not rails:
-        return {"queried": 0, "applied": 0, "closed": 0}
-    queried = applied = closed = 0
-    for donation_id in pending_to_query(rails, QUERY_AFTER, QUERY_WITHIN):
-        donation = db.session.get(Donation, donation_id)
-        queried += 1
-        try:
-            outcome = query_and_apply(donation)
-            lifetime = get_provider(donation.provider).order_lifetime
-            if outcome is None and lifetime is not None and donation.created_at <= utcnow() - lifetime:
-                # past its time at the provider and still unpaid: closed there first, so it can never be paid
-                # after the gift expired here; the query then reads CLOSED and expires the gift on the same path
-                get_provider(donation.provider).close_order(donation)
-                outcome = query_and_apply(donation)  # CLOSED; or SUCCESS, paid in the last moment: credited
-                closed += outcome is not None and db.session.get(Donation, donation_id).status != SUCCEEDED
-        except ProviderError as error:
-            db.session.rollback()
-            logging.getLogger("portal.payments").warning("order query of donation %s: %s", donation_id, error)
-            continue
-        applied += outcome is not None and outcome != DUPLICATE
-    return {"queried": queried, "applied": applied, "closed": closed}
-
-
 # --- finding our rows ------------------------------------------------------------------------------
 
 def _gift_for_session(model, session: dict, provider_name: str, prefix: str, metadata_key: str):

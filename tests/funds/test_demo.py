@@ -21,7 +21,7 @@ from portal.funds.models import (
     TeamMember,
 )
 from portal.funds.reconcile import reconcile
-from portal.payments.models import OFFLINE, SANDBOX, SUCCEEDED, Donation
+from portal.payments.models import ALIPAY, OFFLINE, SANDBOX, SUCCEEDED, WECHATPAY, Donation
 
 
 def _count(model, *conditions) -> int:
@@ -41,6 +41,7 @@ def test_the_demo_funds_have_the_contests_scale_and_reconcile(app):
     statuses = dict(db.session.execute(select(Campaign.status, func.count()).group_by(Campaign.status)).all())
     assert set(statuses) == set(CAMPAIGN_STATUSES)  # every lifecycle state is on show
     assert _count(Donation, Donation.provider == SANDBOX, Donation.status == SUCCEEDED) > 500
+    _check_gifts_by_wechat_pay_and_alipay()
     assert _count(Donation, Donation.provider == OFFLINE, Donation.confirmed_by_id.is_not(None)) > 50
     for kind in (ENTRY_MATCH, ENTRY_REFUND, ENTRY_DISBURSEMENT):
         assert _count(LedgerEntry, LedgerEntry.kind == kind) > 0, kind
@@ -58,3 +59,21 @@ def test_the_demo_funds_have_the_contests_scale_and_reconcile(app):
 
     again = seed_funds()  # idempotent
     assert again == summary and _count(Campaign) == 51
+
+
+def _check_gifts_by_wechat_pay_and_alipay():
+    """Residents pay with WeChat Pay and Alipay too (369 and 287 gifts of the 1,549): each a credited gift with
+    the order number that rail's provider gives it and a transaction number of the provider's shape."""
+    from flask import current_app
+
+    from portal.payments.providers.alipay_provider import AlipayProvider
+    from portal.payments.providers.wechatpay_provider import WeChatPayProvider
+
+    orders = {WECHATPAY: WeChatPayProvider(current_app.config).out_trade_no,
+              ALIPAY: AlipayProvider(current_app.config).order_number}
+    for rail, order_number in orders.items():
+        paid = db.session.scalars(select(Donation).where(Donation.provider == rail)).all()
+        assert len(paid) > 250, rail
+        assert {donation.status for donation in paid} == {SUCCEEDED}, rail
+        assert all(donation.provider_session_id == order_number(donation) and donation.receipt_number
+                   and len(donation.provider_payment_id) == 28 for donation in paid), rail

@@ -5,16 +5,21 @@ key pairs are made at test time with `cryptography`: the app's (the portal signs
 half, the fake verifies them with the public half, as Alipay does with the app public key uploaded to it) and
 Alipay's (the fake signs its answers and notifications, the portal verifies them with ALIPAY_PUBLIC_KEY).
 Methods: alipay.trade.precreate, .query, .refund, .close, and .wap.pay (a browser's GET: the WAP cashier page,
-whose button pays, notifies the portal and goes back to return_url). `pay` plays the donor scanning and paying,
+whose button pays, notifies the portal and goes back to return_url), and
+alipay.data.dataservice.bill.downloadurl.query, whose signed answer's bill_download_url serves a zip (GBK member
+names, as Alipay's) holding the day's 业务明细 CSV built from the trades held (`trade_bill`) and its summary;
+`bill_amounts` and `bill_extra_rows` plant differences in it. `pay` plays the donor scanning and paying,
 `pay_and_notify` also sends the notification to the order's notify_url;
 `notification` builds an asynchronous notification body signed exactly as Alipay signs one (RSA2 over the
 sorted `k=v` pairs without sign and sign_type, form-encoded).
 """
 import base64
+import io
 import json
 import secrets
 import threading
 import urllib.request
+import zipfile
 from datetime import datetime, timedelta
 from decimal import Decimal
 from html import escape
@@ -78,6 +83,10 @@ class FakeAlipay:
             self.refund_requests: dict[tuple, str] = {}  # (out_trade_no, out_request_no) -> amount
             self.requests: list[tuple[str, dict]] = []  # (method, biz_content)
             self.rejected: list[str] = []  # why a request was refused (bad signature, wrong app id)
+            self.paid_at_close: set[str] = set()  # orders the donor pays just as the portal asks to close them
+            self.bill_amounts: dict[str, str] = {}  # planted: another paid amount (yuan) for an order in the bill
+            self.bill_extra_rows: list[tuple[str, str, str]] = []  # planted: rows no trade of ours made
+            self.bills: dict[str, bytes] = {}  # download token -> the bill zip
 
     @property
     def gateway(self) -> str:
@@ -111,6 +120,9 @@ class FakeAlipay:
         method = fields.get("method", "")
         if request.path == "/wap/pay" and request.method == "POST":
             return self._wap_paid(fields)
+        if request.path == "/bill/download":  # the short-lived download address (signed by Alipay in its query)
+            content = self.bills.get(request.args.get("token", ""))
+            return Response(content, mimetype="application/zip") if content else Response("expired", status=404)
         if request.path != "/gateway.do" or not method:
             return Response("not found", status=404)
         if not rsa2_verify(self.app_key.public_key(), unsigned_text(fields, ("sign",)), fields.get("sign", "")):
@@ -125,7 +137,8 @@ class FakeAlipay:
             if method == "alipay.trade.wap.pay":
                 return self._wap_cashier(biz, fields)
             handler = {"alipay.trade.precreate": self.precreate, "alipay.trade.query": self.query,
-                       "alipay.trade.refund": self.refund, "alipay.trade.close": self.close}.get(method)
+                       "alipay.trade.refund": self.refund, "alipay.trade.close": self.close,
+                       "alipay.data.dataservice.bill.downloadurl.query": self.bill_url}.get(method)
             if handler is None:
                 return self._error(method, "40004", "isv.invalid-method")
             return self._answer(method, handler(biz, fields))
@@ -215,10 +228,32 @@ class FakeAlipay:
         trade = self.trades.get(biz.get("out_trade_no"))
         if trade is None:
             return self._fail("ACQ.TRADE_NOT_EXIST")
+        if biz.get("out_trade_no") in self.paid_at_close:  # the donor paid a moment before the close arrived
+            trade["status"] = "TRADE_SUCCESS"
+            trade["trade_no"] = trade["trade_no"] or f"2026{secrets.randbelow(10**24):024d}"
         if trade["status"] != "WAIT_BUYER_PAY":
             return self._fail("ACQ.TRADE_STATUS_ERROR")
         trade["status"] = "TRADE_CLOSED"
         return {"code": "10000", "msg": "Success", "out_trade_no": biz["out_trade_no"]}
+
+    def bill_url(self, biz, fields) -> dict:
+        day = biz.get("bill_date", "")
+        if biz.get("bill_type") != "trade" or len(day) != 10:
+            return self._fail("isv.invalid-bill-type")
+        rows = self.trade_rows()
+        if not rows:
+            return self._fail("isp.bill_not_exist")
+        token = secrets.token_urlsafe(12)
+        self.bills[token] = bill_zip(day, bill(day, rows))
+        return {"code": "10000", "msg": "Success",
+                "bill_download_url": f"{self.url}/bill/download?token={token}&downloadFileName={day}.csv.zip"}
+
+    def trade_rows(self) -> list[tuple[str, str, str]]:
+        """The bill's rows for the trades held: each paid trade (at its planted amount, if any), each refund."""
+        rows = [(order, "交易", self.bill_amounts.get(order, trade["total_amount"]))
+                for order, trade in self.trades.items() if trade["status"] in ("TRADE_SUCCESS", "TRADE_FINISHED")]
+        rows += [(order, "退款", f"-{Decimal(amount):.2f}") for (order, _no), amount in self.refund_requests.items()]
+        return rows + list(self.bill_extra_rows)
 
     # --- Alipay's part of a payment ------------------------------------------------------------------
     def pay(self, order: str) -> str:
@@ -269,3 +304,21 @@ def bill(day: str, rows: list[tuple[str, str, str]], account: str = "20881234567
     lines += ["#-----------------------------------------业务明细列表结束------------------------------------",
               f"#交易合计：{len(rows)}笔", f"#导出时间：[{end:%Y年%m月%d日} 09:00:00]"]
     return ("\r\n".join(lines) + "\r\n").encode("gb18030")
+
+
+class _GbkName(zipfile.ZipInfo):
+    """A member whose name is written in GBK without the UTF-8 flag, as Alipay's bill zips are."""
+
+    def _encodeFilenameFlags(self):  # noqa: N802  (zipfile's own name)
+        return self.filename.encode("gb18030"), self.flag_bits & ~0x800
+
+
+def bill_zip(day: str, detail: bytes, account: str = "20881234567890123") -> bytes:
+    """The zip Alipay's bill_download_url serves: the 业务明细 CSV and its (汇总) summary, GBK names."""
+    stem = f"{account}0156_{day.replace('-', '')}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(_GbkName(f"{stem}_业务明细.csv", (2026, 1, 1, 0, 0, 0)), detail)
+        archive.writestr(_GbkName(f"{stem}_业务明细(汇总).csv", (2026, 1, 1, 0, 0, 0)),
+                         "#支付宝业务汇总查询\r\n门店编号,门店名称,交易订单总笔数\r\n".encode("gb18030"))
+    return buffer.getvalue()

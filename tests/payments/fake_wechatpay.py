@@ -4,11 +4,16 @@ The real `wechatpayv3` SDK talks to it through WECHATPAY_API_BASE; nothing reach
 request's Authorization header (WECHATPAY2-SHA256-RSA2048) is checked against the merchant public key of a key
 pair generated at test time (401 SIGN_ERROR otherwise); every answer is signed with a platform key pair
 generated at test time (Wechatpay-Timestamp/-Nonce/-Signature/-Serial), which the SDK verifies. Orders are kept
-(Native and H5 create, query by out_trade_no, close) and refunds answer SUCCESS. `pay` plays the payer's part;
+(Native and H5 create, query by out_trade_no, close) and refunds answer SUCCESS. The day's trade bill
+(GET /v3/bill/tradebill) is built from the orders and refunds held (`trade_bill`), served gzipped from its signed
+download_url with the SHA1 of the bill in the signed answer; `bill_paid_fen` plants another amount for an order,
+`tamper_download` serves bytes that do not match that hash. `pay` plays the payer's part;
 `notification` builds a callback as WeChat Pay sends it: the transaction encrypted with AEAD_AES_256_GCM under
 the API v3 key, the body signed over "timestamp\\nnonce\\nbody\\n".
 """
 import base64
+import gzip
+import hashlib
 import json
 import re
 import secrets
@@ -87,6 +92,10 @@ class FakeWeChatPay:
             self.requests: list[tuple[str, str, dict]] = []
             self.rejected = 0
             self.refund_status = "SUCCESS"  # PROCESSING: the refund finishes later, with its notification
+            self.paid_at_close: set[str] = set()  # orders the donor pays just as the portal asks to close them
+            self.bill_paid_fen: dict[str, int] = {}  # a planted difference: another amount in the trade bill
+            self.tamper_download = False  # the downloaded bill is not the one whose SHA1 the API answered
+            self.bills: dict[str, bytes] = {}  # download token -> the gzipped bill
 
     def settings(self) -> dict:
         return {"WECHATPAY_MCHID": MCHID, "WECHATPAY_APPID": APPID, "WECHATPAY_API_V3_KEY": API_V3_KEY,
@@ -153,6 +162,8 @@ class FakeWeChatPay:
             order = self.orders.get(match.group(1))
             if order is None:
                 return self._answer(404, {"code": "ORDER_NOT_EXIST", "message": "order does not exist"})
+            if match.group(1) in self.paid_at_close:  # the donor paid a moment before the close arrived
+                self.pay(match.group(1))
             if order["trade_state"] == "SUCCESS":
                 return self._answer(400, {"code": "ORDER_PAID", "message": "订单已支付"})
             if order["trade_state"] == "NOTPAY":
@@ -160,6 +171,13 @@ class FakeWeChatPay:
             return self._answer(204, None)
         if request.method == "POST" and path == "/v3/refund/domestic/refunds":
             return self._refund(params)
+        if request.method == "GET" and path == "/v3/bill/tradebill":
+            return self._trade_bill(request.args)
+        if request.method == "GET" and path == "/v3/billdownload/file":
+            content = self.bills.get(request.args.get("token", ""))
+            if content is None:
+                return self._answer(404, {"code": "RESOURCE_NOT_EXISTS", "message": "no such bill"})
+            return Response(content, mimetype="application/octet-stream")  # not signed: the hash is the check
         return self._answer(404, {"code": "NOT_FOUND", "message": path})
 
     def _create(self, params: dict, trade_type: str) -> Response:
@@ -199,6 +217,20 @@ class FakeWeChatPay:
                                                       "currency": amount.get("currency", "CNY")}}
             self.refunds[params["out_refund_no"]] = refund
         return self._answer(200, refund)
+
+    def _trade_bill(self, args) -> Response:
+        day = args.get("bill_date", "")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) or args.get("bill_type") != "ALL":
+            return self._answer(400, {"code": "PARAM_ERROR", "message": "bill_date or bill_type"})
+        with self.lock:
+            if not any(order["trade_state"] == "SUCCESS" for order in self.orders.values()) and not self.refunds:
+                return self._answer(400, {"code": "NO_STATEMENT_EXIST", "message": "账单不存在"})
+            text = trade_bill(self, day, paid_fen=self.bill_paid_fen).encode()
+            served = text.replace(b"`SUCCESS", b"`REVOKED", 1) if self.tamper_download else text
+            token = secrets.token_urlsafe(12)
+            self.bills[token] = gzip.compress(served) if args.get("tar_type") == "GZIP" else served
+        return self._answer(200, {"hash_type": "SHA1", "hash_value": hashlib.sha1(text).hexdigest(),
+                                  "download_url": f"{self.url}/v3/billdownload/file?token={token}"})
 
     def _cashier(self, request: Request) -> Response:
         """GET: a page with one button; POST: paid, the callback sent to the order's notify_url, back to the

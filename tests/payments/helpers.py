@@ -55,3 +55,8 @@ def rail_texts(client, donation, donor, locale: str, tmp_path) -> dict[str, str]
         texts[name] = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                                      check=True).stdout
     return texts
+
+
+def late_counts(**nonzero) -> dict:
+    """What portal.payments.late_orders.query_late_orders answers: every count, zero unless named."""
+    return {"queried": 0, "applied": 0, "unpaid": 0, "closed": 0, "errors": 0, **nonzero}

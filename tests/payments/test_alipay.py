@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEvent
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.payments import alipay_orders
+from portal.payments.late_orders import query_late_orders
 from portal.payments.models import Donation, WebhookEvent
 from portal.payments.providers.alipay_provider import fen, yuan
 from tests.payments import fake_alipay
 from tests.payments.conftest import EN
-from tests.payments.helpers import gift_entries, give, rail_texts, start_gift
+from tests.payments.helpers import gift_entries, give, late_counts, rail_texts, start_gift
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -54,6 +54,11 @@ def _paid_gift(client, login_as, world, alipay, amount_choice="5000") -> tuple[D
 
 def _events() -> int:
     return db.session.scalar(select(func.count()).select_from(WebhookEvent).where(WebhookEvent.provider == "alipay"))
+
+
+def _age(donation: Donation, hours: int = 0, minutes: int = 0) -> None:
+    db.session.get(Donation, donation.id).created_at = utcnow() - timedelta(hours=hours, minutes=minutes)
+    db.session.commit()
 
 
 def test_yuan_and_fen_convert_exactly():
@@ -172,8 +177,7 @@ def test_an_order_the_portal_never_created_is_never_credited(client, login_as, w
 
 def test_a_late_notification_is_caught_by_the_trade_query(client, login_as, world, alipay):
     donation, order = _paid_gift(client, login_as, world, alipay)
-    counts = alipay_orders.query_open_orders(older_than=timedelta(0))
-    assert counts["queried"] == 1 and counts["applied"] == 1
+    assert query_late_orders(older_than=timedelta(0)) == late_counts(queried=1, applied=1)
     assert ("alipay.trade.query", {"out_trade_no": order, "_notify_url": None}) in alipay.requests
     db.session.expire_all()
     donation = db.session.get(Donation, donation.id)
@@ -187,10 +191,20 @@ def test_a_late_notification_is_caught_by_the_trade_query(client, login_as, worl
 def test_the_trade_query_leaves_an_unscanned_order_pending(client, login_as, world, alipay):
     login_as(world.donor)
     donation = start_gift(client, world.campaign, provider="alipay")
-    counts = alipay_orders.query_open_orders(older_than=timedelta(0))
-    assert counts == {"queried": 1, "applied": 0, "unknown": 1, "closed": 0, "errors": 0}
+    assert query_late_orders(older_than=timedelta(0)) == late_counts(queried=1, unpaid=1)
     db.session.expire_all()
     assert db.session.get(Donation, donation.id).status == "pending"
+
+
+def test_a_scanned_trade_waiting_for_the_buyer_is_not_final(client, login_as, world, alipay):
+    login_as(world.donor)
+    donation = start_gift(client, world.campaign, provider="alipay")
+    alipay.trades[donation.provider_session_id]["trade_no"] = "2026000000000000000000000001"  # scanned, not paid
+    assert query_late_orders(older_than=timedelta(0)) == late_counts(queried=1, unpaid=1)
+    assert ("alipay.trade.query", {"out_trade_no": donation.provider_session_id, "_notify_url": None}) in \
+        alipay.requests
+    db.session.expire_all()
+    assert db.session.get(Donation, donation.id).status == "pending" and _events() == 0
 
 
 def test_a_refund_goes_through_alipay_and_is_posted_once(client, login_as, world, alipay):
@@ -224,22 +238,45 @@ def test_the_alipay_notification_is_refused_when_alipay_is_not_enabled(client, a
     assert _events() == 0
 
 
-def test_portal_payments_alipay_query_credits_a_paid_order_whose_notification_is_late(client, login_as, world,
-                                                                                     alipay, runner):
+def test_portal_payments_query_late_credits_a_paid_alipay_order_whose_notification_is_late(client, login_as, world,
+                                                                                          alipay, runner):
     donation, _order = _paid_gift(client, login_as, world, alipay)
-    result = runner.invoke(args=["payments", "alipay-query", "--minutes", "0"])
+    result = runner.invoke(args=["payments", "query-late", "--minutes", "0"])
     assert result.exit_code == 0, result.output
-    assert "1 order(s) queried, 1 applied" in result.output
+    assert "1 late order(s) queried, 1 applied, 0 not paid yet, 0 closed unpaid, 0 error(s)" in result.output
     db.session.expire_all()
     assert db.session.get(Donation, donation.id).status == "succeeded"
 
 
-def test_the_worker_s_alipay_job_does_nothing_when_alipay_is_off(app, monkeypatch):
+def test_portal_payments_query_late_exits_1_when_alipay_cannot_be_reached(client, login_as, world, alipay, runner,
+                                                                        app, monkeypatch):
+    donation, _order = _paid_gift(client, login_as, world, alipay)
+    monkeypatch.setitem(app.config, "ALIPAY_GATEWAY", "http://127.0.0.1:9/gateway.do")  # nothing listens there
+    result = runner.invoke(args=["payments", "query-late", "--minutes", "0"])
+    assert result.exit_code == 1, result.output
+    assert "1 late order(s) queried, 0 applied, 0 not paid yet, 0 closed unpaid, 1 error(s)" in result.output
+    db.session.expire_all()
+    assert db.session.get(Donation, donation.id).status == "pending"
+
+
+def test_the_worker_s_one_late_order_job_asks_alipay_too(client, login_as, world, alipay, app):
+    from portal import worker
+
+    donation, _order = _paid_gift(client, login_as, world, alipay)
+    _age(donation, minutes=5)
+    worker.use_app(app)
+    assert worker.payments_query_late.call_local() == late_counts(queried=1, applied=1)
+    db.session.expire_all()
+    assert db.session.get(Donation, donation.id).status == "succeeded"
+    assert not hasattr(worker, "alipay_late_orders")  # one job asks every rail; no second job asks Alipay again
+
+
+def test_the_worker_s_late_order_job_does_nothing_when_no_rail_can_be_asked(app, monkeypatch):
     from portal import worker
 
     monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "sandbox,offline")
-    assert worker.alipay_late_orders.call_local() == {"queried": 0, "applied": 0, "unknown": 0, "closed": 0,
-                                                     "errors": 0}
+    worker.use_app(app)
+    assert worker.payments_query_late.call_local() == late_counts()
 
 
 def test_monthly_giving_is_refused_with_alipay_before_any_gift_is_made(client, login_as, world, alipay):
@@ -267,30 +304,46 @@ def test_a_phone_is_sent_to_alipay_s_wap_cashier_with_a_signed_request(app, clie
                                    fields["sign"])
 
 
-def _age(donation: Donation, hours: int) -> None:
-    db.session.get(Donation, donation.id).created_at = utcnow() - timedelta(hours=hours)
-    db.session.commit()
 
 
 def test_an_order_left_unpaid_past_its_qr_code_s_life_is_closed_at_alipay_and_expires(client, login_as, world,
                                                                                       alipay):
     login_as(world.donor)
     donation = start_gift(client, world.campaign, provider="alipay")
+    _age(donation, 1)
+    assert query_late_orders() == late_counts(queried=1, unpaid=1)  # its QR code can still be paid: left open
     _age(donation, 3)
-    counts = alipay_orders.query_open_orders()
-    assert counts["closed"] == 1
+    assert query_late_orders() == late_counts(queried=1, closed=1)
     assert alipay.trades[donation.provider_session_id]["status"] == "TRADE_CLOSED"
+    assert [method for method, _biz in alipay.requests][-3:] == ["alipay.trade.query", "alipay.trade.close",
+                                                                  "alipay.trade.query"]
     db.session.expire_all()
     assert db.session.get(Donation, donation.id).status == "expired"
+    assert query_late_orders() == late_counts()  # expired: never asked about again
 
 
 def test_an_old_order_paid_at_the_last_moment_is_credited_not_closed(client, login_as, world, alipay):
     donation, order = _paid_gift(client, login_as, world, alipay)
     _age(donation, 3)
-    assert alipay_orders.query_open_orders()["applied"] == 1
+    assert query_late_orders() == late_counts(queried=1, applied=1)
     assert alipay.trades[order]["status"] == "TRADE_SUCCESS"
     db.session.expire_all()
     assert db.session.get(Donation, donation.id).status == "succeeded"
+
+
+def test_an_old_order_paid_just_as_it_is_closed_is_credited_not_expired(client, login_as, world, alipay):
+    login_as(world.donor)
+    donation = start_gift(client, world.campaign, provider="alipay")
+    order = donation.provider_session_id
+    alipay.trades[order]["trade_no"] = "2026000000000000000000000002"  # scanned; the query says WAIT_BUYER_PAY
+    alipay.paid_at_close.add(order)  # and the donor pays between that query and the close
+    _age(donation, 3)
+    assert query_late_orders() == late_counts(queried=1, applied=1)  # the close refused, asked again: paid
+    assert [method for method, _biz in alipay.requests][-3:] == ["alipay.trade.query", "alipay.trade.close",
+                                                                  "alipay.trade.query"]
+    db.session.expire_all()
+    donation = db.session.get(Donation, donation.id)
+    assert donation.status == "succeeded" and len(gift_entries(donation)) == 1
 
 
 def test_a_refund_notified_before_its_payment_waits_for_it_then_posts_once(client, login_as, world, alipay):

@@ -1,6 +1,6 @@
-"""Giving with Alipay in Chromium, against the local fake: a QR code on a desktop (the page moves on to the receipt
-by itself once Alipay's notification has credited the gift), the WAP cashier on a 375-px phone and back to the
-receipt; each time one gift, credited once."""
+"""Giving with Alipay in Chromium, against the local fake: a QR code on a desktop, in Chinese (the page moves on to
+the receipt by itself once Alipay's notification has credited the gift), the WAP cashier on a 375-px phone, in
+English, and back to the receipt; each time one gift, credited once."""
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -29,10 +29,10 @@ def alipay(app, monkeypatch):
     server.stop()
 
 
-def _give_with_alipay(tab, base: str, campaign: int) -> None:
+def _give_with_alipay(tab, base: str, campaign: int, rail: str = "Alipay", go_on: str = "Continue to payment") -> None:
     tab.goto(f"{base}/give/campaign/{campaign}")
-    tab.locator("label.choice", has_text="Alipay").click()
-    tab.get_by_role("button", name="Continue to payment").click()
+    tab.locator("label.choice", has_text=rail).click()
+    tab.get_by_role("button", name=go_on).click()
     tab.wait_for_load_state()
 
 
@@ -43,18 +43,20 @@ def _credited_once(order: str) -> None:
     assert len(gift_entries(donation)) == 1
 
 
-def test_a_desktop_donor_scans_the_alipay_code_and_the_page_moves_on_to_the_receipt(live_server, page,  # noqa: F811
-                                                                                      alipay):
-    world = _world()
+def test_a_desktop_donor_scans_the_alipay_code_and_the_page_moves_on_to_the_receipt_in_chinese(
+        live_server, page, alipay):  # noqa: F811
+    world = _world(locale="zh_CN")  # the page fixture's browser asks for zh-CN too
     _sign_in(page, live_server, world["email"])
-    _give_with_alipay(page, live_server, world["campaign"])
+    _give_with_alipay(page, live_server, world["campaign"], rail="支付宝", go_on="继续支付")
     assert page.url.endswith("/pay")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
     expect(page.locator(".qr-box svg.qr-code")).to_be_visible()
-    expect(page.get_by_role("heading", name="Pay ¥50.00")).to_be_visible()
-    screenshot(page, "payments-alipay-qr")
+    expect(page.get_by_role("heading", name="支付 ¥50.00")).to_be_visible()
+    screenshot(page, "payments-alipay-qr-zh")
     (order,) = alipay.trades
     assert alipay.pay_and_notify(order) == "success"  # the donor scans and pays; Alipay notifies the portal
-    expect(page.get_by_role("heading", name="Donation receipt")).to_be_visible()  # pay_status.js moved on
+    expect(page.get_by_role("heading", name="捐赠收据")).to_be_visible()  # pay_status.js moved on
+    assert "支付宝" in page.locator("main").inner_text()  # the receipt names the rail in Chinese
     assert page.locator(".receipt-number strong").inner_text().startswith("R")
     assert page.js_errors == []
     _credited_once(order)

@@ -12,14 +12,16 @@ from tests.factories.places import make_tree
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_session]
 
 
-def _world() -> dict:
+def _world(locale: str = "en") -> dict:
+    """A campaign to give to and a donor reading the portal in `locale` ("en", or "zh_CN": Chinese pages and
+    button names, whatever the browser asks for)."""
     tree = make_tree()
     captain = UserFactory(display_name="李队长")
     fund = make_fund(tree["community"], name="铁路坝社区公益金")
     campaign = make_campaign(fund, captain, title="为独居老人送餐")
     team = make_team(campaign, captain, name="暖心小分队")
     grant(UserFactory(), roles.TREASURER, fund)
-    donor = UserFactory(email="giver@example.org", display_name="张小明", locale="en")
+    donor = UserFactory(email="giver@example.org", display_name="张小明", locale=locale)
     db.session.commit()
     return {"campaign": campaign.id, "team": team.id, "team_name": team.name, "fund": fund.id, "email": donor.email}
 

@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.payments.models import Donation, WebhookEvent
 from tests.payments import fake_wechatpay
 from tests.payments.conftest import EN
-from tests.payments.helpers import gift_entries, give, rail_texts, start_gift
+from tests.payments.helpers import gift_entries, give, late_counts, rail_texts, start_gift
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
 
@@ -175,17 +175,17 @@ def test_i_have_paid_queries_the_order_and_a_late_callback_is_then_a_no_op(clien
 
 
 def test_the_worker_queries_late_orders_and_credits_each_once(client, login_as, world, wechat, app):
-    from portal.payments.webhooks import query_late_orders
+    from portal.payments.late_orders import query_late_orders
 
     donation = _gift(client, login_as, world)
     wechat.pay(donation.provider_session_id)
-    assert query_late_orders() == {"queried": 0, "applied": 0, "closed": 0}  # too recent: the callback may still come
+    assert query_late_orders() == late_counts()  # too recent: the callback may still come
     db.session.execute(update(Donation).where(Donation.id == donation.id)
                        .values(created_at=utcnow() - timedelta(minutes=5)))
     db.session.commit()
     with app.test_request_context("/"):
-        assert query_late_orders() == {"queried": 1, "applied": 1, "closed": 0}
-        assert query_late_orders() == {"queried": 0, "applied": 0, "closed": 0}
+        assert query_late_orders() == late_counts(queried=1, applied=1)
+        assert query_late_orders() == late_counts()
     donation = _reload(donation)
     assert donation.status == "succeeded" and len(gift_entries(donation)) == 1
 
@@ -211,7 +211,7 @@ def test_the_worker_asks_wechat_pay_about_late_orders_every_minute(client, login
 
 def test_an_unpaid_order_past_its_time_is_closed_at_wechat_pay_and_the_gift_expires(client, login_as, world,
                                                                                    wechat, app):
-    from portal.payments.webhooks import query_late_orders
+    from portal.payments.late_orders import query_late_orders
 
     donation = _gift(client, login_as, world)
     order = wechat.orders[donation.provider_session_id]
@@ -220,25 +220,27 @@ def test_an_unpaid_order_past_its_time_is_closed_at_wechat_pay_and_the_gift_expi
                        .values(created_at=utcnow() - timedelta(minutes=30)))
     db.session.commit()
     with app.test_request_context("/"):
-        assert query_late_orders() == {"queried": 1, "applied": 0, "closed": 0}  # still payable: left open
+        assert query_late_orders() == late_counts(queried=1, unpaid=1)  # still payable: left open
         db.session.execute(update(Donation).where(Donation.id == donation.id)
                            .values(created_at=utcnow() - timedelta(hours=3)))
         db.session.commit()
-        assert query_late_orders() == {"queried": 1, "applied": 1, "closed": 1}
+        assert query_late_orders() == late_counts(queried=1, closed=1)
     assert order["trade_state"] == "CLOSED"
     assert _reload(donation).status == "expired" and gift_entries(donation) == []
 
 
 def test_an_order_paid_just_before_its_close_is_credited_not_expired(client, login_as, world, wechat, app):
-    from portal.payments.webhooks import query_late_orders
+    from portal.payments.late_orders import query_late_orders
 
     donation = _gift(client, login_as, world)
-    wechat.pay(donation.provider_session_id)
+    wechat.paid_at_close.add(donation.provider_session_id)  # NOTPAY when asked, paid as the close arrives
     db.session.execute(update(Donation).where(Donation.id == donation.id)
                        .values(created_at=utcnow() - timedelta(hours=3)))
     db.session.commit()
     with app.test_request_context("/"):
-        assert query_late_orders() == {"queried": 1, "applied": 1, "closed": 0}
+        assert query_late_orders() == late_counts(queried=1, applied=1)  # the close refused (ORDER_PAID), asked again
+    assert [path.rsplit("/", 1)[-1] for _method, path, _params in wechat.requests[-3:]] == [
+        donation.provider_session_id, "close", donation.provider_session_id]
     assert _reload(donation).status == "succeeded" and len(gift_entries(donation)) == 1
 
 

@@ -1,5 +1,6 @@
-"""Giving with WeChat Pay in Chromium, against the local fake: a QR code on a desktop, the H5 cashier on a 375-px
-phone; each time the page moves on to the receipt by itself once WeChat Pay's callback has credited the gift."""
+"""Giving with WeChat Pay in Chromium, against the local fake: a QR code on a desktop (in English), the H5 cashier
+on a 375-px phone (in Chinese, by the Chinese names of the choices and buttons); each time the page moves on to the
+receipt by itself once WeChat Pay's callback has credited the gift."""
 import pytest
 from playwright.sync_api import expect
 
@@ -22,10 +23,11 @@ def wechat(app, monkeypatch):
     server.stop()
 
 
-def _give_with_wechat_pay(tab, base: str, campaign: int) -> None:
+def _give_with_wechat_pay(tab, base: str, campaign: int, rail: str = "WeChat Pay",
+                          go_on: str = "Continue to payment") -> None:
     tab.goto(f"{base}/give/campaign/{campaign}")
-    tab.locator("label.choice", has_text="WeChat Pay").click()
-    tab.get_by_role("button", name="Continue to payment").click()
+    tab.locator("label.choice", has_text=rail).click()
+    tab.get_by_role("button", name=go_on).click()
     tab.wait_for_load_state()
 
 
@@ -44,20 +46,23 @@ def test_a_desktop_donor_scans_the_code_and_the_page_moves_on_to_the_receipt(liv
     assert page.js_errors == []
 
 
-def test_a_phone_donor_pays_in_the_h5_cashier_and_comes_back_to_the_receipt(live_server, browser, wechat):  # noqa: F811
-    world = _world()
-    context = browser.new_context(locale="en", viewport={"width": 375, "height": 812}, is_mobile=True,
+def test_a_phone_donor_pays_in_the_h5_cashier_and_comes_back_to_the_receipt_in_chinese(live_server, browser,  # noqa: F811
+                                                                                       wechat):
+    world = _world(locale="zh_CN")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 812}, is_mobile=True,
                                   has_touch=True, user_agent=IPHONE)
     tab = context.new_page()
     _sign_in(tab, live_server, world["email"])
-    _give_with_wechat_pay(tab, live_server, world["campaign"])
+    _give_with_wechat_pay(tab, live_server, world["campaign"], rail="微信支付", go_on="继续支付")
+    assert tab.locator("html").get_attribute("lang") == "zh-CN"
     assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert tab.locator(".qr-box").count() == 0
-    tab.get_by_role("link", name="Pay in WeChat Pay").click()
+    tab.get_by_role("link", name="去微信支付付款").click()
     tab.wait_for_load_state()
     assert tab.url.startswith(wechat.url + "/h5/checkmweb")
     tab.get_by_role("button", name="确认支付").click()
-    expect(tab.get_by_role("heading", name="Donation receipt")).to_be_visible()
+    expect(tab.get_by_role("heading", name="捐赠收据")).to_be_visible()
+    assert "微信支付" in tab.locator("main").inner_text()  # the receipt names the rail in Chinese
     assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(tab, "payments-wechatpay-phone-receipt")
     context.close()

@@ -20,14 +20,17 @@ in Stripe's shape so that the one idempotent event path (portal.payments.webhook
 exactly (Decimal; a fraction of a fen is no amount at all, so the gift is flagged, never credited), a closed
 unpaid trade is `checkout.session.expired`, a refund (`refund_fee`, Alipay's running total) is
 `charge.refunded`, anything else (WAIT_BUYER_PAY) is stored and ignored. The event id is `alipay_<notify_id>`.
-A notification that never comes is replaced by alipay.trade.query (`query_trade`, see
-portal.payments.alipay_orders). Monthly giving is not offered: Alipay's recurring deduction (周期扣款) needs a
-signed agreement product this portal does not use.
+A notification that never comes is replaced by alipay.trade.query (`query_order`, asked by the one late-order
+job of every rail, portal.payments.late_orders). Monthly giving is not offered: Alipay's recurring deduction
+(周期扣款) needs a signed agreement product this portal does not use.
 """
+import io
 import os
+import zipfile
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qsl
+from urllib.request import urlopen
 from zoneinfo import ZoneInfo
 
 from alipay import AliPay
@@ -124,6 +127,48 @@ def _timestamp(text) -> int | None:
         return int(datetime.strptime(str(text), "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI).timestamp())
     except ValueError:
         return None
+
+
+MAX_BILL_BYTES = 64 * 1024 * 1024
+DETAIL_SUFFIX = "业务明细.csv"  # beside it in the zip: `..._业务明细(汇总).csv`, the day's totals
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """The member's name: Alipay writes GBK names without the zip's UTF-8 flag (read as cp437 by zipfile)."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gb18030")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def _detail_csv(content: bytes, day) -> str:
+    """The 业务明细 CSV of a downloaded bill zip, as text (GBK as Alipay writes it, or UTF-8)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            details = [info for info in archive.infolist() if _zip_name(info).endswith(DETAIL_SUFFIX)]
+            if len(details) != 1:
+                raise ProviderError(f"alipay bill of {day}: the zip holds {len(details)} 业务明细 files, not one")
+            if details[0].file_size > MAX_BILL_BYTES:
+                raise ProviderError(f"alipay bill of {day}: the 业务明细 file is too large")
+            raw = archive.read(details[0])
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ProviderError(f"alipay bill of {day}: the download is not a zip file: {error}") from error
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ProviderError(f"alipay bill of {day}: the 业务明细 file is neither UTF-8 nor GBK")
+
+
+def _empty_bill(day) -> str:
+    """A bill without rows for `day`, with the date line and header alipay_bill.read_bill reads."""
+    start = datetime(day.year, day.month, day.day)
+    end = start + timedelta(days=1)
+    return (f"#起始日期：[{start:%Y年%m月%d日} 00:00:00]   终止日期：[{end:%Y年%m月%d日} 00:00:00]\n"
+            "支付宝交易号,商户订单号,业务类型,订单金额（元）\n")
 
 
 class AlipayProvider(PaymentProvider):
@@ -225,15 +270,18 @@ class AlipayProvider(PaymentProvider):
     def cancel_subscription(self, recurring_gift) -> None:
         raise ProviderError("alipay gifts are one-off; there is no subscription to cancel")
 
-    def close_order(self, donation) -> None:
-        """Close an unpaid order at Alipay, so its QR code can no longer take money. Alipay refuses to close a
-        paid trade (ACQ.TRADE_STATUS_ERROR): not an error here, the query that follows a close credits it."""
+    def close_order(self, donation) -> bool:
+        """Close an unpaid order at Alipay, so its QR code can no longer take money. ACQ.TRADE_NOT_EXIST: the
+        code was never scanned, and past order_lifetime its timeout_express has ended it. Alipay refuses to close
+        a paid (or already closed) trade (ACQ.TRADE_STATUS_ERROR): False, the query that follows says which."""
         if not donation.provider_session_id:
-            return
+            return True
         answer = self._call("close", self._client().api_alipay_trade_close, out_trade_no=donation.provider_session_id)
-        if answer.get("code") != "10000" and answer.get("sub_code") not in ("ACQ.TRADE_NOT_EXIST",
-                                                                             "ACQ.TRADE_STATUS_ERROR"):
-            raise ProviderError(f"alipay close of donation {donation.id}: {answer.get('sub_code')}")
+        if answer.get("code") == "10000" or answer.get("sub_code") == "ACQ.TRADE_NOT_EXIST":
+            return True
+        if answer.get("sub_code") == "ACQ.TRADE_STATUS_ERROR":
+            return False
+        raise ProviderError(f"alipay close of donation {donation.id}: {answer.get('sub_code')}")
 
     # --- late notifications: ask Alipay --------------------------------------------------------------
     #: an unpaid order closes at Alipay after QR_TIMEOUT; the portal closes it itself a little later
@@ -260,6 +308,33 @@ class AlipayProvider(PaymentProvider):
             raise ProviderError(f"alipay query of {order} answered for {answer.get('out_trade_no')}")
         status = str(answer.get("trade_status") or "")
         return self._event(f"{EVENT_PREFIX}query_{order}_{status}"[:255], answer, created=None)
+
+    # --- the daily bill (业务明细) ---------------------------------------------------------------------
+    def download_bill(self, day) -> str:
+        """alipay.data.dataservice.bill.downloadurl.query (bill_type trade) answers, signed, a short-lived
+        bill_download_url; that address serves a zip whose `..._业务明细.csv` (GBK) is the bill
+        portal/payments/alipay_bill.py reads (the `(汇总)` summary file beside it is left). A day Alipay has no
+        bill for (isp.bill_not_exist) is a bill without rows, so gifts credited that day are still missed."""
+        client = self._client()
+        data = client.build_body("alipay.data.dataservice.bill.downloadurl.query",
+                                 {"bill_type": "trade", "bill_date": day.isoformat()})
+        answer = self._call("bill address", client.verified_sync_response, data=data,
+                            response_type="alipay_data_dataservice_bill_downloadurl_query_response")
+        if answer.get("code") != "10000":
+            if answer.get("sub_code") == "isp.bill_not_exist":
+                return _empty_bill(day)
+            raise ProviderError(f"alipay bill of {day}: {answer.get('sub_code')} {answer.get('sub_msg')}")
+        url = str(answer.get("bill_download_url") or "")
+        if not url.startswith(("https://", "http://")):
+            raise ProviderError(f"alipay bill of {day}: no bill_download_url")
+        try:
+            with urlopen(url, timeout=30) as response:  # noqa: S310  (an address from Alipay's verified answer)
+                content = response.read(MAX_BILL_BYTES + 1)
+        except OSError as error:
+            raise ProviderError(f"alipay bill of {day}: download failed: {error}") from error
+        if len(content) > MAX_BILL_BYTES:
+            raise ProviderError(f"alipay bill of {day}: the download is larger than {MAX_BILL_BYTES} bytes")
+        return _detail_csv(content, day)
 
     # --- notifications ------------------------------------------------------------------------------
     def parse_webhook(self, raw_body: bytes, headers) -> ProviderEvent:

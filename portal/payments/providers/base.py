@@ -105,6 +105,15 @@ class PaymentProvider(ABC):
     #: How long a checkout can be paid; None: the provider expires its sessions itself and says so (Stripe).
     order_lifetime = None
 
-    def close_order(self, gift) -> None:
-        """Close the unpaid order of a gift past order_lifetime, at the provider (rails with order_lifetime)."""
+    def close_order(self, gift) -> bool:
+        """Close the unpaid order of a gift past order_lifetime, at the provider (rails with order_lifetime).
+        True when the order can no longer take money (closed now or before, or the provider never had it);
+        False when the provider refused because it was paid meanwhile (the query that follows credits it)."""
+        return True
+
+    def download_bill(self, day) -> str | None:
+        """The provider's trade bill of `day` (a date, China time) as text, downloaded through its API and checked
+        as the provider says (WeChat Pay: the SHA1 of the file); what `portal reconcile --bill` reads from a
+        file. None for rails without a daily bill (Stripe, the sandbox, offline gifts); ProviderError when the
+        download fails or does not verify."""
         return None

@@ -21,6 +21,7 @@ that one attribute (`_core._gate_way`), the only private name we touch, and the 
   `wxpay_<transaction id>_<trade state>`, so a callback and the active query (查单) of the same payment are
   one event, whichever comes first.
 """
+import gzip
 import hashlib
 import json
 import os
@@ -54,6 +55,8 @@ MOBILE_MARKERS = ("Mobile", "Android", "iPhone", "iPad", "MicroMessenger")
 #: closes it at WeChat Pay and the gift expires.
 ORDER_LIFETIME = timedelta(hours=2)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: the bill of a day without trades: its header alone (portal/payments/bills.py reads the columns by name)
+EMPTY_BILL = "交易时间,商户订单号,交易状态,订单金额\n"
 
 
 def _pem(value: str | None) -> str | None:
@@ -163,13 +166,17 @@ class WeChatPayProvider(PaymentProvider):
             raise ProviderError(f"wechat pay query {gift.provider_session_id}: {code} {body.get('code')}")
         return self.transaction_event(body)
 
-    def close_order(self, gift) -> None:
+    def close_order(self, gift) -> bool:
         """Close an unpaid order, so an expired gift's QR code can no longer be paid (refused by WeChat Pay,
-        ORDER_PAID, when it was paid after all: the next query then credits it)."""
-        if gift.provider_session_id:
-            code, body = self._call("close", self._client().close, out_trade_no=gift.provider_session_id)
-            if code not in (200, 204) and body.get("code") not in ("ORDER_CLOSED", "ORDER_NOT_EXIST", "ORDER_PAID"):
-                raise ProviderError(f"wechat pay close {gift.provider_session_id}: {code} {body.get('code')}")
+        ORDER_PAID, when it was paid after all: False, and the next query credits it)."""
+        if not gift.provider_session_id:
+            return True
+        code, body = self._call("close", self._client().close, out_trade_no=gift.provider_session_id)
+        if code in (200, 204) or body.get("code") in ("ORDER_CLOSED", "ORDER_NOT_EXIST"):
+            return True
+        if body.get("code") == "ORDER_PAID":
+            return False
+        raise ProviderError(f"wechat pay close {gift.provider_session_id}: {code} {body.get('code')}")
 
     def transaction_event(self, transaction: dict, notification_id: str | None = None) -> ProviderEvent | None:
         """A WeChat Pay transaction (decrypted callback resource or query answer) as an event in Stripe's shape."""
@@ -206,6 +213,42 @@ class WeChatPayProvider(PaymentProvider):
         return ProviderEvent(id=event_id, type="provider.refund", created=created,
                              payload={"id": event_id, "type": "provider.refund", "created": created,
                                       "data": {"object": obj}, "wechatpay": {"refund": resource}})
+
+    # --- the daily trade bill (交易账单) ---------------------------------------------------------------
+    def download_bill(self, day) -> str:
+        """GET /v3/bill/tradebill (bill_type ALL, gzipped) answers a download_url and the SHA1 of the bill; the
+        file is fetched with a signed request too, unpacked, and refused unless its SHA1 is that hash_value. A day
+        without trades (NO_STATEMENT_EXIST) is a bill without rows."""
+        client = self._client()
+        code, body = self._call("trade bill", client.trade_bill, bill_date=day.isoformat(), bill_type="ALL",
+                                tar_type="GZIP")
+        if code == 400 and body.get("code") == "NO_STATEMENT_EXIST":
+            return EMPTY_BILL
+        if code != 200 or not body.get("download_url") or not body.get("hash_value"):
+            raise ProviderError(f"wechat pay trade bill of {day}: {code} {body.get('code')} {body.get('message')}")
+        if str(body.get("hash_type") or "").upper() != "SHA1":
+            raise ProviderError(f"wechat pay trade bill of {day}: unknown hash_type {body.get('hash_type')!r}")
+        url = str(body["download_url"])
+        if not url.startswith(client._core._gate_way + "/"):
+            raise ProviderError(f"wechat pay trade bill of {day}: download_url is not on the API host")
+        try:
+            code, content = client.download_bill(url)
+        except Exception as error:  # network errors
+            raise ProviderError(f"wechat pay trade bill of {day}: download failed: {error}") from error
+        if code != 200:
+            raise ProviderError(f"wechat pay trade bill of {day}: download answered {code}")
+        content = content.encode() if isinstance(content, str) else content
+        try:
+            raw = gzip.decompress(content) if content[:2] == b"\x1f\x8b" else content
+        except (OSError, EOFError) as error:
+            raise ProviderError(f"wechat pay trade bill of {day}: the download is not a gzip file") from error
+        if hashlib.sha1(raw, usedforsecurity=False).hexdigest() != str(body["hash_value"]).lower():
+            raise ProviderError(f"wechat pay trade bill of {day}: the file's SHA1 is not the hash_value WeChat Pay "
+                                "gave; refused, nothing compared")
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ProviderError(f"wechat pay trade bill of {day}: not UTF-8 text") from error
 
     # --- refunds ---------------------------------------------------------------------------------------
     def refund(self, donation, refund) -> RefundResult:
