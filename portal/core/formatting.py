@@ -4,6 +4,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
+from babel.lists import format_list
 from flask import url_for
 from flask_babel import format_datetime, format_decimal, get_locale
 from markupsafe import Markup, escape
@@ -79,6 +80,11 @@ def select_options(options, selected=None, indent_kind: str | None = None) -> Ma
     return Markup("".join(parts))
 
 
+def listed(items) -> str:
+    """Names joined as the reader's language joins a list: "微信支付和支付宝", "WeChat Pay and Alipay"."""
+    return format_list([str(item) for item in items], locale=str(get_locale() or "zh_CN"))
+
+
 def register(app) -> None:
     from portal.core import i18n
 
@@ -88,6 +94,7 @@ def register(app) -> None:
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["translated"] = translated
+    app.jinja_env.filters["listed"] = listed
     app.jinja_env.globals["url_for_once"] = url_for_once
     app.jinja_env.globals["select_options"] = select_options
     from portal.core.markdown import render_markdown

@@ -74,3 +74,12 @@ def test_template_translation_callables_keep_jinja_newstyle_rules(app):
     with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):  # a fresh g
         environment = app.jinja_env.overlay(autoescape=False)  # a plain-text template (mail bodies)
         assert environment.from_string("{{ _('to %(payee)s', payee=name) }}").render(name="<b>") == "to <b>"
+
+
+def test_a_list_of_names_is_joined_as_the_reader_language_joins_it(app):
+    from portal.core.formatting import listed
+
+    with app.app_context(), app.test_request_context("/", headers=ZH):
+        assert listed(["微信支付", "支付宝"]) == "微信支付和支付宝"
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert listed(["WeChat Pay", "Alipay"]) == "WeChat Pay and Alipay"
