@@ -95,7 +95,8 @@ def _downloaded_bill_differences(day) -> tuple[list[str], list[str]]:
         if problem is not None:
             unavailable.append(f"{provider} bill of {day}: not compared: {problem}")
             continue
-        lines += [line for answer in hooks.bill_differences(provider, text) if answer is not None for line in answer]
+        lines += [line for answer in hooks.bill_differences(provider, text, day) if answer is not None
+                  for line in answer]
     return lines, unavailable
 
 

@@ -24,9 +24,10 @@ other_differences = Hook(
     "their postings (reconcile reports them as differences).")
 bill_differences = Hook(
     "funds.bill_differences",
-    "(provider name, bill text) -> [line, ...], or None when the handler does not read that provider's bills: "
-    "every order of a provider's statement (WeChat Pay's or Alipay's daily trade bill) whose amount or state "
-    "differs from the ledger (`portal reconcile --bill wechatpay=FILE --bill alipay=FILE`).")
+    "(provider name, bill text, day=None) -> [line, ...], or None when the handler does not read that provider's "
+    "bills: every order of a provider's statement (WeChat Pay's or Alipay's daily trade bill) whose amount or state "
+    "differs from the ledger (`portal reconcile --bill wechatpay=FILE --bill alipay=FILE`); `day`, when the bill was "
+    "downloaded for a known day (`--bill-date`), is a day the bill covers even if it has no row.")
 downloaded_bills = Hook(
     "funds.downloaded_bills",
     "(day) -> [(provider name, bill text or None, problem or None), ...]: the trade bill of `day` of every enabled "

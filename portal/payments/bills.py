@@ -59,7 +59,9 @@ def parse_wechatpay_bill(text: str) -> list[dict]:
 
 
 @hooks.bill_differences.register
-def bill_differences(provider: str, text: str) -> list[str] | None:
+def bill_differences(provider: str, text: str, day: date | None = None) -> list[str] | None:
+    """`day`: the day a downloaded bill was asked for. It is covered even when WeChat Pay had no statement for it
+    (NO_STATEMENT_EXIST: a bill without rows, so without dates), so a gift credited that day is listed as missing."""
     if provider != WECHATPAY:
         return None
     from portal.payments.providers import get_provider
@@ -69,7 +71,7 @@ def bill_differences(provider: str, text: str) -> list[str] | None:
     except ValueError as error:
         return [f"wechatpay bill: {error}"]
     tag = "x" + get_provider(WECHATPAY, current_app.config).tag
-    lines, paid_orders, dates = [], set(), set()
+    lines, paid_orders, dates = [], set(), {day} if day else set()
     for row in rows:
         order, state = row.get(ORDER, ""), row.get(STATE, "")
         with contextlib.suppress(ValueError):  # the days the bill covers, from every row
@@ -105,9 +107,9 @@ def bill_differences(provider: str, text: str) -> list[str] | None:
 
 
 @hooks.bill_differences.register
-def alipay_bill_differences(provider: str, text: str) -> list[str] | None:
+def alipay_bill_differences(provider: str, text: str, day: date | None = None) -> list[str] | None:
     """Alipay's 业务明细 bill, by the same check as `portal payments alipay-bill` (imported here only when asked,
-    since it loads Alipay's SDK)."""
+    since it loads Alipay's SDK). `day` is not needed: an Alipay bill, even an empty one, states its dates."""
     if provider != ALIPAY:
         return None
     from portal.payments.alipay_bill import BillError
@@ -177,7 +179,8 @@ def check_bills(day: date | None = None) -> dict:
                          after={"provider": provider, "bill_date": day.isoformat(), "problem": problem[:500]})
             summary[provider] = "unavailable"
             continue
-        lines = [line for answer in hooks.bill_differences(provider, text) if answer is not None for line in answer]
+        lines = [line for answer in hooks.bill_differences(provider, text, day) if answer is not None
+                 for line in answer]
         for line in lines:
             log.warning("payments_bills: %s", line)
         if lines:

@@ -85,6 +85,18 @@ def test_a_day_without_wechat_pay_trades_is_an_empty_bill_not_a_failure(world, w
     assert ("GET", "/v3/bill/tradebill", {}) in wechat.requests  # answered NO_STATEMENT_EXIST
 
 
+def test_a_gift_credited_on_a_day_wechat_pay_has_no_statement_for_is_listed_as_missing(client, login_as, world,
+                                                                                        wechat, runner):  # noqa: F811
+    login_as(world.donor)
+    donation = _wechat_gift(client, world, wechat)
+    wechat.orders.clear()  # WeChat Pay knows no trade that day: it answers NO_STATEMENT_EXIST
+    expected = (f"wechatpay bill: donation {donation.id} (order {donation.provider_session_id}) is credited but not "
+                f"on WeChat Pay's bill")
+    result = _reconcile(runner, _day(donation))  # read only: it rolls back, so what the test reads comes first
+    assert result.exit_code == 1, result.output
+    assert expected in result.output
+
+
 # --- Alipay -------------------------------------------------------------------------------------------------
 
 def test_the_downloaded_alipay_bill_agrees_with_the_ledger(client, login_as, world, alipay, runner):  # noqa: F811
