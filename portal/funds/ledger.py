@@ -19,11 +19,10 @@ from fractions import Fraction
 from functools import lru_cache
 
 from sqlalchemy import BigInteger, cast, func, insert, select, text, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from portal.core import page_cache
+from portal.core import page_cache, pipeline
 from portal.core.errors import DomainError
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -158,16 +157,19 @@ def hot_rows_last(commit: bool = False):
         session.begin()  # the transaction the queue belongs to
     pending = _Pending(_current_transaction())
     db.session.info[_PENDING] = pending
+    pipeline.open_queue()  # plain writes of the block (audit records, a donation's status) go with the hot rows
     try:
         yield
         _write_pending(pending, commit=commit)
     finally:
         db.session.info.pop(_PENDING, None)
+        pipeline.close_queue()
 
 
 def _write_pending(pending: _Pending, tallies: bool = True, commit: bool = False) -> None:
     """Write what the block moved so far: its inserts first (flush), then the hot rows in lock order and
-    the donor tallies, in one round trip on PostgreSQL (_run_in_order); and commit if asked."""
+    the donor tallies, with the block's queued writes before them, in one round trip on PostgreSQL
+    (portal.core.pipeline.run); and commit if asked."""
     db.session.flush()
     pending.writing = True
     try:
@@ -180,7 +182,7 @@ def _write_pending(pending: _Pending, tallies: bool = True, commit: bool = False
         for arguments in queued:
             statements.append(_tallies_statement(*arguments))
             statements.extend(_donor_count_statements(*arguments))
-        _run_in_order(statements, commit=commit)
+        pipeline.run([*pipeline.take(), *statements], commit=commit)
         for (model, object_id), deltas in moves:
             _expire_totals(model, object_id, deltas)
         models = {SCOPE_FUND: Fund, SCOPE_CAMPAIGN: Campaign, SCOPE_TEAM: Team}
@@ -252,61 +254,6 @@ def _expire_totals(model, object_id: int, deltas: dict[str, int]) -> None:
     instance = db.session.identity_map.get(identity_key(model, object_id))
     if instance is not None:
         db.session.expire(instance, list(deltas))
-
-
-def _run_in_order(statements: list[tuple], commit: bool = False) -> None:
-    """Run (statement, parameters) pairs in order, then COMMIT if asked (the caller then ends the session's
-    transaction with db.session.commit()).
-
-    On PostgreSQL the statements (and the COMMIT) are sent at once in psycopg's pipeline mode and their
-    results read together: the server still runs them one after the other (so rows are locked in the order
-    given), but the hot rows wait for one network round trip, not one per statement plus a turn of the
-    worker's GIL between each.
-    """
-    if db.session.get_bind().dialect.name != "postgresql" or not _pipeline_supported() or (
-            len(statements) < 2 and not commit):
-        for statement, parameters in statements:
-            db.session.execute(statement, parameters)
-        return
-    import psycopg
-
-    connection = db.session.connection()
-    # only the real transaction is committed here: a session joined to an outer transaction through a
-    # savepoint (the tests' rolled-back transaction) commits by releasing its savepoint, as SQLAlchemy does
-    commit = commit and not connection.in_nested_transaction()
-    raw = connection.connection.driver_connection
-    cursors = []
-    try:
-        with raw.pipeline():
-            for statement, parameters in statements:
-                cursor = raw.cursor()
-                cursors.append(cursor)
-                sql = _psycopg_sql(statement, connection.dialect)
-                if connection._has_events or connection.engine._has_events:
-                    # statement counters (the tests' count_queries) and loggers see these statements too
-                    connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
-                cursor.execute(sql, parameters)
-            if commit:
-                raw.commit()  # queued in the pipeline, sent with the statements
-    except psycopg.Error as error:  # as SQLAlchemy raises it, so portal.core.retry sees a deadlock
-        statement, parameters = statements[0] if statements else ("COMMIT", {})
-        raise DBAPIError.instance(str(statement), parameters, error, psycopg.Error,
-                                  dialect=connection.dialect) from error
-    finally:
-        for cursor in cursors:
-            cursor.close()
-
-
-@lru_cache(maxsize=1)
-def _pipeline_supported() -> bool:
-    import psycopg
-
-    return psycopg.Pipeline.is_supported()
-
-
-@lru_cache(maxsize=64)
-def _psycopg_sql(statement, dialect) -> str:
-    return str(statement.compile(dialect=dialect))
 
 
 def _move_caches(kind: str, fund_id: int, campaign_id, team_id, cash_delta: int) -> None:

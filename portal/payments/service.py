@@ -13,10 +13,12 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from portal.audit import service as audit
+from portal.core import pipeline
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.core.lifecycle import can_move, move_status
 from portal.core.money import check_amount_minor, check_currency, format_yuan
@@ -118,7 +120,7 @@ REFUND_TRANSITIONS = {PENDING: {SUCCEEDED, FAILED}}
 
 
 def move_donation(donation: Donation, target: str) -> str:
-    return move_status(donation, DONATION_TRANSITIONS, STATUS_LABELS, target, _("A gift"))
+    return move_status(donation, DONATION_TRANSITIONS, STATUS_LABELS, target, _l("A gift"))  # read on refusal only
 
 
 def move_recurring_gift(gift: RecurringGift, target: str) -> str:
@@ -348,7 +350,9 @@ def mark_donation_succeeded(donation: Donation, actor=None, *, at=None) -> bool:
         move_donation(donation, SUCCEEDED)
         donation.succeeded_at = at or utcnow()
         donation.receipt_number = receipt_number_for(donation)
-        ledger.post_gift(donation, actor=actor)  # flushes the donation with its entry
+        # one UPDATE with the block's last statements (and a payment id set before), not the ORM's flush
+        pipeline.save_columns(donation, Donation.__table__)
+        ledger.post_gift(donation, actor=actor)
         audit.record("donation.succeeded", "donation", donation.id, actor=actor,
                      before={"status": PENDING},
                      after={"status": SUCCEEDED, "amount_minor": donation.amount_minor,
