@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
-from sqlalchemy import BigInteger, cast, func, insert, select, text, update
+from sqlalchemy import BigInteger, bindparam, cast, func, insert, select, text, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
@@ -85,9 +85,16 @@ def _post(kind: str, fund_id: int | None, currency: str, legs: list[tuple[str, i
                   description=description[:300], created_at=utcnow(), created_by_id=getattr(actor, "id", None))
     # Core statements, built once: the entry and its postings are two INSERTs on every gift, and the ORM's
     # unit of work around them cost more CPU than the statements themselves (BENCHMARKS.md)
-    entry_id = db.session.execute(_ENTRY_INSERT, values).scalar_one()
-    db.session.execute(_POSTINGS_INSERT, [{"entry_id": entry_id, "account": account, "amount_minor": amount,
-                                           "currency": currency} for account, amount in legs])
+    if db.session.get_bind().dialect.name == "postgresql":
+        # the entry and its postings in one statement (and one round trip)
+        parameters = dict(values)
+        for index, (account, amount) in enumerate(legs):
+            parameters[f"account_{index}"], parameters[f"amount_{index}"] = account, amount
+        entry_id = db.session.execute(_entry_with_postings(len(legs)), parameters).scalar()
+    else:
+        entry_id = db.session.execute(_ENTRY_INSERT, values).scalar_one()
+        db.session.execute(_POSTINGS_INSERT, [{"entry_id": entry_id, "account": account, "amount_minor": amount,
+                                               "currency": currency} for account, amount in legs])
     cash_delta = sum(amount for account, amount in legs if account == fund_cash_account(fund_id))
     _move_caches(kind, fund_id, campaign_id, team_id, cash_delta)
     page_cache.mark_stale(db.session)  # this process's cached public pages go when the entry is committed
@@ -99,6 +106,23 @@ def _post(kind: str, fund_id: int | None, currency: str, legs: list[tuple[str, i
 
 _ENTRY_INSERT = insert(LedgerEntry.__table__).returning(LedgerEntry.__table__.c.id)
 _POSTINGS_INSERT = insert(Posting.__table__)
+_ENTRY_COLUMNS = ("kind", "fund_id", "currency", "campaign_id", "team_id", "donation_id", "disbursement_id",
+                  "matching_pool_id", "refund_id", "dispute_id", "reverses_entry_id", "description", "created_at",
+                  "created_by_id")
+
+
+@lru_cache(maxsize=4)
+def _entry_with_postings(legs: int):
+    """PostgreSQL: INSERT the entry and, from its new id, its `legs` postings, in one statement (a
+    data-modifying WITH, which SQLite does not have); returns the entry's id."""
+    rows = ", ".join(f"(:account_{index}, CAST(:amount_{index} AS BIGINT))" for index in range(legs))
+    return text(
+        f"WITH entry AS (INSERT INTO ledger_entries ({', '.join(_ENTRY_COLUMNS)}) "
+        f"VALUES ({', '.join(':' + column for column in _ENTRY_COLUMNS)}) RETURNING id) "
+        "INSERT INTO postings (entry_id, account, amount_minor, currency) "
+        f"SELECT entry.id, legs.account, legs.amount_minor, :currency FROM entry, (VALUES {rows}) "
+        "AS legs (account, amount_minor) RETURNING entry_id"
+    ).bindparams(bindparam("created_at", type_=LedgerEntry.__table__.c.created_at.type))
 
 
 # --- cached totals, written at once or at the end of a hot_rows_last() block --------------------------
@@ -410,7 +434,7 @@ def apply_matching(donation, actor=None) -> list[LedgerEntry]:
                MatchingPool.ends_at >= at)
     pending = _pending()
     if pending is not None:
-        if db.session.scalar(select(MatchingPool.id).where(*is_open).limit(1)) is None:
+        if db.session.execute(_OPEN_POOL, {"campaign_id": donation.campaign_id, "at": at}).first() is None:
             return []
         _write_pending(pending, tallies=False)
     pools = db.session.scalars(
@@ -432,6 +456,12 @@ def apply_matching(donation, actor=None) -> list[LedgerEntry]:
             actor=actor))
         _bump(MatchingPool, pool.id, used_minor=amount)
     return entries
+
+
+_POOLS = MatchingPool.__table__
+_OPEN_POOL = (select(_POOLS.c.id).where(_POOLS.c.campaign_id == bindparam("campaign_id"),
+                                        _POOLS.c.starts_at <= bindparam("at"), _POOLS.c.ends_at >= bindparam("at"))
+              .limit(1))  # built once: asked on every gift to a campaign
 
 
 # --- money going back ------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
 
 from portal.audit import service as audit
 from portal.core import pipeline
@@ -26,6 +25,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds import ledger
 from portal.funds.models import LIVE, Campaign, Fund, Team
+from portal.funds.service import campaign_gift_refusal
 from portal.payments.models import (
     ACTIVE,
     ANONYMOUS,
@@ -360,24 +360,20 @@ def mark_donation_succeeded(donation: Donation, actor=None, *, at=None) -> bool:
         if closed is not None:
             # money that arrives after its campaign stopped taking gifts is recorded, never lost, and noted
             # (on a failed all-or-nothing campaign, `portal campaigns finish-due` gives it back)
-            campaign, reason = closed
+            campaign_status, reason = closed
             audit.record("donation.arrived_after_close", "donation", donation.id, actor=actor,
-                         after={"campaign_id": campaign.id, "campaign_status": campaign.status, "reason": reason})
+                         after={"campaign_id": donation.campaign_id, "campaign_status": campaign_status,
+                                "reason": reason})
     return True
 
 
-def _campaign_closed(donation: Donation) -> tuple[Campaign, str] | None:
-    """(campaign, why) when the donation's campaign no longer takes gifts; read (campaign and fund in one
-    statement, without locks) before the gift moves any cached total."""
+def _campaign_closed(donation: Donation) -> tuple[str, str] | None:
+    """(the campaign's status, why) when the donation's campaign no longer takes gifts; read (campaign and
+    fund in one statement of plain columns, without locks) before the gift moves any cached total."""
     if donation.campaign_id is None:
         return None
-    with db.session.no_autoflush:  # the donation's changes go with its ledger entry, in one UPDATE
-        campaign = db.session.get(Campaign, donation.campaign_id, options=[joinedload(Campaign.fund)])
-        try:
-            ensure_campaign_accepts_gifts(campaign)
-        except DomainError as error:
-            return campaign, error.message
-    return None
+    with db.session.no_autoflush:  # the donation's changes go in one UPDATE with the block's last statements
+        return campaign_gift_refusal(donation.campaign_id)
 
 
 def flag_donation(donation: Donation, reason: dict) -> None:
