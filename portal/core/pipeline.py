@@ -14,6 +14,7 @@ pipeline mode (the server still runs them one after the other, so rows are locke
 the caller waits for one network round trip, not one per statement plus a turn of the worker's GIL between
 each), and the COMMIT with them if asked; elsewhere one by one through the session.
 """
+from contextlib import nullcontext
 from functools import lru_cache
 
 from sqlalchemy import bindparam
@@ -107,12 +108,22 @@ def _update_by_id(table, columns: tuple[str, ...]):
 def run(statements: list[tuple], commit: bool = False, fetch_last: bool = False):
     """Run (statement, parameters) pairs in order, then COMMIT if asked (the caller then ends the session's
     transaction with db.session.commit()); with fetch_last, return the last statement's rows."""
-    if db.session.get_bind().dialect.name != "postgresql" or not _pipeline_supported() or (
-            len(statements) < 2 and not commit):
+    if db.session.get_bind().dialect.name != "postgresql" or not _pipeline_supported():
         result = None
         for statement, parameters in statements:
             result = db.session.execute(statement, parameters)
         return result.all() if fetch_last and result is not None else None
+    return _run_on_psycopg(statements, commit, fetch_last)
+
+
+def fetch(statement, parameters: dict) -> list:
+    """One statement built once (Core or text, of plain columns) and its rows, straight through psycopg on
+    PostgreSQL: a webhook gift's few statements skip SQLAlchemy's execution and result machinery, which
+    cost more CPU than the statements. Rows are the driver's (no result types): plain columns only."""
+    return run([(statement, parameters)], fetch_last=True)
+
+
+def _run_on_psycopg(statements: list[tuple], commit: bool, fetch_last: bool):
     import psycopg
 
     connection = db.session.connection()
@@ -121,13 +132,14 @@ def run(statements: list[tuple], commit: bool = False, fetch_last: bool = False)
     commit = commit and not connection.in_nested_transaction()
     raw = connection.connection.driver_connection
     cursors = []
+    events = connection._has_events or connection.engine._has_events
     try:
-        with raw.pipeline():
+        with raw.pipeline() if len(statements) > 1 or commit else _NO_PIPELINE:
             for statement, parameters in statements:
                 cursor = raw.cursor()
                 cursors.append(cursor)
                 sql, parameters = _for_psycopg(statement, connection.dialect, parameters)
-                if connection._has_events or connection.engine._has_events:
+                if events:
                     # statement counters (the tests' count_queries) and loggers see these statements too
                     connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
                 cursor.execute(sql, parameters)
@@ -141,6 +153,9 @@ def run(statements: list[tuple], commit: bool = False, fetch_last: bool = False)
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+_NO_PIPELINE = nullcontext()
 
 
 @lru_cache(maxsize=1)

@@ -90,7 +90,7 @@ def _post(kind: str, fund_id: int | None, currency: str, legs: list[tuple[str, i
         parameters = dict(values)
         for index, (account, amount) in enumerate(legs):
             parameters[f"account_{index}"], parameters[f"amount_{index}"] = account, amount
-        entry_id = db.session.execute(_entry_with_postings(len(legs)), parameters).scalar()
+        [(entry_id, *_rest), *_more] = pipeline.fetch(_entry_with_postings(len(legs)), parameters)
     else:
         entry_id = db.session.execute(_ENTRY_INSERT, values).scalar_one()
         db.session.execute(_POSTINGS_INSERT, [{"entry_id": entry_id, "account": account, "amount_minor": amount,
@@ -394,15 +394,16 @@ def forget_named_tallies(donor_id: int) -> None:
 
 # --- gifts ---------------------------------------------------------------------------------------
 
-def post_gift(donation, actor=None) -> LedgerEntry:
-    """Money received for a succeeded donation: donors -> fund cash, then any matching it earns."""
+def post_gift(donation, actor=None, pool_open: bool | None = None) -> LedgerEntry:
+    """Money received for a succeeded donation: donors -> fund cash, then any matching it earns (`pool_open`:
+    see apply_matching)."""
     entry = _post(ENTRY_GIFT, donation.fund_id, donation.currency,
                   [(DONORS_ACCOUNT, -donation.amount_minor),
                    (fund_cash_account(donation.fund_id), donation.amount_minor)],
                   campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
                   description=f"gift #{donation.id}", actor=actor)
     if donation.campaign_id:
-        apply_matching(donation, actor=actor)
+        apply_matching(donation, actor=actor, pool_open=pool_open)
     move_donor_tallies(donation, NOT_COUNTED, standing(donation, counted=True))
     return entry
 
@@ -421,20 +422,23 @@ def _pool_remaining_for(pool: MatchingPool, donation) -> int:
     return max(0, remaining)
 
 
-def apply_matching(donation, actor=None) -> list[LedgerEntry]:
+def apply_matching(donation, actor=None, pool_open: bool | None = None) -> list[LedgerEntry]:
     """Match a gift from every pool of its campaign that is open at the gift's time, within the caps.
 
     Pools are locked (SELECT ... FOR UPDATE on PostgreSQL) so concurrent gifts cannot overspend a cap. In a
     hot_rows_last() block, a campaign without an open pool is asked first without a lock, so the common
     gift takes no pool statement while it holds the hot rows; with one, the block's totals so far are
-    written first (the campaign, fund and team come before the pools in the lock order).
+    written first (the campaign, fund and team come before the pools in the lock order). `pool_open` is
+    that first answer when the caller read it already, at the gift's time (funds.service.campaign_gift_check).
     """
     at = donation.succeeded_at or donation.created_at
     is_open = (MatchingPool.campaign_id == donation.campaign_id, MatchingPool.starts_at <= at,
                MatchingPool.ends_at >= at)
     pending = _pending()
     if pending is not None:
-        if db.session.execute(_OPEN_POOL, {"campaign_id": donation.campaign_id, "at": at}).first() is None:
+        if pool_open is None:
+            [(pool_open,)] = pipeline.fetch(_OPEN_POOL, {"campaign_id": donation.campaign_id, "at": at})
+        if not pool_open:
             return []
         _write_pending(pending, tallies=False)
     pools = db.session.scalars(
@@ -459,9 +463,15 @@ def apply_matching(donation, actor=None) -> list[LedgerEntry]:
 
 
 _POOLS = MatchingPool.__table__
-_OPEN_POOL = (select(_POOLS.c.id).where(_POOLS.c.campaign_id == bindparam("campaign_id"),
-                                        _POOLS.c.starts_at <= bindparam("at"), _POOLS.c.ends_at >= bindparam("at"))
-              .limit(1))  # built once: asked on every gift to a campaign
+
+
+def open_pool_exists(campaign_id, at):
+    """The SQL question "has this campaign a matching pool open at `at`?" (a column for a statement)."""
+    return (select(_POOLS.c.id).where(_POOLS.c.campaign_id == campaign_id, _POOLS.c.starts_at <= at,
+                                      _POOLS.c.ends_at >= at).exists())
+
+
+_OPEN_POOL = select(open_pool_exists(bindparam("campaign_id"), bindparam("at")))  # built once: every gift asks
 
 
 # --- money going back ------------------------------------------------------------------------------

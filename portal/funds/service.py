@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, select
 from portal.accounts import roles
 from portal.accounts.scopes import register_scope_model
 from portal.audit import service as audit
+from portal.core import pipeline
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.core.lifecycle import check_step, move_status
 from portal.core.money import check_amount_minor
@@ -251,16 +252,20 @@ def ensure_campaign_accepts_gifts(campaign: Campaign, team: Team | None = None, 
         raise DomainError(_("This team belongs to another campaign."), field="team", code="team_mismatch")
 
 
-def campaign_gift_refusal(campaign_id: int, now: datetime | None = None) -> tuple[str, str] | None:
-    """(the campaign's status, why) when money arriving now for the campaign comes after it stopped taking
-    gifts, else None: the rule of ensure_campaign_accepts_gifts on plain columns of the campaign and its fund,
-    read in one statement built once, without locks (a webhook gift asks it before any hot row)."""
-    status, fund_active, starts_at, ends_at = db.session.execute(_GIFT_CHECK, {"campaign_id": campaign_id}).one()
+def campaign_gift_check(campaign_id: int, gift_at: datetime, now: datetime | None = None
+                        ) -> tuple[tuple[str, str] | None, bool]:
+    """For money arriving for the campaign: ((the campaign's status, why) when it comes after the campaign
+    stopped taking gifts, else None; whether a matching pool of the campaign is open at the gift's time).
+    The rule of ensure_campaign_accepts_gifts on plain columns of the campaign and its fund, and the pool
+    question ledger.post_gift would ask, in one statement built once, without locks (a webhook gift asks it
+    before any hot row)."""
+    [(status, fund_active, starts_at, ends_at, pool_open)] = pipeline.fetch(
+        _GIFT_CHECK, {"campaign_id": campaign_id, "at": gift_at})
     try:
         _check_accepts_gifts(status, fund_active, starts_at, ends_at, now or utcnow())
     except DomainError as error:
-        return status, error.message
-    return None
+        return (status, error.message), bool(pool_open)
+    return None, bool(pool_open)
 
 
 def _check_accepts_gifts(status: str, fund_active: bool, starts_at: datetime, ends_at: datetime,
@@ -283,7 +288,8 @@ def _check_accepts_gifts(status: str, fund_active: bool, starts_at: datetime, en
 
 
 _CAMPAIGNS, _FUNDS = Campaign.__table__, Fund.__table__
-_GIFT_CHECK = (select(_CAMPAIGNS.c.status, _FUNDS.c.is_active, _CAMPAIGNS.c.starts_at, _CAMPAIGNS.c.ends_at)
+_GIFT_CHECK = (select(_CAMPAIGNS.c.status, _FUNDS.c.is_active, _CAMPAIGNS.c.starts_at, _CAMPAIGNS.c.ends_at,
+                      ledger.open_pool_exists(_CAMPAIGNS.c.id, bindparam("at")))
                .join_from(_CAMPAIGNS, _FUNDS, _FUNDS.c.id == _CAMPAIGNS.c.fund_id)
                .where(_CAMPAIGNS.c.id == bindparam("campaign_id")))
 

@@ -25,7 +25,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds import ledger
 from portal.funds.models import LIVE, Campaign, Fund, Team
-from portal.funds.service import campaign_gift_refusal
+from portal.funds.service import campaign_gift_check
 from portal.payments.models import (
     ACTIVE,
     ANONYMOUS,
@@ -346,13 +346,14 @@ def mark_donation_succeeded(donation: Donation, actor=None, *, at=None) -> bool:
         donation = lock_donation(donation)
         if donation.status in SETTLED:
             return False
-        closed = _campaign_closed(donation)
+        at = at or utcnow()
+        closed, pool_open = _campaign_closed(donation, at)
         move_donation(donation, SUCCEEDED)
-        donation.succeeded_at = at or utcnow()
+        donation.succeeded_at = at
         donation.receipt_number = receipt_number_for(donation)
         # one UPDATE with the block's last statements (and a payment id set before), not the ORM's flush
         pipeline.save_columns(donation, Donation.__table__)
-        ledger.post_gift(donation, actor=actor)
+        ledger.post_gift(donation, actor=actor, pool_open=pool_open)
         audit.record("donation.succeeded", "donation", donation.id, actor=actor,
                      before={"status": PENDING},
                      after={"status": SUCCEEDED, "amount_minor": donation.amount_minor,
@@ -367,13 +368,14 @@ def mark_donation_succeeded(donation: Donation, actor=None, *, at=None) -> bool:
     return True
 
 
-def _campaign_closed(donation: Donation) -> tuple[str, str] | None:
-    """(the campaign's status, why) when the donation's campaign no longer takes gifts; read (campaign and
-    fund in one statement of plain columns, without locks) before the gift moves any cached total."""
+def _campaign_closed(donation: Donation, at) -> tuple[tuple[str, str] | None, bool | None]:
+    """((the campaign's status, why) when the donation's campaign no longer takes gifts at `at`, else None;
+    whether a matching pool is open then): read (campaign, fund and pools in one statement of plain columns,
+    without locks) before the gift moves any cached total."""
     if donation.campaign_id is None:
-        return None
+        return None, None
     with db.session.no_autoflush:  # the donation's changes go in one UPDATE with the block's last statements
-        return campaign_gift_refusal(donation.campaign_id)
+        return campaign_gift_check(donation.campaign_id, at)
 
 
 def flag_donation(donation: Donation, reason: dict) -> None:

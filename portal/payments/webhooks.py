@@ -118,8 +118,7 @@ def _store_once(provider_name: str, event: ProviderEvent) -> WebhookEvent | None
     delivery of an event still being applied waits here for the first one's commit, then is a duplicate."""
     values = dict(id=event.id, provider=provider_name, type=event.type, provider_created=event.created,
                   payload=event.payload, received_at=utcnow(), processed_at=None, outcome=None)
-    stored = db.session.execute(_insert_once(db.session.get_bind().dialect.name), values).first()
-    if stored is None:
+    if not pipeline.fetch(_insert_once(db.session.get_bind().dialect.name), values):
         return None
     # the row as inserted, kept out of the session: its outcome is one queued UPDATE (apply_stored_event)
     return WebhookEvent(**values)
