@@ -203,9 +203,13 @@ def _write_pending(pending: _Pending, tallies: bool = True, commit: bool = False
         if tallies:
             queued, pending.tallies = pending.tallies, []
         statements = [_totals_statement(model, object_id, deltas) for (model, object_id), deltas in moves]
+        postgresql = db.session.get_bind().dialect.name == "postgresql"
         for arguments in queued:
-            statements.append(_tallies_statement(*arguments))
-            statements.extend(_donor_count_statements(*arguments))
+            if postgresql and arguments[3]:
+                statements.append(_tallies_and_counts_statement(*arguments))
+            else:
+                statements.append(_tallies_statement(*arguments))
+                statements.extend(_donor_count_statements(*arguments))
         pipeline.run([*pipeline.take(), *statements], commit=commit)
         for (model, object_id), deltas in moves:
             _expire_totals(model, object_id, deltas)
@@ -229,6 +233,26 @@ def _donor_count_statements(scopes, key: str, donor_id, gifts: int, named_gifts:
     return [(_donor_count_sql(tables[scope]), {"gifts": gifts, "after": max(gifts, 0), "scope": scope,
                                                "scope_id": scope_id, "donor_key": key})
             for scope, scope_id in scopes]
+
+
+def _tallies_and_counts_statement(scopes, key: str, donor_id, gifts: int, named_gifts: int, named_net: int):
+    """PostgreSQL: the tally upsert and the donor counts it moves (_donor_count_statements) in one statement,
+    each count decided from the upsert's RETURNING. The scopes' rows are locked already (their totals moved
+    before, in this transaction), so the order in which the WITH's UPDATEs run does not matter."""
+    statement, parameters = _tallies_statement(scopes, key, donor_id, gifts, named_gifts, named_net)
+    return _tally_upsert_with_counts(tuple(scope for scope, _scope_id in scopes)), {**parameters,
+                                                                                    "after": max(gifts, 0)}
+
+
+@lru_cache(maxsize=16)
+def _tally_upsert_with_counts(scope_kinds: tuple[str, ...]):
+    tables = {SCOPE_FUND: Fund.__tablename__, SCOPE_CAMPAIGN: Campaign.__tablename__, SCOPE_TEAM: Team.__tablename__}
+    counts = "".join(
+        f", count_{index} AS (UPDATE {tables[kind]} SET donor_count = donor_count + :gifts "
+        f"WHERE id = :scope_id_{index} AND EXISTS (SELECT 1 FROM tally WHERE tally.scope = :scope_{index} "
+        f"AND tally.scope_id = :scope_id_{index} AND tally.gifts = :after) RETURNING id)"
+        for index, kind in enumerate(scope_kinds))
+    return text(f"WITH tally AS ({_tally_upsert(len(scope_kinds)).text}){counts} SELECT count(*) FROM tally")
 
 
 @lru_cache(maxsize=8)
