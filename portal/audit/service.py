@@ -19,7 +19,9 @@ SYSTEM = object()
 
 
 def record(action: str, object_type: str, object_id=None, *, actor=None, before: dict | None = None,
-           after: dict | None = None) -> AuditEvent:
+           after: dict | None = None) -> AuditEvent | None:
+    """Record an action; the new AuditEvent (added to the session), or None where the INSERT is queued with
+    the unit of work's last statements (portal.core.pipeline)."""
     system = actor is SYSTEM
     if system:
         actor = None
@@ -28,9 +30,9 @@ def record(action: str, object_type: str, object_id=None, *, actor=None, before:
     ip = request.remote_addr if has_request_context() and not system else None
     values = dict(created_at=utcnow(), actor_id=getattr(actor, "id", None), action=action, object_type=object_type,
                   object_id=None if object_id is None else str(object_id), before=before, after=after, ip_address=ip)
-    audit_event = AuditEvent(**values)
     if pipeline.queueing():
-        pipeline.queue(_INSERT, values)  # the object stays out of the session: the INSERT is queued
-    else:
-        db.session.add(audit_event)
+        pipeline.queue(_INSERT, values)  # no object for the session: the INSERT is queued
+        return None
+    audit_event = AuditEvent(**values)
+    db.session.add(audit_event)
     return audit_event

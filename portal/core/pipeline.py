@@ -32,8 +32,8 @@ class _Queue:
         self.statements: list[tuple] = []
 
 
-def _current_transaction():
-    session = db.session()
+def _current_transaction(session=None):
+    session = session or db.session()
     return session.get_nested_transaction() or session.get_transaction()
 
 
@@ -47,8 +47,9 @@ def close_queue() -> None:
 
 
 def _open() -> _Queue | None:
-    queue_ = db.session.info.get(_QUEUE)
-    if queue_ is None or _current_transaction() is not queue_.transaction:
+    session = db.session()  # the scoped session looked up once (each `db.session.x` looks it up again)
+    queue_ = session.info.get(_QUEUE)
+    if queue_ is None or _current_transaction(session) is not queue_.transaction:
         return None
     return queue_
 
@@ -108,12 +109,13 @@ def _update_by_id(table, columns: tuple[str, ...]):
 def run(statements: list[tuple], commit: bool = False, fetch_last: bool = False):
     """Run (statement, parameters) pairs in order, then COMMIT if asked (the caller then ends the session's
     transaction with db.session.commit()); with fetch_last, return the last statement's rows."""
-    if db.session.get_bind().dialect.name != "postgresql" or not _pipeline_supported():
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql" or not _pipeline_supported():
         result = None
         for statement, parameters in statements:
-            result = db.session.execute(statement, parameters)
+            result = session.execute(statement, parameters)
         return result.all() if fetch_last and result is not None else None
-    return _run_on_psycopg(statements, commit, fetch_last)
+    return _run_on_psycopg(session, statements, commit, fetch_last)
 
 
 def fetch(statement, parameters: dict) -> list:
@@ -123,10 +125,10 @@ def fetch(statement, parameters: dict) -> list:
     return run([(statement, parameters)], fetch_last=True)
 
 
-def _run_on_psycopg(statements: list[tuple], commit: bool, fetch_last: bool):
+def _run_on_psycopg(session, statements: list[tuple], commit: bool, fetch_last: bool):
     import psycopg
 
-    connection = db.session.connection()
+    connection = session.connection()
     # only the real transaction is committed here: a session joined to an outer transaction through a
     # savepoint (the tests' rolled-back transaction) commits by releasing its savepoint, as SQLAlchemy does
     commit = commit and not connection.in_nested_transaction()

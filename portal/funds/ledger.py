@@ -146,14 +146,15 @@ class _Pending:
 def _pending() -> _Pending | None:
     """The open block's queue, if this statement runs at the block's own level: inside a savepoint opened
     within the block, totals are written at once, so a rolled-back savepoint takes them back with it."""
-    pending = db.session.info.get(_PENDING)
-    if pending is None or pending.writing or _current_transaction() is not pending.transaction:
+    session = db.session()  # the scoped session looked up once (each `db.session.x` looks it up again)
+    pending = session.info.get(_PENDING)
+    if pending is None or pending.writing or _current_transaction(session) is not pending.transaction:
         return None
     return pending
 
 
-def _current_transaction():
-    session = db.session()
+def _current_transaction(session=None):
+    session = session or db.session()
     return session.get_nested_transaction() or session.get_transaction()
 
 
