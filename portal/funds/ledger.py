@@ -9,8 +9,8 @@ run inside the request's transaction.
 
 Every gift to one campaign updates the same campaign and fund rows, and holds their row locks until it
 commits; so a unit of work on the hot path (a webhook, a gift that succeeds) runs inside
-`hot_rows_last()`: its inserts (entries, postings, audit) go first, and the cached totals and tallies it
-moved are written together at the end of the block, just before the commit, level by level in the lock
+`hot_rows_last()`: its entries go first, its queued plain writes (portal/core/pipeline.py) at the end, then
+the cached totals and tallies it moved, together, just before the commit, level by level in the lock
 order. Concurrent gifts then queue on those rows for a few statements instead of the whole unit.
 """
 from contextlib import contextmanager
