@@ -282,11 +282,14 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def finish_request(response):
-        # The request is the transaction boundary: keep what succeeded, drop what failed.
-        if response.status_code >= 400:
-            db.session.rollback()
-        else:
-            db.session.commit()
+        # The request is the transaction boundary: keep what succeeded, drop what failed. A request that
+        # committed its own unit of work (a webhook delivery) has nothing left: no empty commit is begun.
+        session = db.session()
+        if session.in_transaction() or session.new or session.dirty or session.deleted:
+            if response.status_code >= 400:
+                session.rollback()
+            else:
+                session.commit()
         response.headers.setdefault("Content-Security-Policy", content_security_policy())
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

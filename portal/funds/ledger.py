@@ -9,8 +9,8 @@ run inside the request's transaction.
 
 Every gift to one campaign updates the same campaign and fund rows, and holds their row locks until it
 commits; so a unit of work on the hot path (a webhook, a gift that succeeds) runs inside
-`hot_rows_last()`: its inserts (entries, postings, audit) go first, and the cached totals and tallies it
-moved are written together at the end of the block, just before the commit, level by level in the lock
+`hot_rows_last()`: its entries go first, its queued plain writes (portal/core/pipeline.py) at the end, then
+the cached totals and tallies it moved, together, just before the commit, level by level in the lock
 order. Concurrent gifts then queue on those rows for a few statements instead of the whole unit.
 """
 from contextlib import contextmanager
@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
-from sqlalchemy import BigInteger, cast, func, insert, select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import BigInteger, bindparam, cast, func, insert, select, text, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from portal.core import page_cache
+from portal.core import page_cache, pipeline
 from portal.core.errors import DomainError
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -86,9 +85,16 @@ def _post(kind: str, fund_id: int | None, currency: str, legs: list[tuple[str, i
                   description=description[:300], created_at=utcnow(), created_by_id=getattr(actor, "id", None))
     # Core statements, built once: the entry and its postings are two INSERTs on every gift, and the ORM's
     # unit of work around them cost more CPU than the statements themselves (BENCHMARKS.md)
-    entry_id = db.session.execute(_ENTRY_INSERT, values).scalar_one()
-    db.session.execute(_POSTINGS_INSERT, [{"entry_id": entry_id, "account": account, "amount_minor": amount,
-                                           "currency": currency} for account, amount in legs])
+    if db.session.get_bind().dialect.name == "postgresql":
+        # the entry and its postings in one statement (and one round trip)
+        parameters = dict(values)
+        for index, (account, amount) in enumerate(legs):
+            parameters[f"account_{index}"], parameters[f"amount_{index}"] = account, amount
+        [(entry_id, *_rest), *_more] = pipeline.fetch(_entry_with_postings(len(legs)), parameters)
+    else:
+        entry_id = db.session.execute(_ENTRY_INSERT, values).scalar_one()
+        db.session.execute(_POSTINGS_INSERT, [{"entry_id": entry_id, "account": account, "amount_minor": amount,
+                                               "currency": currency} for account, amount in legs])
     cash_delta = sum(amount for account, amount in legs if account == fund_cash_account(fund_id))
     _move_caches(kind, fund_id, campaign_id, team_id, cash_delta)
     page_cache.mark_stale(db.session)  # this process's cached public pages go when the entry is committed
@@ -100,6 +106,23 @@ def _post(kind: str, fund_id: int | None, currency: str, legs: list[tuple[str, i
 
 _ENTRY_INSERT = insert(LedgerEntry.__table__).returning(LedgerEntry.__table__.c.id)
 _POSTINGS_INSERT = insert(Posting.__table__)
+_ENTRY_COLUMNS = ("kind", "fund_id", "currency", "campaign_id", "team_id", "donation_id", "disbursement_id",
+                  "matching_pool_id", "refund_id", "dispute_id", "reverses_entry_id", "description", "created_at",
+                  "created_by_id")
+
+
+@lru_cache(maxsize=4)
+def _entry_with_postings(legs: int):
+    """PostgreSQL: INSERT the entry and, from its new id, its `legs` postings, in one statement (a
+    data-modifying WITH, which SQLite does not have); returns the entry's id."""
+    rows = ", ".join(f"(:account_{index}, CAST(:amount_{index} AS BIGINT))" for index in range(legs))
+    return text(
+        f"WITH entry AS (INSERT INTO ledger_entries ({', '.join(_ENTRY_COLUMNS)}) "
+        f"VALUES ({', '.join(':' + column for column in _ENTRY_COLUMNS)}) RETURNING id) "
+        "INSERT INTO postings (entry_id, account, amount_minor, currency) "
+        f"SELECT entry.id, legs.account, legs.amount_minor, :currency FROM entry, (VALUES {rows}) "
+        "AS legs (account, amount_minor) RETURNING entry_id"
+    ).bindparams(bindparam("created_at", type_=LedgerEntry.__table__.c.created_at.type))
 
 
 # --- cached totals, written at once or at the end of a hot_rows_last() block --------------------------
@@ -123,14 +146,15 @@ class _Pending:
 def _pending() -> _Pending | None:
     """The open block's queue, if this statement runs at the block's own level: inside a savepoint opened
     within the block, totals are written at once, so a rolled-back savepoint takes them back with it."""
-    pending = db.session.info.get(_PENDING)
-    if pending is None or pending.writing or _current_transaction() is not pending.transaction:
+    session = db.session()  # the scoped session looked up once (each `db.session.x` looks it up again)
+    pending = session.info.get(_PENDING)
+    if pending is None or pending.writing or _current_transaction(session) is not pending.transaction:
         return None
     return pending
 
 
-def _current_transaction():
-    session = db.session()
+def _current_transaction(session=None):
+    session = session or db.session()
     return session.get_nested_transaction() or session.get_transaction()
 
 
@@ -158,16 +182,19 @@ def hot_rows_last(commit: bool = False):
         session.begin()  # the transaction the queue belongs to
     pending = _Pending(_current_transaction())
     db.session.info[_PENDING] = pending
+    pipeline.open_queue()  # plain writes of the block (audit records, a donation's status) go with the hot rows
     try:
         yield
         _write_pending(pending, commit=commit)
     finally:
         db.session.info.pop(_PENDING, None)
+        pipeline.close_queue()
 
 
 def _write_pending(pending: _Pending, tallies: bool = True, commit: bool = False) -> None:
     """Write what the block moved so far: its inserts first (flush), then the hot rows in lock order and
-    the donor tallies, in one round trip on PostgreSQL (_run_in_order); and commit if asked."""
+    the donor tallies, with the block's queued writes before them, in one round trip on PostgreSQL
+    (portal.core.pipeline.run); and commit if asked."""
     db.session.flush()
     pending.writing = True
     try:
@@ -177,10 +204,14 @@ def _write_pending(pending: _Pending, tallies: bool = True, commit: bool = False
         if tallies:
             queued, pending.tallies = pending.tallies, []
         statements = [_totals_statement(model, object_id, deltas) for (model, object_id), deltas in moves]
+        postgresql = db.session.get_bind().dialect.name == "postgresql"
         for arguments in queued:
-            statements.append(_tallies_statement(*arguments))
-            statements.extend(_donor_count_statements(*arguments))
-        _run_in_order(statements, commit=commit)
+            if postgresql and arguments[3]:
+                statements.append(_tallies_and_counts_statement(*arguments))
+            else:
+                statements.append(_tallies_statement(*arguments))
+                statements.extend(_donor_count_statements(*arguments))
+        pipeline.run([*pipeline.take(), *statements], commit=commit)
         for (model, object_id), deltas in moves:
             _expire_totals(model, object_id, deltas)
         models = {SCOPE_FUND: Fund, SCOPE_CAMPAIGN: Campaign, SCOPE_TEAM: Team}
@@ -203,6 +234,26 @@ def _donor_count_statements(scopes, key: str, donor_id, gifts: int, named_gifts:
     return [(_donor_count_sql(tables[scope]), {"gifts": gifts, "after": max(gifts, 0), "scope": scope,
                                                "scope_id": scope_id, "donor_key": key})
             for scope, scope_id in scopes]
+
+
+def _tallies_and_counts_statement(scopes, key: str, donor_id, gifts: int, named_gifts: int, named_net: int):
+    """PostgreSQL: the tally upsert and the donor counts it moves (_donor_count_statements) in one statement,
+    each count decided from the upsert's RETURNING. The scopes' rows are locked already (their totals moved
+    before, in this transaction), so the order in which the WITH's UPDATEs run does not matter."""
+    statement, parameters = _tallies_statement(scopes, key, donor_id, gifts, named_gifts, named_net)
+    return _tally_upsert_with_counts(tuple(scope for scope, _scope_id in scopes)), {**parameters,
+                                                                                    "after": max(gifts, 0)}
+
+
+@lru_cache(maxsize=16)
+def _tally_upsert_with_counts(scope_kinds: tuple[str, ...]):
+    tables = {SCOPE_FUND: Fund.__tablename__, SCOPE_CAMPAIGN: Campaign.__tablename__, SCOPE_TEAM: Team.__tablename__}
+    counts = "".join(
+        f", count_{index} AS (UPDATE {tables[kind]} SET donor_count = donor_count + :gifts "
+        f"WHERE id = :scope_id_{index} AND EXISTS (SELECT 1 FROM tally WHERE tally.scope = :scope_{index} "
+        f"AND tally.scope_id = :scope_id_{index} AND tally.gifts = :after) RETURNING id)"
+        for index, kind in enumerate(scope_kinds))
+    return text(f"WITH tally AS ({_tally_upsert(len(scope_kinds)).text}){counts} SELECT count(*) FROM tally")
 
 
 @lru_cache(maxsize=8)
@@ -252,61 +303,6 @@ def _expire_totals(model, object_id: int, deltas: dict[str, int]) -> None:
     instance = db.session.identity_map.get(identity_key(model, object_id))
     if instance is not None:
         db.session.expire(instance, list(deltas))
-
-
-def _run_in_order(statements: list[tuple], commit: bool = False) -> None:
-    """Run (statement, parameters) pairs in order, then COMMIT if asked (the caller then ends the session's
-    transaction with db.session.commit()).
-
-    On PostgreSQL the statements (and the COMMIT) are sent at once in psycopg's pipeline mode and their
-    results read together: the server still runs them one after the other (so rows are locked in the order
-    given), but the hot rows wait for one network round trip, not one per statement plus a turn of the
-    worker's GIL between each.
-    """
-    if db.session.get_bind().dialect.name != "postgresql" or not _pipeline_supported() or (
-            len(statements) < 2 and not commit):
-        for statement, parameters in statements:
-            db.session.execute(statement, parameters)
-        return
-    import psycopg
-
-    connection = db.session.connection()
-    # only the real transaction is committed here: a session joined to an outer transaction through a
-    # savepoint (the tests' rolled-back transaction) commits by releasing its savepoint, as SQLAlchemy does
-    commit = commit and not connection.in_nested_transaction()
-    raw = connection.connection.driver_connection
-    cursors = []
-    try:
-        with raw.pipeline():
-            for statement, parameters in statements:
-                cursor = raw.cursor()
-                cursors.append(cursor)
-                sql = _psycopg_sql(statement, connection.dialect)
-                if connection._has_events or connection.engine._has_events:
-                    # statement counters (the tests' count_queries) and loggers see these statements too
-                    connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
-                cursor.execute(sql, parameters)
-            if commit:
-                raw.commit()  # queued in the pipeline, sent with the statements
-    except psycopg.Error as error:  # as SQLAlchemy raises it, so portal.core.retry sees a deadlock
-        statement, parameters = statements[0] if statements else ("COMMIT", {})
-        raise DBAPIError.instance(str(statement), parameters, error, psycopg.Error,
-                                  dialect=connection.dialect) from error
-    finally:
-        for cursor in cursors:
-            cursor.close()
-
-
-@lru_cache(maxsize=1)
-def _pipeline_supported() -> bool:
-    import psycopg
-
-    return psycopg.Pipeline.is_supported()
-
-
-@lru_cache(maxsize=64)
-def _psycopg_sql(statement, dialect) -> str:
-    return str(statement.compile(dialect=dialect))
 
 
 def _move_caches(kind: str, fund_id: int, campaign_id, team_id, cash_delta: int) -> None:
@@ -423,15 +419,16 @@ def forget_named_tallies(donor_id: int) -> None:
 
 # --- gifts ---------------------------------------------------------------------------------------
 
-def post_gift(donation, actor=None) -> LedgerEntry:
-    """Money received for a succeeded donation: donors -> fund cash, then any matching it earns."""
+def post_gift(donation, actor=None, pool_open: bool | None = None) -> LedgerEntry:
+    """Money received for a succeeded donation: donors -> fund cash, then any matching it earns (`pool_open`:
+    see apply_matching)."""
     entry = _post(ENTRY_GIFT, donation.fund_id, donation.currency,
                   [(DONORS_ACCOUNT, -donation.amount_minor),
                    (fund_cash_account(donation.fund_id), donation.amount_minor)],
                   campaign_id=donation.campaign_id, team_id=donation.team_id, donation_id=donation.id,
                   description=f"gift #{donation.id}", actor=actor)
     if donation.campaign_id:
-        apply_matching(donation, actor=actor)
+        apply_matching(donation, actor=actor, pool_open=pool_open)
     move_donor_tallies(donation, NOT_COUNTED, standing(donation, counted=True))
     return entry
 
@@ -450,20 +447,23 @@ def _pool_remaining_for(pool: MatchingPool, donation) -> int:
     return max(0, remaining)
 
 
-def apply_matching(donation, actor=None) -> list[LedgerEntry]:
+def apply_matching(donation, actor=None, pool_open: bool | None = None) -> list[LedgerEntry]:
     """Match a gift from every pool of its campaign that is open at the gift's time, within the caps.
 
     Pools are locked (SELECT ... FOR UPDATE on PostgreSQL) so concurrent gifts cannot overspend a cap. In a
     hot_rows_last() block, a campaign without an open pool is asked first without a lock, so the common
     gift takes no pool statement while it holds the hot rows; with one, the block's totals so far are
-    written first (the campaign, fund and team come before the pools in the lock order).
+    written first (the campaign, fund and team come before the pools in the lock order). `pool_open` is
+    that first answer when the caller read it already, at the gift's time (funds.service.campaign_gift_check).
     """
     at = donation.succeeded_at or donation.created_at
     is_open = (MatchingPool.campaign_id == donation.campaign_id, MatchingPool.starts_at <= at,
                MatchingPool.ends_at >= at)
     pending = _pending()
     if pending is not None:
-        if db.session.scalar(select(MatchingPool.id).where(*is_open).limit(1)) is None:
+        if pool_open is None:
+            [(pool_open,)] = pipeline.fetch(_OPEN_POOL, {"campaign_id": donation.campaign_id, "at": at})
+        if not pool_open:
             return []
         _write_pending(pending, tallies=False)
     pools = db.session.scalars(
@@ -485,6 +485,18 @@ def apply_matching(donation, actor=None) -> list[LedgerEntry]:
             actor=actor))
         _bump(MatchingPool, pool.id, used_minor=amount)
     return entries
+
+
+_POOLS = MatchingPool.__table__
+
+
+def open_pool_exists(campaign_id, at):
+    """The SQL question "has this campaign a matching pool open at `at`?" (a column for a statement)."""
+    return (select(_POOLS.c.id).where(_POOLS.c.campaign_id == campaign_id, _POOLS.c.starts_at <= at,
+                                      _POOLS.c.ends_at >= at).exists())
+
+
+_OPEN_POOL = select(open_pool_exists(bindparam("campaign_id"), bindparam("at")))  # built once: every gift asks
 
 
 # --- money going back ------------------------------------------------------------------------------

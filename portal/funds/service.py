@@ -6,11 +6,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal.accounts import roles
 from portal.accounts.scopes import register_scope_model
 from portal.audit import service as audit
+from portal.core import pipeline
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.core.lifecycle import check_step, move_status
 from portal.core.money import check_amount_minor
@@ -245,24 +246,52 @@ def publish_campaign(campaign: Campaign, actor) -> Campaign:
 
 def ensure_campaign_accepts_gifts(campaign: Campaign, team: Team | None = None, now: datetime | None = None) -> None:
     """Payments call this before taking a gift for a campaign (and a team of it)."""
-    now = now or utcnow()
-    if campaign.status != LIVE:
-        if campaign.status == DRAFT:
+    _check_accepts_gifts(campaign.status, campaign.fund.is_active, campaign.starts_at, campaign.ends_at,
+                         now or utcnow())
+    if team is not None and team.campaign_id != campaign.id:
+        raise DomainError(_("This team belongs to another campaign."), field="team", code="team_mismatch")
+
+
+def campaign_gift_check(campaign_id: int, gift_at: datetime, now: datetime | None = None
+                        ) -> tuple[tuple[str, str] | None, bool]:
+    """For money arriving for the campaign: ((the campaign's status, why) when it comes after the campaign
+    stopped taking gifts, else None; whether a matching pool of the campaign is open at the gift's time).
+    The rule of ensure_campaign_accepts_gifts on plain columns of the campaign and its fund, and the pool
+    question ledger.post_gift would ask, in one statement built once, without locks (a webhook gift asks it
+    before any hot row)."""
+    [(status, fund_active, starts_at, ends_at, pool_open)] = pipeline.fetch(
+        _GIFT_CHECK, {"campaign_id": campaign_id, "at": gift_at})
+    try:
+        _check_accepts_gifts(status, fund_active, starts_at, ends_at, now or utcnow())
+    except DomainError as error:
+        return (status, error.message), bool(pool_open)
+    return None, bool(pool_open)
+
+
+def _check_accepts_gifts(status: str, fund_active: bool, starts_at: datetime, ends_at: datetime,
+                         now: datetime) -> None:
+    if status != LIVE:
+        if status == DRAFT:
             raise DomainError(_("This campaign is not published yet and cannot take gifts."), field="campaign",
                               code="campaign_not_live")
         raise DomainError(_("This campaign has finished and no longer takes gifts. You can give to its fund "
                             "instead."), field="campaign", code="campaign_not_live")
-    if not campaign.fund.is_active:
+    if not fund_active:
         raise DomainError(_("This fund is closed and no longer takes gifts."), field="campaign",
                           code="fund_closed")
-    if now < campaign.starts_at:
-        raise DomainError(_("This campaign opens for gifts on %(day)s.", day=local_day(campaign.starts_at)),
+    if now < starts_at:
+        raise DomainError(_("This campaign opens for gifts on %(day)s.", day=local_day(starts_at)),
                           field="campaign", code="campaign_not_started")
-    if now > campaign.ends_at:
+    if now > ends_at:
         raise DomainError(_("This campaign's time is over; it no longer takes gifts."), field="campaign",
                           code="campaign_over")
-    if team is not None and team.campaign_id != campaign.id:
-        raise DomainError(_("This team belongs to another campaign."), field="team", code="team_mismatch")
+
+
+_CAMPAIGNS, _FUNDS = Campaign.__table__, Fund.__table__
+_GIFT_CHECK = (select(_CAMPAIGNS.c.status, _FUNDS.c.is_active, _CAMPAIGNS.c.starts_at, _CAMPAIGNS.c.ends_at,
+                      ledger.open_pool_exists(_CAMPAIGNS.c.id, bindparam("at")))
+               .join_from(_CAMPAIGNS, _FUNDS, _FUNDS.c.id == _CAMPAIGNS.c.fund_id)
+               .where(_CAMPAIGNS.c.id == bindparam("campaign_id")))
 
 
 def _raised_for_outcome(campaign: Campaign) -> int:

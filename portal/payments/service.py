@@ -9,21 +9,25 @@ portal/core/retry.py, and flushes; the request, webhook or CLI command commits o
 retrying the whole unit of work on a deadlock or serialization failure (portal.core.retry).
 """
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from portal.audit import service as audit
+from portal.core import pipeline
 from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.core.lifecycle import can_move, move_status
 from portal.core.money import check_amount_minor, check_currency, format_yuan
-from portal.core.time import utcnow
+from portal.core.time import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.funds import ledger
 from portal.funds.models import LIVE, Campaign, Fund, Team
+from portal.funds.service import campaign_gift_check
 from portal.payments.models import (
     ACTIVE,
     ANONYMOUS,
@@ -118,7 +122,7 @@ REFUND_TRANSITIONS = {PENDING: {SUCCEEDED, FAILED}}
 
 
 def move_donation(donation: Donation, target: str) -> str:
-    return move_status(donation, DONATION_TRANSITIONS, STATUS_LABELS, target, _("A gift"))
+    return move_status(donation, DONATION_TRANSITIONS, STATUS_LABELS, target, _l("A gift"))  # read on refusal only
 
 
 def move_recurring_gift(gift: RecurringGift, target: str) -> str:
@@ -170,12 +174,32 @@ def lock_donation(donation: Donation) -> Donation:
 
 
 def lock_donation_of_session(provider_name: str, session_id: str) -> Donation | None:
-    """The donation whose stored checkout session this is, locked: a webhook's lookup and lock in one."""
-    locked = db.session.scalars(_locking(Donation.provider == provider_name,
-                                         Donation.provider_session_id == session_id).limit(1)).first()
-    if locked is not None:
-        _donations_locked().add(locked.id)
+    """The donation whose stored checkout session this is, locked: a webhook's lookup and lock in one.
+
+    Read as plain columns (a statement built once, straight through the driver on PostgreSQL) and made the
+    session's object without the ORM's loading, which cost more CPU than the statement; a donation this
+    session holds already is refreshed from the row as the ORM would (it is locked by now)."""
+    rows = pipeline.fetch(_LOCK_OF_SESSION, {"provider": provider_name, "session_id": session_id})
+    if not rows:
+        return None
+    values = {column: value.astimezone(UTC) if column in _UTC_COLUMNS and value is not None else value
+              for column, value in zip(_DONATION_COLUMNS, rows[0], strict=True)}
+    if db.session.identity_map.get(identity_key(Donation, values["id"])) is not None:
+        locked = db.session.scalars(_locking(Donation.id == values["id"])).one()
+    else:
+        locked = Donation(**values)
+        make_transient_to_detached(locked)  # the row as read, in the session without loading it again
+        db.session.add(locked)
+    _donations_locked().add(locked.id)
     return locked
+
+
+_DONATIONS = Donation.__table__
+_DONATION_COLUMNS = tuple(column.key for column in _DONATIONS.c)
+_UTC_COLUMNS = {column.key for column in _DONATIONS.c if isinstance(column.type, UTCDateTime)}
+_LOCK_OF_SESSION = (select(*_DONATIONS.c).where(_DONATIONS.c.provider == bindparam("provider"),
+                                                _DONATIONS.c.provider_session_id == bindparam("session_id"))
+                    .limit(1).with_for_update())
 
 
 def lock_recurring_gift(gift: RecurringGift) -> RecurringGift:
@@ -344,11 +368,14 @@ def mark_donation_succeeded(donation: Donation, actor=None, *, at=None) -> bool:
         donation = lock_donation(donation)
         if donation.status in SETTLED:
             return False
-        closed = _campaign_closed(donation)
+        at = at or utcnow()
+        closed, pool_open = _campaign_closed(donation, at)
         move_donation(donation, SUCCEEDED)
-        donation.succeeded_at = at or utcnow()
+        donation.succeeded_at = at
         donation.receipt_number = receipt_number_for(donation)
-        ledger.post_gift(donation, actor=actor)  # flushes the donation with its entry
+        # one UPDATE with the block's last statements (and a payment id set before), not the ORM's flush
+        pipeline.save_columns(donation, Donation.__table__)
+        ledger.post_gift(donation, actor=actor, pool_open=pool_open)
         audit.record("donation.succeeded", "donation", donation.id, actor=actor,
                      before={"status": PENDING},
                      after={"status": SUCCEEDED, "amount_minor": donation.amount_minor,
@@ -356,24 +383,21 @@ def mark_donation_succeeded(donation: Donation, actor=None, *, at=None) -> bool:
         if closed is not None:
             # money that arrives after its campaign stopped taking gifts is recorded, never lost, and noted
             # (on a failed all-or-nothing campaign, `portal campaigns finish-due` gives it back)
-            campaign, reason = closed
+            campaign_status, reason = closed
             audit.record("donation.arrived_after_close", "donation", donation.id, actor=actor,
-                         after={"campaign_id": campaign.id, "campaign_status": campaign.status, "reason": reason})
+                         after={"campaign_id": donation.campaign_id, "campaign_status": campaign_status,
+                                "reason": reason})
     return True
 
 
-def _campaign_closed(donation: Donation) -> tuple[Campaign, str] | None:
-    """(campaign, why) when the donation's campaign no longer takes gifts; read (campaign and fund in one
-    statement, without locks) before the gift moves any cached total."""
+def _campaign_closed(donation: Donation, at) -> tuple[tuple[str, str] | None, bool | None]:
+    """((the campaign's status, why) when the donation's campaign no longer takes gifts at `at`, else None;
+    whether a matching pool is open then): read (campaign, fund and pools in one statement of plain columns,
+    without locks) before the gift moves any cached total."""
     if donation.campaign_id is None:
-        return None
-    with db.session.no_autoflush:  # the donation's changes go with its ledger entry, in one UPDATE
-        campaign = db.session.get(Campaign, donation.campaign_id, options=[joinedload(Campaign.fund)])
-        try:
-            ensure_campaign_accepts_gifts(campaign)
-        except DomainError as error:
-            return campaign, error.message
-    return None
+        return None, None
+    with db.session.no_autoflush:  # the donation's changes go in one UPDATE with the block's last statements
+        return campaign_gift_check(donation.campaign_id, at)
 
 
 def flag_donation(donation: Donation, reason: dict) -> None:

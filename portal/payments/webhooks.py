@@ -19,11 +19,11 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
 
 from portal.audit import service as audit
+from portal.core import pipeline
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.funds import ledger
@@ -118,13 +118,10 @@ def _store_once(provider_name: str, event: ProviderEvent) -> WebhookEvent | None
     delivery of an event still being applied waits here for the first one's commit, then is a duplicate."""
     values = dict(id=event.id, provider=provider_name, type=event.type, provider_created=event.created,
                   payload=event.payload, received_at=utcnow(), processed_at=None, outcome=None)
-    stored = db.session.execute(_insert_once(db.session.get_bind().dialect.name), values).first()
-    if stored is None:
+    if not pipeline.fetch(_insert_once(db.session.get_bind().dialect.name), values):
         return None
-    row = WebhookEvent(**values)
-    make_transient_to_detached(row)  # the row as inserted, without reading it back
-    db.session.add(row)
-    return row
+    # the row as inserted, kept out of the session: its outcome is one queued UPDATE (apply_stored_event)
+    return WebhookEvent(**values)
 
 
 @lru_cache(maxsize=2)
@@ -146,26 +143,38 @@ def apply_stored_event(row: WebhookEvent) -> Outcome:
         outcome = handler(obj, row)
     else:
         outcome = Outcome("ignored: not an event the portal uses")
-    row.outcome = outcome.text[:2000]
-    if outcome.done:
-        row.processed_at = utcnow()
-    db.session.flush()
+    # sent with the unit of work's last statements (portal.core.pipeline), before any deferred event is read
+    pipeline.save_columns(row, WebhookEvent.__table__, outcome=outcome.text[:2000],
+                          processed_at=utcnow() if outcome.done else row.processed_at)
+    db.session.flush()  # what the handler changed through the ORM (nothing, on a gift's common path)
     return outcome
 
 
 def retry_deferred_events(provider_name: str) -> int:
     """Apply again the events that waited for a payment; those still waiting stay deferred."""
-    rows = db.session.scalars(
-        select(WebhookEvent).where(WebhookEvent.type.in_(DEFERRABLE), WebhookEvent.processed_at.is_(None),
-                                   WebhookEvent.provider == provider_name,
-                                   WebhookEvent.received_at >= utcnow() - DEFER_FOR)
-        .order_by(WebhookEvent.provider_created, WebhookEvent.received_at)
-        .with_for_update(skip_locked=True)).all()
+    # the writes queued so far (this event's outcome) go first, with this read, in one round trip; nearly
+    # always nothing waits, and then no event is loaded
+    ids = [row_id for (row_id,) in pipeline.run_queued_then(
+        _deferred_ids(), {"provider": provider_name, "since": utcnow() - DEFER_FOR})]
+    if not ids:
+        return 0
+    rows = db.session.scalars(select(WebhookEvent).where(WebhookEvent.id.in_(ids))
+                              .order_by(WebhookEvent.provider_created, WebhookEvent.received_at)).all()
     applied = 0
     for row in rows:
         if row.processed_at is None and apply_stored_event(row).done:
             applied += 1
     return applied
+
+
+@lru_cache(maxsize=1)
+def _deferred_ids():
+    """The deferred events still in time, locked (skipping those another delivery is applying); built once."""
+    table = WebhookEvent.__table__
+    return (select(table.c.id).where(or_(*(table.c.type == kind for kind in DEFERRABLE)),
+                                     table.c.processed_at.is_(None), table.c.provider == bindparam("provider"),
+                                     table.c.received_at >= bindparam("since"))
+            .order_by(table.c.provider_created, table.c.received_at).with_for_update(skip_locked=True))
 
 
 def deferred_count() -> int:
