@@ -6,7 +6,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.accounts.service import find_user_by_email
-from portal.core.errors import DomainError, ValidationFailed
+from portal.core.errors import DomainError, IllegalTransition, ValidationFailed
 from portal.core.money import parse_amount
 from portal.core.pagination import paginate
 from portal.core.policy import object_policy, public, signed_in
@@ -134,7 +134,18 @@ def _give(fund: Fund, campaign: Campaign | None):
             # the pending gift exists before any provider call, and stays if that call fails
             db.session.commit()
             _remember_nonce(nonce, gift)
-        return gift, service.start_checkout(gift, _success_url(gift), _give_url(gift))
+        model, gift_id = type(gift), gift.id
+        try:
+            return gift, service.start_checkout(gift, _success_url(gift), _give_url(gift))
+        except IllegalTransition:
+            # paid since it was committed above: by this form's earlier submission, or by the donor's other
+            # browser that had the same pending gift (prepare_gift reuses it: one intent, one gift); the gift
+            # this form meant is made, so the donor is shown it, not an error
+            db.session.rollback()
+            gift = db.session.get(model, gift_id)
+            if gift.status == PENDING:
+                raise
+            return gift, None
 
     def checkout_once():
         try:

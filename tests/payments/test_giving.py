@@ -168,6 +168,30 @@ def test_a_resubmitted_form_after_payment_shows_the_gift(client, login_as, world
     assert _donations() == 1
 
 
+def test_a_gift_the_donor_s_other_browser_pays_as_this_one_opens_it_is_shown_not_refused(client, login_as, world,
+                                                                                          monkeypatch):
+    """A second browser's form reuses the donor's pending gift (prepare_gift); when the first browser pays it
+    between the second's commit and its checkout, the second donor sees the gift made, not a 409 (seen now and
+    then in the PostgreSQL crowd test)."""
+    login_as(world.donor)
+    pending = start_gift(client, world.campaign, provider="sandbox")  # the first browser's gift, not paid yet
+    open_checkout = service.start_checkout
+
+    def paid_by_the_first_browser_meanwhile(gift, success_url, cancel_url):
+        assert gift.id == pending.id  # reused
+        service.mark_donation_succeeded(gift)
+        db.session.commit()
+        return open_checkout(gift, success_url, cancel_url)
+
+    monkeypatch.setattr(service, "start_checkout", paid_by_the_first_browser_meanwhile)
+    second = give(client, world.campaign, provider="sandbox")
+    assert second.status_code == 302, second.status_code
+    assert second.headers["Location"].endswith(f"/donations/{pending.id}/receipt")
+    assert _donations() == 1
+    db.session.expire_all()
+    assert db.session.get(Donation, pending.id).status == "succeeded"
+
+
 def test_a_forged_nonce_is_refused(client, login_as, world):
     login_as(world.donor)
     assert give(client, world.campaign, provider="sandbox", nonce="made-up").status_code == 400
