@@ -78,9 +78,7 @@ class Phone:
 
 
 def settings(wechat, alipay) -> dict[str, str]:
-    return {**wechat.settings(), "ALIPAY_APP_ID": fake_alipay.APP_ID, "ALIPAY_APP_PRIVATE_KEY": alipay.app_private_pem,
-            "ALIPAY_PUBLIC_KEY": alipay.alipay_public_pem, "ALIPAY_GATEWAY": alipay.gateway,
-            "PAYMENT_PROVIDERS": "wechatpay,alipay,sandbox,offline"}
+    return {**wechat.settings(), **alipay.settings(), "PAYMENT_PROVIDERS": "wechatpay,alipay,sandbox,offline"}
 
 
 def main() -> None:

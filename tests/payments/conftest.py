@@ -9,7 +9,7 @@ from portal.funds.models import Campaign, Fund, Team
 from tests.factories.accounts import UserFactory, grant
 from tests.factories.funds import make_campaign, make_fund, make_team
 from tests.factories.places import make_tree
-from tests.payments import fake_stripe
+from tests.payments import fake_alipay, fake_stripe, fake_wechatpay
 
 WEBHOOK_SECRET = "whsec_test_portal"
 EN = {"Accept-Language": "en"}
@@ -32,6 +32,42 @@ def fake(stripe_server, app, monkeypatch):
     monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", stripe_server.url)
     return stripe_server
+
+
+@pytest.fixture(scope="session")
+def wechat_server():
+    server = fake_wechatpay.FakeWeChatPay()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def wechat(wechat_server, app, monkeypatch):
+    """WeChat Pay enabled and pointed at the local fake (reset for each test)."""
+    wechat_server.reset()
+    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "wechatpay,sandbox,offline")
+    for key, value in wechat_server.settings().items():
+        monkeypatch.setitem(app.config, key, value)
+    return wechat_server
+
+
+@pytest.fixture(scope="session")
+def alipay_server():
+    server = fake_alipay.FakeAlipay()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def alipay(alipay_server, app, monkeypatch):
+    """Alipay enabled beside the sandbox and pointed at the local fake (reset for each test)."""
+    alipay_server.reset()
+    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "sandbox,alipay,offline")
+    for key, value in alipay_server.settings().items():
+        monkeypatch.setitem(app.config, key, value)
+    return alipay_server
 
 
 @dataclass

@@ -17,7 +17,6 @@ import base64
 import io
 import json
 import secrets
-import threading
 import urllib.request
 import zipfile
 from datetime import datetime, timedelta
@@ -29,8 +28,9 @@ from zoneinfo import ZoneInfo
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.payments.fake_server import LocalFakeServer
 
 APP_ID = "2021000000000001"
 
@@ -67,12 +67,9 @@ def _now() -> str:
     return datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
 
 
-class FakeAlipay:
+class FakeAlipay(LocalFakeServer):
     def __init__(self):
-        self.lock = threading.Lock()
-        self.server = None
-        self.thread = None
-        self.url = None
+        super().__init__()
         self.app_key, self.app_private_pem, self.app_public_pem = new_key_pair()
         self.alipay_key, self.alipay_private_pem, self.alipay_public_pem = new_key_pair()
         self.reset()
@@ -88,26 +85,16 @@ class FakeAlipay:
             self.bill_extra_rows: list[tuple[str, str, str]] = []  # planted: rows no trade of ours made
             self.bills: dict[str, bytes] = {}  # download token -> the bill zip
 
+    def settings(self) -> dict:
+        """The portal's Alipay settings pointed at this fake."""
+        return {"ALIPAY_APP_ID": APP_ID, "ALIPAY_APP_PRIVATE_KEY": self.app_private_pem,
+                "ALIPAY_PUBLIC_KEY": self.alipay_public_pem, "ALIPAY_GATEWAY": self.gateway}
+
     @property
     def gateway(self) -> str:
         return f"{self.url}/gateway.do"
 
-    def start(self) -> str:
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        return self.url
-
-    def stop(self):
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-
     # --- the gateway ------------------------------------------------------------------------------
-    def wsgi(self, environ, start_response):
-        return self.handle(Request(environ))(environ, start_response)
-
     def _answer(self, method: str, body: dict) -> Response:
         """Alipay's synchronous answer: {"<method>_response": {...}, "sign": RSA2 over that object's text}."""
         name = method.replace(".", "_") + "_response"

@@ -15,8 +15,9 @@ import secrets
 import threading
 import time
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.payments.fake_server import LocalFakeServer
 
 API_VERSION = "2026-10-28.endive"
 
@@ -53,12 +54,9 @@ def _error(status: int, message: str, type_: str = "invalid_request_error", code
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
-class FakeStripe:
+class FakeStripe(LocalFakeServer):
     def __init__(self):
-        self.lock = threading.Lock()
-        self.server = None
-        self.thread = None
-        self.url = None
+        super().__init__()
         self.reset()
 
     # --- lifecycle --------------------------------------------------------------------------------
@@ -73,24 +71,7 @@ class FakeStripe:
             self.refund_status = "succeeded"
             self.down = False  # True: every API call answers 500 (the service is unreachable)
 
-    def start(self) -> str:
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        return self.url
-
-    def stop(self):
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-
     # --- the HTTP API -------------------------------------------------------------------------------
-    def wsgi(self, environ, start_response):
-        request = Request(environ)
-        response = self.handle(request)
-        return response(environ, start_response)
-
     ROUTES = [
         ("POST", re.compile(r"^/v1/checkout/sessions$"), "create_session"),
         ("GET", re.compile(r"^/v1/checkout/sessions/(?P<id>[\w]+)$"), "get_session"),

@@ -17,7 +17,6 @@ import hashlib
 import json
 import re
 import secrets
-import threading
 import time
 import urllib.request
 from html import escape
@@ -25,8 +24,9 @@ from html import escape
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.payments.fake_server import LocalFakeServer
 
 MCHID = "1900000109"
 APPID = "wxd678efh567hg6787"
@@ -76,13 +76,11 @@ def _authorization(header: str) -> dict:
     return dict(re.findall(r'(\w+)="([^"]*)"', header[len(SIGNATURE_TYPE) + 1:]))
 
 
-class FakeWeChatPay:
+class FakeWeChatPay(LocalFakeServer):
     def __init__(self):
         self.merchant_key = new_key()
         self.platform_key = new_key()
-        self.lock = threading.Lock()
-        self.server = None
-        self.url = None
+        super().__init__()
         self.reset()
 
     def reset(self):
@@ -103,21 +101,7 @@ class FakeWeChatPay:
                 "WECHATPAY_PLATFORM_PUBLIC_KEY": public_pem(self.platform_key),
                 "WECHATPAY_PLATFORM_PUBLIC_KEY_ID": PLATFORM_KEY_ID, "WECHATPAY_API_BASE": self.url}
 
-    def start(self) -> str:
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        return self.url
-
-    def stop(self):
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-
     # --- the HTTP API -------------------------------------------------------------------------------
-    def wsgi(self, environ, start_response):
-        return self.handle(Request(environ))(environ, start_response)
-
     def _answer(self, status: int, body: dict | None) -> Response:
         text = json.dumps(body) if body is not None else ""
         headers = signed_headers(self.platform_key, text)

@@ -5,7 +5,6 @@ answers and notifications, which the SDK and the portal verify.
 """
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
@@ -19,26 +18,6 @@ from tests.payments.conftest import EN
 from tests.payments.helpers import gift_entries, give, late_counts, rail_texts, start_gift
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture(scope="session")
-def alipay_server():
-    server = fake_alipay.FakeAlipay()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def alipay(alipay_server, app, monkeypatch):
-    """Alipay enabled beside the sandbox and pointed at the local fake (reset for each test)."""
-    alipay_server.reset()
-    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "sandbox,alipay,offline")
-    monkeypatch.setitem(app.config, "ALIPAY_APP_ID", fake_alipay.APP_ID)
-    monkeypatch.setitem(app.config, "ALIPAY_APP_PRIVATE_KEY", alipay_server.app_private_pem)
-    monkeypatch.setitem(app.config, "ALIPAY_PUBLIC_KEY", alipay_server.alipay_public_pem)
-    monkeypatch.setitem(app.config, "ALIPAY_GATEWAY", alipay_server.gateway)
-    return alipay_server
 
 
 def _notify(client, body: bytes):

@@ -8,25 +8,11 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.payments.models import ALIPAY, Donation
 from tests.browser.conftest import browser, live_server, page, screenshot  # noqa: F401  (fixtures)
-from tests.payments import fake_alipay
 from tests.payments.helpers import gift_entries
 from tests.payments.test_giving_browser import _sign_in, _world
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_session]
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
-
-
-@pytest.fixture
-def alipay(app, monkeypatch):
-    server = fake_alipay.FakeAlipay()
-    server.start()
-    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "alipay,sandbox,offline")
-    monkeypatch.setitem(app.config, "ALIPAY_APP_ID", fake_alipay.APP_ID)
-    monkeypatch.setitem(app.config, "ALIPAY_APP_PRIVATE_KEY", server.app_private_pem)
-    monkeypatch.setitem(app.config, "ALIPAY_PUBLIC_KEY", server.alipay_public_pem)
-    monkeypatch.setitem(app.config, "ALIPAY_GATEWAY", server.gateway)
-    yield server
-    server.stop()
 
 
 def _give_with_alipay(tab, base: str, campaign: int, rail: str = "Alipay", go_on: str = "Continue to payment") -> None:

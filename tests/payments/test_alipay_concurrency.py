@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.funds.models import LedgerEntry
 from portal.payments.models import Donation, WebhookEvent
-from tests.payments.test_alipay import FORM, alipay, alipay_server  # noqa: F401  (fixtures)
+from tests.payments.test_alipay import FORM
 from tests.payments.test_concurrency import _run_together, _start_gift, committed_world  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.no_db_session]

@@ -12,8 +12,7 @@ from portal.extensions import db
 from portal.payments.models import Donation
 from tests.payments.helpers import start_gift
 from tests.payments.test_alipay import _notify as _alipay_notify
-from tests.payments.test_alipay import alipay, alipay_server  # noqa: F401  (fixtures)
-from tests.payments.test_wechatpay import _deliver, wechat, wechat_server  # noqa: F401  (fixtures)
+from tests.payments.test_wechatpay import _deliver
 
 
 def _day(donation: Donation) -> str:
@@ -25,13 +24,13 @@ def _reload(donation: Donation) -> Donation:
     return db.session.get(Donation, donation.id)
 
 
-def _wechat_gift(client, world, wechat, amount_choice="5000") -> Donation:  # noqa: F811
+def _wechat_gift(client, world, wechat, amount_choice="5000") -> Donation:
     donation = start_gift(client, world.campaign, provider="wechatpay", amount_choice=amount_choice)
     _deliver(client, *wechat.notification(wechat.pay(donation.provider_session_id)))
     return _reload(donation)
 
 
-def _alipay_gift(client, world, alipay, amount_choice="5000") -> Donation:  # noqa: F811
+def _alipay_gift(client, world, alipay, amount_choice="5000") -> Donation:
     donation = start_gift(client, world.campaign, provider="alipay", amount_choice=amount_choice)
     alipay.pay(donation.provider_session_id)
     _alipay_notify(client, alipay.notification(donation.provider_session_id))
@@ -44,7 +43,7 @@ def _reconcile(runner, day: str):
 
 # --- WeChat Pay ---------------------------------------------------------------------------------------------
 
-def test_the_downloaded_wechat_pay_bill_agrees_with_the_ledger(client, login_as, world, wechat, runner):  # noqa: F811
+def test_the_downloaded_wechat_pay_bill_agrees_with_the_ledger(client, login_as, world, wechat, runner):
     login_as(world.donor)
     donation = _wechat_gift(client, world, wechat)
     result = _reconcile(runner, _day(donation))
@@ -55,7 +54,7 @@ def test_the_downloaded_wechat_pay_bill_agrees_with_the_ledger(client, login_as,
     assert wechat.rejected == 0
 
 
-def test_a_planted_difference_is_found_through_the_wechat_pay_download(client, login_as, world, wechat,  # noqa: F811
+def test_a_planted_difference_is_found_through_the_wechat_pay_download(client, login_as, world, wechat,
                                                                         runner):
     login_as(world.donor)
     donation = _wechat_gift(client, world, wechat)
@@ -67,7 +66,7 @@ def test_a_planted_difference_is_found_through_the_wechat_pay_download(client, l
     assert expected in result.output
 
 
-def test_a_tampered_wechat_pay_download_is_refused_never_agrees(client, login_as, world, wechat, runner):  # noqa: F811
+def test_a_tampered_wechat_pay_download_is_refused_never_agrees(client, login_as, world, wechat, runner):
     login_as(world.donor)
     donation = _wechat_gift(client, world, wechat)
     wechat.tamper_download = True  # the file served is not the one whose SHA1 the signed answer gave
@@ -79,14 +78,14 @@ def test_a_tampered_wechat_pay_download_is_refused_never_agrees(client, login_as
     assert "agree" not in result.output
 
 
-def test_a_day_without_wechat_pay_trades_is_an_empty_bill_not_a_failure(world, wechat, runner):  # noqa: F811
+def test_a_day_without_wechat_pay_trades_is_an_empty_bill_not_a_failure(world, wechat, runner):
     result = _reconcile(runner, "2026-12-07")
     assert result.exit_code == 0, result.output
     assert ("GET", "/v3/bill/tradebill", {}) in wechat.requests  # answered NO_STATEMENT_EXIST
 
 
 def test_a_gift_credited_on_a_day_wechat_pay_has_no_statement_for_is_listed_as_missing(client, login_as, world,
-                                                                                        wechat, runner):  # noqa: F811
+                                                                                        wechat, runner):
     login_as(world.donor)
     donation = _wechat_gift(client, world, wechat)
     wechat.orders.clear()  # WeChat Pay knows no trade that day: it answers NO_STATEMENT_EXIST
@@ -99,7 +98,7 @@ def test_a_gift_credited_on_a_day_wechat_pay_has_no_statement_for_is_listed_as_m
 
 # --- Alipay -------------------------------------------------------------------------------------------------
 
-def test_the_downloaded_alipay_bill_agrees_with_the_ledger(client, login_as, world, alipay, runner):  # noqa: F811
+def test_the_downloaded_alipay_bill_agrees_with_the_ledger(client, login_as, world, alipay, runner):
     login_as(world.donor)
     donation = _alipay_gift(client, world, alipay)
     day = _day(donation)
@@ -111,7 +110,7 @@ def test_the_downloaded_alipay_bill_agrees_with_the_ledger(client, login_as, wor
     assert alipay.rejected == []
 
 
-def test_planted_differences_are_found_through_the_alipay_download(client, login_as, world, alipay,  # noqa: F811
+def test_planted_differences_are_found_through_the_alipay_download(client, login_as, world, alipay,
                                                                    runner):
     login_as(world.donor)
     donation = _alipay_gift(client, world, alipay)
@@ -125,7 +124,7 @@ def test_planted_differences_are_found_through_the_alipay_download(client, login
     assert "2 difference(s) found" in result.output
 
 
-def test_an_alipay_bill_that_cannot_be_downloaded_is_its_own_exit_status(client, login_as, world, alipay,  # noqa: F811
+def test_an_alipay_bill_that_cannot_be_downloaded_is_its_own_exit_status(client, login_as, world, alipay,
                                                                         runner, app, monkeypatch):
     login_as(world.donor)
     donation = _alipay_gift(client, world, alipay)
@@ -155,7 +154,7 @@ def test_the_bills_job_runs_daily_at_half_past_ten_in_china():
     assert not task.validate_datetime(datetime(2026, 12, 8, 2, 31))
 
 
-def test_the_bills_job_logs_and_audits_each_rail_s_differences(client, login_as, world, wechat, alipay,  # noqa: F811
+def test_the_bills_job_logs_and_audits_each_rail_s_differences(client, login_as, world, wechat, alipay,
                                                                app, monkeypatch, caplog):
     from portal import worker
 
@@ -177,7 +176,7 @@ def test_the_bills_job_logs_and_audits_each_rail_s_differences(client, login_as,
     assert events[0].object_type == "provider_bill" and events[0].actor_id is None
 
 
-def test_the_bills_job_audits_a_bill_that_failed_its_check(client, login_as, world, wechat, app):  # noqa: F811
+def test_the_bills_job_audits_a_bill_that_failed_its_check(client, login_as, world, wechat, app):
     from portal.payments.bills import check_bills
 
     login_as(world.donor)

@@ -15,24 +15,6 @@ from tests.payments.helpers import gift_entries, give, late_counts, rail_texts, 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
 
 
-@pytest.fixture(scope="session")
-def wechat_server():
-    server = fake_wechatpay.FakeWeChatPay()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def wechat(wechat_server, app, monkeypatch):
-    """WeChat Pay enabled and pointed at the local fake (reset for each test)."""
-    wechat_server.reset()
-    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "wechatpay,sandbox,offline")
-    for key, value in wechat_server.settings().items():
-        monkeypatch.setitem(app.config, key, value)
-    return wechat_server
-
-
 def _gift(client, login_as, world) -> Donation:
     login_as(world.donor)
     return start_gift(client, world.campaign, provider="wechatpay", amount_choice="5000")

@@ -5,22 +5,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import browser, live_server, page, screenshot  # noqa: F401  (fixtures)
-from tests.payments import fake_wechatpay
 from tests.payments.test_giving_browser import _sign_in, _world
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_session]
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
-
-
-@pytest.fixture
-def wechat(app, monkeypatch):
-    server = fake_wechatpay.FakeWeChatPay()
-    server.start()
-    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "wechatpay,sandbox,offline")
-    for key, value in server.settings().items():
-        monkeypatch.setitem(app.config, key, value)
-    yield server
-    server.stop()
 
 
 def _give_with_wechat_pay(tab, base: str, campaign: int, rail: str = "WeChat Pay",

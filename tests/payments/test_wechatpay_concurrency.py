@@ -10,23 +10,11 @@ from portal.extensions import db
 from portal.funds.models import Campaign, LedgerEntry
 from portal.payments import service, webhooks
 from portal.payments.models import Donation, WebhookEvent
-from tests.payments import fake_wechatpay
 from tests.payments.test_concurrency import _run_together, committed_world  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.no_db_session]
 
 DELIVERIES = 20
-
-
-@pytest.fixture
-def wechat(app, monkeypatch):
-    server = fake_wechatpay.FakeWeChatPay()
-    server.start()
-    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "wechatpay,stripe,sandbox,offline")
-    for key, value in server.settings().items():
-        monkeypatch.setitem(app.config, key, value)
-    yield server
-    server.stop()
 
 
 def test_twenty_deliveries_of_one_callback_and_a_query_at_once_make_one_gift(app, committed_world, wechat):  # noqa: F811
