@@ -65,13 +65,36 @@ def profile(label: str, calls, top: int, show_statements: bool = False, sort: st
 
 
 class Pages:
-    def __init__(self, app, path, count):
+    def __init__(self, app, path, count, signed_in=False):
         from portal.extensions import db
 
         self.app, self.path, self.count = app, path, count
         with app.app_context():
             self.engine = db.engine
         self.client = app.test_client()
+        if signed_in:
+            self.sign_in()
+
+    def sign_in(self):
+        """As side_by_side.py --visitor signed-in: the seed's first resident, then past the sign-in's write."""
+        import re
+
+        from side_by_side import BENCH_PASSWORD
+
+        from portal.accounts.passwords import hash_password
+        from portal.extensions import db
+
+        with self.app.app_context():
+            email = db.session.execute(text("SELECT email FROM users ORDER BY id LIMIT 1")).scalar()
+            db.session.execute(text("UPDATE users SET password_hash = :hash WHERE email = :email"),
+                               {"hash": hash_password(BENCH_PASSWORD), "email": email})
+            db.session.commit()
+        page = self.client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+        response = self.client.post("/login", data={"csrf_token": token, "email": email, "password": BENCH_PASSWORD})
+        assert response.status_code == 302, response.status_code
+        with self.client.session_transaction() as session:
+            session.pop("wrote_at", None)
 
     def warm(self):
         for _ in range(3):
@@ -118,11 +141,13 @@ def main() -> None:
     parser.add_argument("--database", default="bench")
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--top", type=int, default=0, help="print the N functions with the most own time")
-    parser.add_argument("--only", help="comma-separated shapes: campaign,fund,projects,webhook")
+    parser.add_argument("--only", help="comma-separated shapes: campaign,fund,projects,webhook,layout")
     parser.add_argument("--statements", action="store_true", help="print the SQL statements of one request")
     parser.add_argument("--cpu", action="store_true", help="--top in CPU time (no database waits)")
     parser.add_argument("--sort", default="tottime", help="the order of --top: tottime (own time) or cumulative")
     parser.add_argument("--page-cache", type=float, default=None, help="PAGE_CACHE_SECONDS for the run")
+    parser.add_argument("--visitor", choices=("anonymous", "signed-in"), default="anonymous",
+                        help="who loads the pages (signed-in: the seed's first resident's session)")
     args = parser.parse_args()
     if args.database == "test":
         sys.exit("the benchmark never touches the `test` database other engineers use")
@@ -142,9 +167,11 @@ def main() -> None:
 
         campaign, fund = db.session.execute(text("SELECT id, fund_id FROM campaigns ORDER BY id LIMIT 1")).one()
     only = set(args.only.split(",")) if args.only else None
-    shapes = [("campaign", lambda: Pages(app, f"/campaigns/{campaign}", args.requests)),
-              ("fund", lambda: Pages(app, f"/funds/{fund}", args.requests)),
-              ("projects", lambda: Pages(app, "/projects/", args.requests)),
+    signed_in = args.visitor == "signed-in"
+    shapes = [("campaign", lambda: Pages(app, f"/campaigns/{campaign}", args.requests, signed_in)),
+              ("fund", lambda: Pages(app, f"/funds/{fund}", args.requests, signed_in)),
+              ("projects", lambda: Pages(app, "/projects/", args.requests, signed_in)),
+              ("layout", lambda: Pages(app, "/privacy", args.requests, signed_in)),  # the floor: layout, no query
               ("webhook", lambda: Webhooks(app, campaign, args.requests))]
     try:
         for label, make in shapes:

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -100,9 +101,10 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
-def wrk(url: str, seconds: int, connections: int) -> dict:
-    output = subprocess.run([WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H",
-                             "Accept-Language: zh-CN", url], capture_output=True, text=True, check=True).stdout
+def wrk(url: str, seconds: int, connections: int, cookie: str | None = None) -> dict:
+    headers = ["-H", "Accept-Language: zh-CN"] + (["-H", f"Cookie: {cookie}"] if cookie else [])
+    output = subprocess.run([WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, url],
+                            capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", output)
     p50_ms = float(p50.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p50.group(2)]
@@ -140,6 +142,36 @@ def post_load(port: int, requests: list[tuple[str, bytes, dict]], connections: i
             "errors": len(failures), "first_failure": failures[0] if failures else None}
 
 
+BENCH_PASSWORD = "Bench-Visitor-2026!"
+
+
+def sign_in(app, port: int) -> str:
+    """Sign the seed's first resident in over HTTP, as a browser would; the session cookie to send with wrk.
+    Every request then carries a signed-in session: no anonymous page cache, the person's own header."""
+    from portal.accounts.passwords import hash_password
+    from portal.extensions import db
+
+    with app.app_context():
+        email = db.session.execute(text("SELECT email FROM users ORDER BY id LIMIT 1")).scalar()
+        db.session.execute(text("UPDATE users SET password_hash = :hash WHERE email = :email"),
+                           {"hash": hash_password(BENCH_PASSWORD), "email": email})
+        db.session.commit()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/login")
+    response = connection.getresponse()
+    page = response.read().decode()
+    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": BENCH_PASSWORD})
+    connection.request("POST", "/login", body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    response = connection.getresponse()
+    response.read()
+    if response.status != 302:
+        sys.exit(f"signing in for --visitor signed-in answered {response.status}")
+    return response.getheader("Set-Cookie").split(";", 1)[0]
+
+
 def portal_webhooks(app, campaign_id: int, count: int, label: str) -> list:
     from tests.payments.fake_stripe import signed
 
@@ -175,7 +207,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5012, help="the portal's port; the bare app's is +900")
     parser.add_argument("--only", help="comma-separated shapes: campaign,fund,projects,webhook")
     parser.add_argument("--page-cache", type=float, default=5.0,
-                        help="the portal's PAGE_CACHE_SECONDS (anonymous visitors' page cache; 0: off)")
+                        help="the portal's PAGE_CACHE_SECONDS (anonymous visitors' page cache and everyone's "
+                             "public parts of pages; 0: off)")
+    parser.add_argument("--visitor", choices=("anonymous", "signed-in"), default="anonymous",
+                        help="who loads the portal's pages: wrk without a cookie, or with a signed-in session")
     args = parser.parse_args()
     if args.database == "test":
         sys.exit("the benchmark never touches the `test` database other engineers use")
@@ -206,6 +241,11 @@ def main() -> None:
     print(f"the portal's page cache for anonymous visitors: {args.page_cache:g} s", flush=True)
     portal = start("portal", "portal_wsgi:app", args.port, env, args)
     bare = start("bare app", "bare_app:app", args.port + 900, env, args)
+    cookie = None
+    if args.visitor == "signed-in":
+        cookie = sign_in(app, args.port)
+        time.sleep(args.page_cache)  # the sign-in was a write: past it, the visitor's parts may be reused
+    print(f"the portal's pages are loaded by {args.visitor} visitors", flush=True)
     shapes = [("campaign", f"/campaigns/{campaign}", f"/campaign/{campaign}"),
               ("fund", f"/funds/{fund}", f"/fund/{fund}"),
               ("projects", "/projects/", "/projects")]
@@ -216,7 +256,7 @@ def main() -> None:
             for shape, portal_path, bare_path in shapes:
                 if only and shape not in only:
                     continue
-                mine = wrk(f"http://127.0.0.1:{args.port}{portal_path}", args.seconds, args.connections)
+                mine = wrk(f"http://127.0.0.1:{args.port}{portal_path}", args.seconds, args.connections, cookie)
                 theirs = wrk(f"http://127.0.0.1:{args.port + 900}{bare_path}", args.seconds, args.connections)
                 report(round_number, shape, mine, theirs, ratios)
             if only and "webhook" not in only:

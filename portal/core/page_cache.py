@@ -20,17 +20,36 @@ a project that is that many seconds old; other changes (a campaign's story edite
 closed) are not tracked and show within that time too. Signed-in people, forms and every POST are not
 affected. Each worker keeps its own copies (at most 512 pages), so the database sees one render per page,
 language and worker every PAGE_CACHE_SECONDS however many visitors come.
+
+Signed-in people get the same pages with their own header and buttons, so their page cannot be shared; but
+the part of it everyone sees alike (a campaign's gifts, teams and leaderboards; a fund's figures and ledger;
+the project list) can. `cached_part` keeps such a part, rendered, for PAGE_CACHE_SECONDS in the same store
+(Rails' fragment caching, Django's `{% cache %}`), under a key that names what it shows: a campaign's part is
+keyed by its stored total, donor count and status, so a gift committed in any process shows at once, and
+other changes (a team formed, a project published) within the seconds, as above. Two rules keep it honest:
+
+- a part is built from public data only and holds rendered HTML and plain values, never ORM objects (they
+  belong to one request's session) and nothing of the viewer's (its template is rendered without the request's
+  context processors, so `current_user` is not there to use);
+- whoever changed something sees it at once: a POST, PUT, PATCH or DELETE by a visitor with a session marks
+  the session, and for PAGE_CACHE_SECONDS after it that visitor's parts are built fresh ("read your writes").
 """
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app, g, has_app_context, request, session
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 _MAX_ENTRIES = 512  # distinct (path, query, language) pages kept per process; oldest dropped first
 _STALE = "page_cache.stale"
+_WROTE_AT = "wrote_at"  # the session key: when this visitor last changed something (epoch seconds)
+_SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
 _lock = threading.Lock()
+T = TypeVar("T")
 
 
 def _entries() -> dict[tuple, tuple[float, bytes, int, list]]:
@@ -53,6 +72,7 @@ def init_app(app, locale_of) -> None:
     app.extensions["page_cache_locale"] = locale_of
     app.before_request(_serve_from_cache)
     app.after_request(_store)
+    app.after_request(_remember_a_write)
 
 
 def _key():
@@ -83,12 +103,55 @@ def _store(response):
         return response
     headers = [(name, value) for name, value in response.headers.items() if name.lower() != "content-length"]
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
+    _put(key, (time.monotonic() + seconds, response.get_data(), response.status_code, headers))
+    return response
+
+
+def _put(key, entry: tuple) -> None:
+    """Store an entry whose first item is its expiry (time.monotonic); the oldest quarter goes when full."""
     entries = _entries()
     with _lock:
         if len(entries) >= _MAX_ENTRIES:
             for old in sorted(entries, key=lambda k: entries[k][0])[:_MAX_ENTRIES // 4]:
                 entries.pop(old, None)
-        entries[key] = (time.monotonic() + seconds, response.get_data(), response.status_code, headers)
+        entries[key] = entry
+
+
+def cached_part(name: str, version: tuple, build: Callable[[], T]) -> T:
+    """The part of a page everyone sees alike, built by `build()` at most once per PAGE_CACHE_SECONDS for each
+    `version` and language in each process (see the module's docstring). `version` names the rows the part
+    shows, e.g. (campaign id, raised, donors, status); `build` returns rendered HTML (`render_part`) and plain
+    values. With the cache off, or for a visitor who changed something moments ago, it is built fresh."""
+    seconds = current_app.config.get("PAGE_CACHE_SECONDS") or 0
+    if seconds <= 0:
+        return build()
+    key = ("part", name, version, current_app.extensions["page_cache_locale"]())
+    now = time.monotonic()
+    if not _wrote_just_now(seconds):
+        hit = _entries().get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+    value = build()
+    _put(key, (now + seconds, value))
+    return value
+
+
+def render_part(template_name: str, **context) -> Markup:
+    """Render a part's template with only the context given (and the environment's globals and filters): no
+    context processor runs, so the part cannot show who is looking."""
+    return Markup(current_app.jinja_env.get_template(template_name).render(**context))
+
+
+def _wrote_just_now(seconds: float) -> bool:
+    wrote_at = session.get(_WROTE_AT) if request.cookies else None
+    return wrote_at is not None and time.time() - wrote_at < seconds
+
+
+def _remember_a_write(response):
+    """Mark the session of a visitor who sent a change, so the parts they see next are built fresh."""
+    if (request.method not in _SAFE_METHODS and (session or session.modified)
+            and (current_app.config.get("PAGE_CACHE_SECONDS") or 0) > 0):
+        session[_WROTE_AT] = round(time.time(), 1)
     return response
 
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from portal.core.page_cache import cached_for_visitors
+from portal.core.page_cache import cached_for_visitors, cached_part, render_part
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, object_policy, public, signed_in
 from portal.core.uploads import upload_path
@@ -69,6 +69,15 @@ def _details(form: ProjectForm) -> service.ProjectDetails:
 @cached_for_visitors
 @public
 def index():
+    own = policy.organisation_ids_of(current_user) if current_user.is_authenticated else []
+    if own:  # a member also sees the organisation's drafts: their list is theirs alone
+        return render_template("projects/index.html", listing=_project_listing(current_user))
+    return render_template("projects/index.html",
+                           listing=cached_part("projects", (request.full_path,), lambda: _project_listing(None)))
+
+
+def _project_listing(viewer):
+    """The search form, the filters and one page of projects, as `viewer` may see them (None: the public)."""
     search = request.args.get("q", "").strip()[:100]
     category = request.args.get("category", "")
     status = request.args.get("status", "")
@@ -79,14 +88,12 @@ def index():
     place = next((p for p in places if str(p.id) == place_id), None)
     if place is None and place_id.isdigit():
         place = db.session.get(Place, int(place_id))  # a grid or district from a link elsewhere
-    organisations = service.organisations_for_filter(current_user)
-    page = paginate(service.projects_query(current_user, search, category, status, organisation_id, place),
-                    per_page=20)
+    organisations = service.organisations_for_filter(viewer)
+    page = paginate(service.projects_query(viewer, search, category, status, organisation_id, place), per_page=20)
     filtered = bool(search or category in CATEGORIES or status in PROJECT_STATUSES or organisation_id or place)
-    return render_template("projects/index.html", page=page, search=search, category=category, status=status,
-                           organisation_id=organisation_id, organisations=organisations, places=places, place=place,
-                           filtered=filtered,
-                           show_drafts=policy.can_see_draft_filter(current_user), **_labels())
+    return render_part("projects/_list_public.html", request=request, page=page, search=search, category=category,
+                       status=status, organisation_id=organisation_id, organisations=organisations, places=places,
+                       place=place, filtered=filtered, show_drafts=viewer is not None, **_labels())
 
 
 # --- posting and editing ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from portal.core.errors import DomainError
 from portal.core.money import format_yuan, parse_amount
-from portal.core.page_cache import cached_for_visitors
+from portal.core.page_cache import cached_for_visitors, cached_part, render_part
 from portal.core.pagination import paginate
 from portal.core.policy import object_policy, public
 from portal.core.uploads import upload_path
@@ -62,13 +62,22 @@ def campaign_detail(campaign):
     except DomainError as error:  # not a form: the reason gifts are closed is shown on the page
         closed_reason = error.message
     my_team = (service.team_of_user_in(campaign.id, current_user.id) if current_user.is_authenticated else None)
+    # a gift moves the stored total or donor count, so a part keyed by them shows it at once in every process
+    version = (campaign.id, campaign.raised_minor, campaign.donor_count, campaign.status)
     return render_template(
         "funds/campaign.html", campaign=campaign, fund=campaign.fund, closed_reason=closed_reason,
-        donors=campaign.donor_count, gifts=queries.recent_gifts(campaign_id=campaign.id),
-        teams=queries.team_leaderboard(campaign), members=queries.member_leaderboard(campaign),
-        pools=queries.matching_pools(campaign), in_kind=queries.in_kind_totals(campaign_id=campaign.id),
-        my_team=my_team, refunds_owed=service.gifts_left_to_refund(campaign),
-        **labels())
+        donors=campaign.donor_count, public=cached_part("campaign", version, lambda: _campaign_public(campaign)),
+        my_team=my_team, refunds_owed=service.gifts_left_to_refund(campaign), **labels())
+
+
+def _campaign_public(campaign: Campaign) -> dict:
+    """Matching, teams, leaderboards, latest gifts and gifts in kind: the same for every visitor."""
+    teams = queries.team_leaderboard(campaign)
+    html = render_part(
+        "funds/_campaign_public.html", campaign=campaign, fund=campaign.fund, teams=teams,
+        gifts=queries.recent_gifts(campaign_id=campaign.id), members=queries.member_leaderboard(campaign),
+        pools=queries.matching_pools(campaign), in_kind=queries.in_kind_totals(campaign_id=campaign.id), **labels())
+    return {"html": html, "teams": len(teams)}
 
 
 def _campaign_initial(campaign: Campaign) -> dict:

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts import roles
-from portal.core.page_cache import cached_for_visitors
+from portal.core.page_cache import cached_for_visitors, cached_part, render_part
 from portal.core.pagination import paginate
 from portal.core.policy import allowed_if, object_policy, public
 from portal.core.web import done, submit_form
@@ -54,12 +54,18 @@ def fund_new():
 @cached_for_visitors
 @object_policy(policy.can_view_fund, queries.fund_for_page, login=False)
 def fund_detail(fund):
+    before = request.args.get("before", type=int)
+    # every gift, refund and payout moves the stored totals: a part keyed by them shows it at once in every process
+    version = (fund.id, before, fund.raised_minor, fund.balance_minor, fund.disbursed_minor, fund.donor_count)
     return render_template("funds/detail.html", fund=fund,
-                           ledger=queries.ledger_page(fund, before=request.args.get("before", type=int)),
-                           donors=fund.donor_count,
-                           in_kind=queries.in_kind_totals(fund_id=fund.id),
-                           campaigns=queries.fund_campaigns(fund), holders=queries.fund_role_holders(fund),
-                           **labels())
+                           public=cached_part("fund", version, lambda: _fund_public(fund, before)), **labels())
+
+
+def _fund_public(fund: Fund, before: int | None):
+    """The figures, bookkeepers, gifts in kind, campaigns and a page of the ledger: the same for every visitor."""
+    return render_part("funds/_fund_public.html", fund=fund, ledger=queries.ledger_page(fund, before=before),
+                       donors=fund.donor_count, in_kind=queries.in_kind_totals(fund_id=fund.id),
+                       campaigns=queries.fund_campaigns(fund), holders=queries.fund_role_holders(fund), **labels())
 
 
 @bp.route("/funds/<int:fund_id>/edit", methods=["GET", "POST"])
