@@ -306,7 +306,9 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        return {"current_locale": current_locale_code(), "navigation": navigation_for(current_user),
+        # the user itself, not the proxy: the navigation's policy checks read it a few dozen times
+        return {"current_locale": current_locale_code(),
+                "navigation": navigation_for(current_user._get_current_object()),
                 "languages": app.config["LANGUAGES"]}
 
     from portal.core import formatting

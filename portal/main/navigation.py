@@ -5,6 +5,8 @@ from functools import cached_property
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
+from portal.core.page_cache import cached_part
+
 
 @dataclass
 class NavItem:
@@ -41,7 +43,9 @@ def navigation_for(user) -> list[NavItem]:
     from portal.notifications.service import unread_count
     from portal.projects.policy import can_review_reports
 
-    items.append(NavItem(_l("Notifications"), "notifications.index", "account", badge=unread_count(user.id)))
+    # the badge may be PAGE_CACHE_SECONDS old, except for whoever just read or cleared their notifications
+    badge = cached_part("unread", (user.id,), lambda: unread_count(user.id))
+    items.append(NavItem(_l("Notifications"), "notifications.index", "account", badge=badge))
     from portal.accounts import roles
     from portal.accounts.scopes import assignments_of
 
