@@ -87,7 +87,7 @@ def select_locale() -> str:
 
 
 def _init_login(app: Flask) -> None:
-    from portal.accounts.models import User
+    from portal.accounts.scopes import load_with_assignments
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -99,7 +99,7 @@ def _init_login(app: Flask) -> None:
         user_id, _sep, token = alternative_id.partition(":")
         if not user_id.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        user = load_with_assignments(int(user_id))
         if user is None or user.session_token != token or not user.is_active_account:
             return None
         return user
