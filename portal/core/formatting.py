@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from babel.lists import format_list
-from flask import url_for
+from flask import request, url_for
 from flask_babel import format_datetime, format_decimal, get_locale
 from markupsafe import Markup, escape
 
@@ -68,6 +68,19 @@ def url_for_once(endpoint: str, **values) -> str:
     return url
 
 
+_fixed_urls: dict[tuple, str] = {}
+
+
+def fixed_url(endpoint: str, **values) -> str:
+    """url_for for a link that is the same on every request (the navigation, the layout's stylesheet, script
+    and footer), built once per process: each page has two dozen of them, and each build walks the URL map."""
+    key = (request.script_root, endpoint, tuple(sorted(values.items())))
+    url = _fixed_urls.get(key)
+    if url is None:
+        url = _fixed_urls[key] = url_for(endpoint, **values)
+    return url
+
+
 def select_options(options, selected=None, indent_kind: str | None = None) -> Markup:
     """The <option> elements of a filter's <select> (rows with .id and .name; with indent_kind, rows of that
     .kind are indented), built in Python: a loop in the template over a city's hundreds of organisations was
@@ -96,6 +109,7 @@ def register(app) -> None:
     app.jinja_env.filters["translated"] = translated
     app.jinja_env.filters["listed"] = listed
     app.jinja_env.globals["url_for_once"] = url_for_once
+    app.jinja_env.globals["fixed_url"] = fixed_url
     app.jinja_env.globals["select_options"] = select_options
     from portal.core.markdown import render_markdown
 

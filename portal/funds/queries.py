@@ -248,6 +248,19 @@ def recent_gifts(*, campaign_id: int | None = None, team_id: int | None = None, 
     return list(db.session.execute(statement))
 
 
+@dataclass(frozen=True)
+class TeamRef:
+    """A team as a link shows it: what the campaign page's Give button needs of the viewer's own team."""
+    id: int
+    name: str
+
+
+def team_ref_of(campaign_id: int, user_id: int) -> TeamRef | None:
+    row = db.session.execute(select(Team.id, Team.name).join(TeamMember).where(
+        Team.campaign_id == campaign_id, TeamMember.user_id == user_id)).first()
+    return TeamRef(*row) if row else None
+
+
 @dataclass
 class TeamRow:
     team: Team

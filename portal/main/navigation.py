@@ -2,9 +2,9 @@
 from dataclasses import dataclass
 from functools import cached_property
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
+from portal.core.formatting import fixed_url
 from portal.core.page_cache import cached_part
 
 
@@ -17,8 +17,8 @@ class NavItem:
 
     @cached_property
     def url(self) -> str:
-        # built once per item: base.html reads it several times per item to mark the current page
-        return url_for(self.endpoint)
+        # base.html reads it several times per item to mark the current page; the same in every request
+        return fixed_url(self.endpoint)
 
 
 def navigation_for(user) -> list[NavItem]:

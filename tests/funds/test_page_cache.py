@@ -105,18 +105,26 @@ def _without_tokens(html: str) -> str:
     return re.sub(r'name="csrf_token" value="[^"]*"', "", html)  # each render signs a new one
 
 
-@pytest.mark.parametrize("path", ["/campaigns/{campaign}", "/funds/{fund}", "/projects/"])
+# a table only the public part of each page reads: it must not be read again while the part is kept
+PART_TABLES = {"/campaigns/{campaign}": "donations", "/funds/{fund}": "ledger_entries", "/projects/": "service_projects"}
+
+
+@pytest.mark.parametrize("path", list(PART_TABLES))
 def test_a_signed_in_repeat_view_reuses_the_public_part_around_their_own_header(
         client, count_queries, login_as, world, cache_on, path):
+    part_table = PART_TABLES[path]
     path = path.format(campaign=world.campaign.id, fund=world.fund.id)
     _sign_in_minutes_ago(client, login_as, world.resident)
     first, fresh = _view(client, count_queries, path)
-    again, reused = _view(client, count_queries, path)
-    assert _without_tokens(again) == _without_tokens(first) and 0 < reused < fresh
+    with count_queries() as statements:
+        again = client.get(path, headers=EN).get_data(as_text=True)
+    assert _without_tokens(again) == _without_tokens(first) and 0 < len(statements) < fresh
+    assert not [statement for statement in statements if part_table in statement]
     assert world.resident.display_name in again
     _sign_in_minutes_ago(client, login_as, world.other_resident)  # their own header around the same part
-    theirs, statements = _view(client, count_queries, path)
-    assert statements == reused + 1  # their own unread count, read once; the part is reused
+    with count_queries() as statements:
+        theirs = client.get(path, headers=EN).get_data(as_text=True)
+    assert not [statement for statement in statements if part_table in statement]
     assert world.other_resident.display_name in theirs and world.resident.display_name not in theirs
 
 
@@ -145,6 +153,7 @@ def test_whoever_changed_something_sees_it_at_once(client, count_queries, login_
     assert response.status_code == 302
     html, statements = _view(client, count_queries, path)
     assert "红马甲" in html and statements > kept
+    assert f'href="/give/campaign/{world.campaign.id}?team=' in html  # their Give button gives through it
 
 
 def test_a_member_sees_their_drafts_although_the_public_list_is_kept(client, count_queries, login_as, world,

@@ -61,7 +61,10 @@ def campaign_detail(campaign):
         closed_reason = None
     except DomainError as error:  # not a form: the reason gifts are closed is shown on the page
         closed_reason = error.message
-    my_team = (service.team_of_user_in(campaign.id, current_user.id) if current_user.is_authenticated else None)
+    my_team = None
+    if current_user.is_authenticated:  # kept like the public part; joining is the person's own write, so fresh
+        my_team = cached_part("my_team", (campaign.id, current_user.id),
+                              lambda: queries.team_ref_of(campaign.id, current_user.id))
     # a gift moves the stored total or donor count, so a part keyed by them shows it at once in every process
     version = (campaign.id, campaign.raised_minor, campaign.donor_count, campaign.status)
     return render_template(
