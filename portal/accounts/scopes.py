@@ -4,7 +4,6 @@ Every domain's policy.py builds its `can_...` functions from these. A role is he
 (and counts for every place under it), an organisation or a fund.
 """
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from portal.accounts import roles
 from portal.accounts.models import RoleAssignment, User
@@ -26,10 +25,12 @@ def assignments_of(user) -> list:
 def load_with_assignments(user_id: int) -> User | None:
     """A signed-in person and their role assignments in one statement, the assignments kept as this request's
     (`assignments_of`): every signed-in page needs both, and this saves each page a round trip."""
-    user = db.session.scalars(select(User).options(joinedload(User.role_assignments)).where(User.id == user_id)
-                              .execution_options(populate_existing=True)).unique().one_or_none()
-    if user is not None:
-        request_cache("role_assignments")[user.id] = list(user.role_assignments)
+    rows = db.session.execute(select(User, RoleAssignment).outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+                              .where(User.id == user_id).execution_options(populate_existing=True)).all()
+    if not rows:
+        return None
+    user = rows[0][0]
+    request_cache("role_assignments")[user.id] = [assignment for _user, assignment in rows if assignment is not None]
     return user
 
 
