@@ -95,8 +95,9 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
 
-    # Seconds an anonymous visitor's copy of the busiest public pages (campaign, fund, project list) is kept
-    # in each worker's memory (portal/core/page_cache.py); 0 turns it off. A gift shows within this time.
+    # Seconds an anonymous visitor's copy of the busiest public pages (campaign, fund, project list), and the
+    # part of them everyone sees alike for signed-in people, are kept in each worker's memory
+    # (portal/core/page_cache.py); 0 turns it off. A gift shows within this time (at once when signed in).
     PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "5"))
 
     RATELIMIT_ENABLED = True
