@@ -101,8 +101,8 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
-def wrk(url: str, seconds: int, connections: int, cookie: str | None = None) -> dict:
-    headers = ["-H", "Accept-Language: zh-CN"] + (["-H", f"Cookie: {cookie}"] if cookie else [])
+def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> dict:
+    headers = ["-H", "Accept-Language: zh-CN"] + (["-s", script] if script else [])
     output = subprocess.run([WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, url],
                             capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -145,31 +145,48 @@ def post_load(port: int, requests: list[tuple[str, bytes, dict]], connections: i
 BENCH_PASSWORD = "Bench-Visitor-2026!"
 
 
-def sign_in(app, port: int) -> str:
-    """Sign the seed's first resident in over HTTP, as a browser would; the session cookie to send with wrk.
-    Every request then carries a signed-in session: no anonymous page cache, the person's own header."""
+def sign_in(app, port: int, people: int) -> list[str]:
+    """Sign the seed's first `people` residents in over HTTP, as browsers would; their session cookies, for wrk to
+    take in turn (one person per request). Every request carries a signed-in session: no anonymous page cache,
+    the person's own header, and their own unread count and team (kept per person for the seconds, so with many
+    people most of those are read again, as on a real giving day)."""
     from portal.accounts.passwords import hash_password
     from portal.extensions import db
 
     with app.app_context():
-        email = db.session.execute(text("SELECT email FROM users ORDER BY id LIMIT 1")).scalar()
-        db.session.execute(text("UPDATE users SET password_hash = :hash WHERE email = :email"),
-                           {"hash": hash_password(BENCH_PASSWORD), "email": email})
+        emails = db.session.execute(text("SELECT email FROM users ORDER BY id LIMIT :n"), {"n": people}).scalars().all()
+        db.session.execute(text("UPDATE users SET password_hash = :hash WHERE email = ANY(:emails)"),
+                           {"hash": hash_password(BENCH_PASSWORD), "emails": list(emails)})
         db.session.commit()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", "/login")
-    response = connection.getresponse()
-    page = response.read().decode()
-    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
-    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
-    body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": BENCH_PASSWORD})
-    connection.request("POST", "/login", body=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
-    response = connection.getresponse()
-    response.read()
-    if response.status != 302:
-        sys.exit(f"signing in for --visitor signed-in answered {response.status}")
-    return response.getheader("Set-Cookie").split(";", 1)[0]
+    cookies = []
+    for email in emails:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/login")
+        response = connection.getresponse()
+        page = response.read().decode()
+        cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": BENCH_PASSWORD})
+        connection.request("POST", "/login", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        if response.status != 302:
+            sys.exit(f"signing in {email} for --visitor signed-in answered {response.status}")
+        cookies.append(response.getheader("Set-Cookie").split(";", 1)[0])
+    return cookies
+
+
+def cookie_script(cookies: list[str]) -> str:
+    """A wrk Lua script that sends the cookies in turn, one per request."""
+    path = Path("/tmp") / f"side_by_side_cookies_{os.getpid()}.lua"
+    listed = ",\n".join(json.dumps(cookie) for cookie in cookies)
+    path.write_text(f"local cookies = {{\n{listed}\n}}\nlocal n = 0\n"
+                    "request = function()\n  n = n + 1\n"
+                    "  wrk.headers[\"Cookie\"] = cookies[(n % #cookies) + 1]\n"
+                    "  return wrk.format(nil)\nend\n")
+    return str(path)
 
 
 def portal_webhooks(app, campaign_id: int, count: int, label: str) -> list:
@@ -211,6 +228,8 @@ def main() -> None:
                              "public parts of pages; 0: off)")
     parser.add_argument("--visitor", choices=("anonymous", "signed-in"), default="anonymous",
                         help="who loads the portal's pages: wrk without a cookie, or with a signed-in session")
+    parser.add_argument("--people", type=int, default=200,
+                        help="with --visitor signed-in: how many people's sessions wrk sends in turn")
     args = parser.parse_args()
     if args.database == "test":
         sys.exit("the benchmark never touches the `test` database other engineers use")
@@ -241,11 +260,12 @@ def main() -> None:
     print(f"the portal's page cache for anonymous visitors: {args.page_cache:g} s", flush=True)
     portal = start("portal", "portal_wsgi:app", args.port, env, args)
     bare = start("bare app", "bare_app:app", args.port + 900, env, args)
-    cookie = None
+    script = None
     if args.visitor == "signed-in":
-        cookie = sign_in(app, args.port)
-        time.sleep(args.page_cache)  # the sign-in was a write: past it, the visitor's parts may be reused
-    print(f"the portal's pages are loaded by {args.visitor} visitors", flush=True)
+        script = cookie_script(sign_in(app, args.port, args.people))
+        time.sleep(args.page_cache)  # the sign-ins were writes: past them, the visitors' parts may be reused
+    print(f"the portal's pages are loaded by {args.visitor} visitors"
+          + (f" ({args.people} people in turn)" if script else ""), flush=True)
     shapes = [("campaign", f"/campaigns/{campaign}", f"/campaign/{campaign}"),
               ("fund", f"/funds/{fund}", f"/fund/{fund}"),
               ("projects", "/projects/", "/projects")]
@@ -256,7 +276,7 @@ def main() -> None:
             for shape, portal_path, bare_path in shapes:
                 if only and shape not in only:
                     continue
-                mine = wrk(f"http://127.0.0.1:{args.port}{portal_path}", args.seconds, args.connections, cookie)
+                mine = wrk(f"http://127.0.0.1:{args.port}{portal_path}", args.seconds, args.connections, script)
                 theirs = wrk(f"http://127.0.0.1:{args.port + 900}{bare_path}", args.seconds, args.connections)
                 report(round_number, shape, mine, theirs, ratios)
             if only and "webhook" not in only:

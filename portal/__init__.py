@@ -88,6 +88,7 @@ def select_locale() -> str:
 
 def _init_login(app: Flask) -> None:
     from portal.accounts.scopes import load_with_assignments
+    from portal.notifications.service import unread_count_of
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -99,7 +100,8 @@ def _init_login(app: Flask) -> None:
         user_id, _sep, token = alternative_id.partition(":")
         if not user_id.isdigit():
             return None
-        user = load_with_assignments(int(user_id))
+        # the unread count comes with the person: the navigation shows it on every page
+        user = load_with_assignments(int(user_id), figures={"unread": unread_count_of})
         if user is None or user.session_token != token or not user.is_active_account:
             return None
         return user

@@ -5,7 +5,6 @@ from functools import cached_property
 from flask_babel import lazy_gettext as _l
 
 from portal.core.formatting import fixed_url
-from portal.core.page_cache import cached_part
 
 
 @dataclass
@@ -40,11 +39,13 @@ def navigation_for(user) -> list[NavItem]:
     items.append(NavItem(_l("My giving"), "payments.my_giving", "mine"))
     items.append(NavItem(_l("My volunteering"), "volunteering.me", "mine"))
     items.append(NavItem(_l("Profile and privacy"), "accounts.profile", "mine"))
+    from portal.accounts.scopes import person_figure
     from portal.notifications.service import unread_count
     from portal.projects.policy import can_review_reports
 
-    # the badge may be PAGE_CACHE_SECONDS old, except for whoever just read or cleared their notifications
-    badge = cached_part("unread", (user.id,), lambda: unread_count(user.id))
+    badge = person_figure(user, "unread")  # read with the person at sign-in (portal/__init__.py load_user)
+    if badge is None:
+        badge = unread_count(user.id)
     items.append(NavItem(_l("Notifications"), "notifications.index", "account", badge=badge))
     from portal.accounts import roles
     from portal.accounts.scopes import assignments_of

@@ -79,8 +79,17 @@ def _email(notification: Notification) -> None:
 
 
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(_unread(user_id)) or 0
+
+
+def unread_count_of(user_id):
+    """The count as a scalar subquery of a user id (a value or a column): the sign-in reads it with the person."""
+    return _unread(user_id).scalar_subquery()
+
+
+def _unread(user_id):
+    return select(func.count()).select_from(Notification).where(Notification.user_id == user_id,
+                                                                Notification.read_at.is_(None))
 
 
 def load_notification(notification_id: int) -> Notification | None:
