@@ -106,7 +106,8 @@ def _without_tokens(html: str) -> str:
 
 
 # a table only the public part of each page reads: it must not be read again while the part is kept
-PART_TABLES = {"/campaigns/{campaign}": "donations", "/funds/{fund}": "ledger_entries", "/projects/": "service_projects"}
+PART_TABLES = {"/campaigns/{campaign}": "donations", "/funds/{fund}": "ledger_entries",
+               "/projects/": "service_projects"}
 
 
 @pytest.mark.parametrize("path", list(PART_TABLES))
