@@ -16,6 +16,8 @@ One command (figures go to BENCHMARKS.md):
    to /webhooks/stripe against the bare app's insert + counter update, each from 16 keep-alive
    connections of a Python load loop. Absolute numbers on a shared 2-core box drift by 2x between
    minutes; a ratio of two runs a few seconds apart drifts much less, so the ratios are what to read.
+   Before each webhook run both apps' written tables are vacuumed (vacuum_written_tables: this machine's
+   PostgreSQL runs with autovacuum off, a production one does not).
 4. Prints every run and the median portal/bare ratio per shape, and checks the books afterwards (the
    campaign's cached total and donor count against the ledger and donations, balanced entries).
 """
@@ -189,6 +191,26 @@ def cookie_script(cookies: list[str]) -> str:
     return str(path)
 
 
+# the tables a gift writes, the portal's and the bare app's alike
+WRITTEN_TABLES = ("campaigns", "funds", "teams", "donor_tallies", "webhook_events", "donations", "ledger_entries",
+                  "postings", "audit_events", "bench_bare_totals", "bench_bare_gifts")
+
+
+def vacuum_written_tables(app) -> None:
+    """VACUUM ANALYZE what both apps' gifts write, before each round. A production PostgreSQL vacuums
+    the rows every gift updates (a campaign's, a fund's) continuously; the machines these runs are made on run
+    PostgreSQL with autovacuum off (SHOW autovacuum), and without a vacuum the dead versions of those rows pile
+    up round after round (the portal's gift updates four such rows, the bare one one): the ratio fell from
+    0.55x to 0.36x over an hour of runs, and one VACUUM of the small tables brought it back (BENCHMARKS.md)."""
+    from portal.extensions import db
+
+    with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        autovacuum = connection.execute(text("SHOW autovacuum")).scalar()
+        for table in WRITTEN_TABLES:
+            connection.execute(text(f"VACUUM ANALYZE {table}"))
+    print(f"   vacuumed the tables both apps' gifts write (this server's autovacuum: {autovacuum})", flush=True)
+
+
 def portal_webhooks(app, campaign_id: int, count: int, label: str) -> list:
     from tests.payments.fake_stripe import signed
 
@@ -273,6 +295,8 @@ def main() -> None:
     ratios: dict[str, list[float]] = {}
     try:
         for round_number in range(1, args.rounds + 1):
+            if not only or only - {"webhook"}:
+                vacuum_written_tables(app)  # the pages read the rows the last round's gifts updated
             for shape, portal_path, bare_path in shapes:
                 if only and shape not in only:
                     continue
@@ -282,6 +306,7 @@ def main() -> None:
             if only and "webhook" not in only:
                 continue
             requests = portal_webhooks(app, campaign, args.webhooks, f"r{round_number}")
+            vacuum_written_tables(app)
             mine = post_load(args.port, requests, args.connections, credited)
             theirs = post_load(args.port + 900, bare_gifts(campaign, args.webhooks), args.connections,
                                lambda data: True)

@@ -3,7 +3,9 @@
 Every domain's policy.py builds its `can_...` functions from these. A role is held on the platform, a place
 (and counts for every place under it), an organisation or a fund.
 """
-from sqlalchemy import select
+from functools import lru_cache
+
+from sqlalchemy import bindparam, select
 
 from portal.accounts import roles
 from portal.accounts.models import RoleAssignment, User
@@ -28,16 +30,21 @@ def load_with_assignments(user_id: int, figures: dict | None = None) -> User | N
     names scalar subqueries of the person's own figures every page shows (the unread count, which a higher
     domain passes in: accounts imports no domain), read in the same statement (`person_figure`)."""
     figures = figures or {}
-    columns = [build(User.id).label(name) for name, build in figures.items()]
-    rows = db.session.execute(select(User, RoleAssignment, *columns)
-                              .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
-                              .where(User.id == user_id).execution_options(populate_existing=True)).all()
+    rows = db.session.execute(_sign_in_statement(tuple(figures.items())), {"user_id": user_id}).all()
     if not rows:
         return None
     user = rows[0][0]
     request_cache("role_assignments")[user.id] = [row[1] for row in rows if row[1] is not None]
     request_cache("person_figures")[user.id] = {name: rows[0][2 + n] for n, name in enumerate(figures)}
     return user
+
+
+@lru_cache(maxsize=8)
+def _sign_in_statement(figures: tuple):
+    """Built once per set of figures: building a select with its subqueries cost more Python than running it."""
+    columns = [build(User.id).label(name) for name, build in figures]
+    return (select(User, RoleAssignment, *columns).outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(User.id == bindparam("user_id")).execution_options(populate_existing=True))
 
 
 def person_figure(user, name: str):

@@ -1,7 +1,8 @@
 """What the funds pages show, each in a fixed number of queries (aggregates in SQL, never per row)."""
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import and_, case, exists, func, inspect, select, tuple_
+from sqlalchemy import and_, bindparam, case, exists, func, inspect, select, tuple_
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -256,9 +257,14 @@ class TeamRef:
 
 
 def team_ref_of(campaign_id: int, user_id: int) -> TeamRef | None:
-    row = db.session.execute(select(Team.id, Team.name).join(TeamMember).where(
-        Team.campaign_id == campaign_id, TeamMember.user_id == user_id)).first()
+    row = db.session.execute(_team_ref_statement(), {"campaign_id": campaign_id, "user_id": user_id}).first()
     return TeamRef(*row) if row else None
+
+
+@lru_cache(maxsize=1)
+def _team_ref_statement():
+    return select(Team.id, Team.name).join(TeamMember).where(Team.campaign_id == bindparam("campaign_id"),
+                                                             TeamMember.user_id == bindparam("user_id"))
 
 
 @dataclass
@@ -318,12 +324,7 @@ def campaign_for_page(campaign_id: int) -> Campaign | None:
     when there is one: most campaigns have neither, and selectinload's loader machinery cost a sixth of the
     campaign page's Python even when it found nothing (BENCHMARKS.md).
     """
-    has_images = exists().where(CampaignImage.campaign_id == Campaign.id)
-    has_updates = exists().where(CampaignUpdate.campaign_id == Campaign.id)
-    row = db.session.execute(
-        select(Campaign, has_images, has_updates)
-        .options(joinedload(Campaign.fund).joinedload(Fund.place), joinedload(Campaign.created_by))
-        .where(Campaign.id == campaign_id)).first()
+    row = db.session.execute(_campaign_page_statement(), {"campaign_id": campaign_id}).first()
     if row is None:
         return None
     campaign, any_images, any_updates = row
@@ -337,6 +338,16 @@ def campaign_for_page(campaign_id: int) -> Campaign | None:
     set_committed_value(campaign, "images", images)
     set_committed_value(campaign, "updates", updates)
     return campaign
+
+
+@lru_cache(maxsize=1)
+def _campaign_page_statement():
+    """Built once (the busiest page's statement: building it cost a fifth of its Python)."""
+    has_images = exists().where(CampaignImage.campaign_id == Campaign.id)
+    has_updates = exists().where(CampaignUpdate.campaign_id == Campaign.id)
+    return (select(Campaign, has_images, has_updates)
+            .options(joinedload(Campaign.fund).joinedload(Fund.place), joinedload(Campaign.created_by))
+            .where(Campaign.id == bindparam("campaign_id")))
 
 
 def team_members(team: Team) -> list[TeamMember]:
@@ -394,7 +405,12 @@ def disbursement_of(disbursement_id: int) -> Disbursement | None:
 # --- the routes' objects (loaders for object_policy: None is a 404) ----------------------------------
 
 def fund_for_page(fund_id: int) -> Fund | None:
-    return db.session.scalar(select(Fund).options(joinedload(Fund.place)).where(Fund.id == fund_id))
+    return db.session.scalar(_fund_page_statement(), {"fund_id": fund_id})
+
+
+@lru_cache(maxsize=1)
+def _fund_page_statement():
+    return select(Fund).options(joinedload(Fund.place)).where(Fund.id == bindparam("fund_id"))
 
 
 def team_for_page(team_id: int) -> Team | None:
