@@ -26,7 +26,9 @@ the part of it everyone sees alike (a campaign's gifts, teams and leaderboards; 
 the project list) can. `cached_part` keeps such a part, rendered, for PAGE_CACHE_SECONDS in the same store
 (Rails' fragment caching, Django's `{% cache %}`), under a key that names what it shows: a campaign's part is
 keyed by its stored total, donor count and status, so a gift committed in any process shows at once, and
-other changes (a team formed, a project published) within the seconds, as above. Two rules keep it honest:
+other changes (a team formed, a project published) within the seconds, as above. While gifts stream in, a
+campaign's part is so rebuilt at most once per gift and process: its cost follows the rate of gifts, never the
+number of visitors. Two rules keep it honest:
 
 - a part is built from public data only and holds rendered HTML and plain values, never ORM objects (they
   belong to one request's session) and nothing of the viewer's (its template is rendered without the request's
