@@ -79,16 +79,9 @@ class Pages:
         """As side_by_side.py --visitor signed-in: the seed's first resident, then past the sign-in's write."""
         import re
 
-        from side_by_side import BENCH_PASSWORD
+        from side_by_side import BENCH_PASSWORD, bench_visitors
 
-        from portal.accounts.passwords import hash_password
-        from portal.extensions import db
-
-        with self.app.app_context():
-            email = db.session.execute(text("SELECT email FROM users ORDER BY id LIMIT 1")).scalar()
-            db.session.execute(text("UPDATE users SET password_hash = :hash WHERE email = :email"),
-                               {"hash": hash_password(BENCH_PASSWORD), "email": email})
-            db.session.commit()
+        (email,) = bench_visitors(self.app, 1)
         page = self.client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
         response = self.client.post("/login", data={"csrf_token": token, "email": email, "password": BENCH_PASSWORD})

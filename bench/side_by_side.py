@@ -147,11 +147,8 @@ def post_load(port: int, requests: list[tuple[str, bytes, dict]], connections: i
 BENCH_PASSWORD = "Bench-Visitor-2026!"
 
 
-def sign_in(app, port: int, people: int) -> list[str]:
-    """Sign the seed's first `people` residents in over HTTP, as browsers would; their session cookies, for wrk to
-    take in turn (one person per request). Every request carries a signed-in session: no anonymous page cache,
-    the person's own header, and their own unread count and team (kept per person for the seconds, so with many
-    people most of those are read again, as on a real giving day)."""
+def bench_visitors(app, people: int) -> list[str]:
+    """The seed's first `people` residents, given BENCH_PASSWORD: their emails, to sign in with."""
     from portal.accounts.passwords import hash_password
     from portal.extensions import db
 
@@ -160,6 +157,15 @@ def sign_in(app, port: int, people: int) -> list[str]:
         db.session.execute(text("UPDATE users SET password_hash = :hash WHERE email = ANY(:emails)"),
                            {"hash": hash_password(BENCH_PASSWORD), "emails": list(emails)})
         db.session.commit()
+    return list(emails)
+
+
+def sign_in(app, port: int, people: int) -> list[str]:
+    """Sign the seed's first `people` residents in over HTTP, as browsers would; their session cookies, for wrk to
+    take in turn (one person per request). Every request carries a signed-in session: no anonymous page cache,
+    the person's own header, and their own unread count and team (kept per person for the seconds, so with many
+    people most of those are read again, as on a real giving day)."""
+    emails = bench_visitors(app, people)
     cookies = []
     for email in emails:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

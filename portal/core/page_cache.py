@@ -123,7 +123,9 @@ def cached_part(name: str, version: tuple, build: Callable[[], T]) -> T:
     """The part of a page everyone sees alike, built by `build()` at most once per PAGE_CACHE_SECONDS for each
     `version` and language in each process (see the module's docstring). `version` names the rows the part
     shows, e.g. (campaign id, raised, donors, status); `build` returns rendered HTML (`render_part`) and plain
-    values. With the cache off, or for a visitor who changed something moments ago, it is built fresh."""
+    values. A value of one person's is kept the same way under a version naming them (the campaign page's
+    "my_team": (campaign id, user id)). With the cache off, or for a visitor who changed something moments ago,
+    it is built fresh."""
     seconds = current_app.config.get("PAGE_CACHE_SECONDS") or 0
     if seconds <= 0:
         return build()

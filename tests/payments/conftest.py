@@ -45,11 +45,7 @@ def wechat_server():
 @pytest.fixture
 def wechat(wechat_server, app, monkeypatch):
     """WeChat Pay enabled and pointed at the local fake (reset for each test)."""
-    wechat_server.reset()
-    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "wechatpay,sandbox,offline")
-    for key, value in wechat_server.settings().items():
-        monkeypatch.setitem(app.config, key, value)
-    return wechat_server
+    return _enabled(wechat_server, "wechatpay,sandbox,offline", app, monkeypatch)
 
 
 @pytest.fixture(scope="session")
@@ -63,11 +59,16 @@ def alipay_server():
 @pytest.fixture
 def alipay(alipay_server, app, monkeypatch):
     """Alipay enabled beside the sandbox and pointed at the local fake (reset for each test)."""
-    alipay_server.reset()
-    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", "sandbox,alipay,offline")
-    for key, value in alipay_server.settings().items():
+    return _enabled(alipay_server, "sandbox,alipay,offline", app, monkeypatch)
+
+
+def _enabled(server, providers: str, app, monkeypatch):
+    """A QR rail's fake, reset, with the portal's settings pointing at it and `providers` enabled."""
+    server.reset()
+    monkeypatch.setitem(app.config, "PAYMENT_PROVIDERS", providers)
+    for key, value in server.settings().items():
         monkeypatch.setitem(app.config, key, value)
-    return alipay_server
+    return server
 
 
 @dataclass
